@@ -1,0 +1,76 @@
+//! The `calliyo` command's subcommands.
+
+use std::io::BufRead;
+
+use domain::{CompanyCode, CompanyName, Email, Password, PasswordPolicy, PersonName};
+use persistence::{NewAdmin, NewCompany};
+
+use crate::config::{CompanyCommand, Config};
+use crate::security::passwords::PasswordHasher;
+use crate::startup::{StartupError, open_store};
+
+/// `calliyo migrate`.
+pub async fn migrate(config: &Config) -> Result<(), StartupError> {
+    let store = open_store(config).await?;
+    persistence::migrate(&store).await?;
+    store.close().await?;
+    println!("database is up to date");
+    Ok(())
+}
+
+/// `calliyo company create ...`: the admin's password is read from standard input, so it
+/// never shows in the process list or the shell history.
+pub async fn company(config: &Config, command: CompanyCommand) -> Result<(), StartupError> {
+    let CompanyCommand::Create {
+        name,
+        code,
+        admin_name,
+        admin_email,
+    } = command;
+    let invalid =
+        |field: &str, err: domain::Invalid| StartupError::Config(format!("{field}: {err}"));
+    let name = CompanyName::parse(&name).map_err(|e| invalid("--name", e))?;
+    let code = match code {
+        Some(code) => CompanyCode::parse(&code).map_err(|e| invalid("--code", e))?,
+        None => CompanyCode::from_name(&name, None),
+    };
+    let admin_name = PersonName::parse(&admin_name).map_err(|e| invalid("--admin-name", e))?;
+    let admin_email = Email::parse(&admin_email).map_err(|e| invalid("--admin-email", e))?;
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    let policy = PasswordPolicy {
+        min_chars: config.password_min_length,
+    };
+    let password = Password::parse(
+        line.trim_end_matches(['\r', '\n']),
+        Some(&admin_email),
+        policy,
+    )
+    .map_err(|e| invalid("password (stdin)", e))?;
+    let password_hash = PasswordHasher::new(1)?
+        .hash(password.expose().to_owned())
+        .await?;
+
+    let store = open_store(config).await?;
+    persistence::migrate(&store).await?;
+    let agent_limit = i32::try_from(config.default_agent_limit)
+        .map_err(|_| StartupError::Config("the default agent limit is too large".into()))?;
+    let created = store
+        .create_company(NewCompany {
+            name,
+            code,
+            agent_limit,
+            admin: NewAdmin {
+                name: admin_name,
+                email: admin_email,
+                password_hash,
+            },
+        })
+        .await?;
+    store.close().await?;
+    println!(
+        "created company {} ({}) with admin user {}",
+        created.company.code, created.company.id, created.admin_id
+    );
+    Ok(())
+}

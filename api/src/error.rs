@@ -1,0 +1,251 @@
+//! One error type for every handler, rendered as RFC 9457 problem details.
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpResponse, ResponseError};
+use domain::FieldError;
+use persistence::{StoreError, UniqueField};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// Everything a request can fail with. Each variant's doc names its status and `code`.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// 400 `bad_request`: unreadable JSON, wrong types, unknown or missing fields, bad query.
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    /// 401 `unauthenticated`: no, invalid or expired token, or a revoked session.
+    #[error("unauthenticated")]
+    Unauthenticated,
+    /// 401 `invalid_credentials`: one answer for an unknown company, an unknown email and a
+    /// wrong secret, so sign-in cannot be used to find out which accounts exist.
+    #[error("invalid credentials")]
+    InvalidCredentials,
+    /// 403 `forbidden`: the role lacks the permission, or the action would escalate.
+    #[error("forbidden")]
+    Forbidden,
+    /// 403 `user_banned`: a banned user presented the right secret.
+    #[error("user banned")]
+    UserBanned,
+    /// 404 `not_found`: missing, or another company's (indistinguishable on purpose).
+    #[error("not found")]
+    NotFound,
+    /// 405 `method_not_allowed`, with the `Allow` header listing what the path accepts.
+    #[error("method not allowed")]
+    MethodNotAllowed { allow: String },
+    /// 409 with the code of the uniqueness rule that refused the write.
+    #[error("conflict: {0:?}")]
+    Taken(UniqueField),
+    /// 413 `payload_too_large`: the body is over the configured limit.
+    #[error("payload too large")]
+    PayloadTooLarge { limit: usize },
+    /// 415 `unsupported_media_type`: the body is not declared as JSON.
+    #[error("unsupported media type")]
+    UnsupportedMediaType,
+    /// 422 `validation_failed`: well-typed values that break a rule, listed in `errors[]`.
+    #[error("validation failed")]
+    Validation(Vec<FieldError>),
+    /// 503 `unavailable`: a dependency (the database) does not answer.
+    #[error("unavailable: {0}")]
+    Unavailable(String),
+    /// 500 `internal_error`: the cause is logged with its chain, never sent.
+    #[error("internal error: {0}")]
+    Internal(Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl ApiError {
+    pub fn internal(err: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        Self::Internal(err.into())
+    }
+
+    /// One refused field.
+    pub fn invalid(error: FieldError) -> Self {
+        Self::Validation(vec![error])
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::BadRequest(_) => "bad_request",
+            Self::Unauthenticated => "unauthenticated",
+            Self::InvalidCredentials => "invalid_credentials",
+            Self::Forbidden => "forbidden",
+            Self::UserBanned => "user_banned",
+            Self::NotFound => "not_found",
+            Self::MethodNotAllowed { .. } => "method_not_allowed",
+            Self::Taken(field) => match field {
+                UniqueField::CompanyCode => "company_code_taken",
+                UniqueField::Email => "email_taken",
+                UniqueField::EmployeeCode => "employee_code_taken",
+                UniqueField::Name => "name_taken",
+            },
+            Self::PayloadTooLarge { .. } => "payload_too_large",
+            Self::UnsupportedMediaType => "unsupported_media_type",
+            Self::Validation(_) => "validation_failed",
+            Self::Unavailable(_) => "unavailable",
+            Self::Internal(_) => "internal_error",
+        }
+    }
+
+    fn title(&self) -> &'static str {
+        match self {
+            Self::BadRequest(_) => "Bad request",
+            Self::Unauthenticated => "Authentication required",
+            Self::InvalidCredentials => "Invalid credentials",
+            Self::Forbidden => "Forbidden",
+            Self::UserBanned => "User banned",
+            Self::NotFound => "Not found",
+            Self::MethodNotAllowed { .. } => "Method not allowed",
+            Self::Taken(UniqueField::CompanyCode) => "Company code taken",
+            Self::Taken(UniqueField::Email) => "Email taken",
+            Self::Taken(UniqueField::EmployeeCode) => "Employee code taken",
+            Self::Taken(UniqueField::Name) => "Name taken",
+            Self::PayloadTooLarge { .. } => "Payload too large",
+            Self::UnsupportedMediaType => "Unsupported media type",
+            Self::Validation(_) => "Validation failed",
+            Self::Unavailable(_) => "Service unavailable",
+            Self::Internal(_) => "Internal server error",
+        }
+    }
+
+    fn detail(&self) -> String {
+        match self {
+            Self::BadRequest(detail) => detail.clone(),
+            Self::Unauthenticated => {
+                "Sign in again: the token is missing, invalid or expired, or the session has ended."
+                    .into()
+            }
+            Self::InvalidCredentials => "The company, email or secret is wrong.".into(),
+            Self::Forbidden => "Your role does not allow this.".into(),
+            Self::UserBanned => "This account is banned. Ask an administrator.".into(),
+            Self::NotFound => "No such resource.".into(),
+            Self::MethodNotAllowed { allow } => format!("This path accepts {allow}."),
+            Self::Taken(UniqueField::CompanyCode) => {
+                "Another company already uses this code.".into()
+            }
+            Self::Taken(UniqueField::Email) => {
+                "Another user of the company already has this email.".into()
+            }
+            Self::Taken(UniqueField::EmployeeCode) => {
+                "Another user of the company already has this employee code.".into()
+            }
+            Self::Taken(UniqueField::Name) => "The company already has one with this name.".into(),
+            Self::PayloadTooLarge { limit } => {
+                format!("The body is over the limit of {limit} bytes.")
+            }
+            Self::UnsupportedMediaType => "Send the body as application/json.".into(),
+            Self::Validation(errors) => {
+                format!("{} field(s) were refused; see errors.", errors.len())
+            }
+            Self::Unavailable(_) => "A dependency is not answering; try again shortly.".into(),
+            Self::Internal(_) => "Something went wrong on our side; it has been logged.".into(),
+        }
+    }
+
+    pub fn problem(&self) -> Problem {
+        let errors = match self {
+            Self::Validation(errors) => Some(errors.iter().map(ProblemField::from).collect()),
+            _ => None,
+        };
+        Problem {
+            kind: "about:blank".into(),
+            title: self.title().into(),
+            status: self.status_code().as_u16(),
+            code: self.code().into(),
+            detail: Some(self.detail()),
+            errors,
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Unauthenticated | Self::InvalidCredentials => StatusCode::UNAUTHORIZED,
+            Self::Forbidden | Self::UserBanned => StatusCode::FORBIDDEN,
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            Self::Taken(_) => StatusCode::CONFLICT,
+            Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        match self {
+            Self::Internal(cause) => {
+                tracing::error!(error = %error_chain(cause.as_ref()), "request failed")
+            }
+            Self::Unavailable(cause) => tracing::warn!(error = %cause, "dependency unavailable"),
+            _ => {}
+        }
+        let mut response = HttpResponse::build(self.status_code());
+        response.content_type(PROBLEM_JSON);
+        if let Self::MethodNotAllowed { allow } = self {
+            response.insert_header((header::ALLOW, allow.as_str()));
+        }
+        response.json(self.problem())
+    }
+}
+
+/// "outer: inner: innermost", so a log line shows the whole cause.
+fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+impl From<StoreError> for ApiError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::Conflict(field) => Self::Taken(field),
+            StoreError::NotFound => Self::NotFound,
+            StoreError::Database(err) => Self::internal(err),
+        }
+    }
+}
+
+/// RFC 9457 problem details, as every 4xx and 5xx body.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, ToSchema)]
+pub struct Problem {
+    /// Always `about:blank`: `code` is the machine-readable kind.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    /// Stable and machine-readable, e.g. `agent_limit_reached`.
+    pub code: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// On 422 only: the refused fields.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<ProblemField>>,
+}
+
+#[derive(Debug, Clone, Serialize, serde::Deserialize, ToSchema)]
+pub struct ProblemField {
+    /// A JSON path into the request body, e.g. `admin.email` or `permissions[1]`.
+    pub field: String,
+    /// Why, machine-readable: `invalid`, `required`, `too_short`, ...
+    pub code: String,
+    pub message: String,
+}
+
+impl From<&FieldError> for ProblemField {
+    fn from(error: &FieldError) -> Self {
+        Self {
+            field: error.field.clone(),
+            code: error.code.into(),
+            message: error.message.clone(),
+        }
+    }
+}

@@ -1,0 +1,19 @@
+//! Calliyo's HTTP API: actix-web routes over the domain rules and the store.
+
+pub mod actor;
+pub mod cli;
+pub mod config;
+pub mod dto;
+pub mod error;
+pub mod json;
+pub mod openapi;
+pub mod routes;
+mod secret;
+pub mod security;
+pub mod startup;
+pub mod state;
+pub mod telemetry;
+pub mod validation;
+
+pub use config::{Cli, Config};
+pub use startup::Application;

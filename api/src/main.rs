@@ -1,0 +1,34 @@
+use std::process::ExitCode;
+
+use api::config::{Cli, Command};
+use api::{Application, cli, telemetry};
+use clap::Parser;
+
+#[actix_web::main]
+async fn main() -> ExitCode {
+    let Cli { config, command } = Cli::parse();
+    telemetry::init(config.log_format);
+    let result = match command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(&config).await,
+        Command::Migrate => cli::migrate(&config).await,
+        Command::Openapi => {
+            print!("{}", api::openapi::document_json());
+            Ok(())
+        }
+        Command::Company(command) => cli::company(&config, command).await,
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            tracing::error!(error = %err, "calliyo failed");
+            eprintln!("calliyo: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(config: &api::Config) -> Result<(), api::startup::StartupError> {
+    let app = Application::build(config).await?;
+    tracing::info!(address = %config.bind, port = app.port(), "serving; Swagger UI at /swagger-ui/");
+    Ok(app.run_until_stopped().await?)
+}

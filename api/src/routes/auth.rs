@@ -1,0 +1,345 @@
+//! Sign-up and password sign-in, refresh and sign-out (public endpoints).
+
+use actix_web::dev::HttpServiceFactory;
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use domain::{CompanyCode, CompanyName, Email, Password, PasswordPolicy, PersonName};
+use persistence::{NewAdmin, NewCompany, NewSession, Refresh, StoreError, UniqueField};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::Endpoint;
+use crate::dto::{CompanyDto, Tokens, UserDto};
+use crate::error::ApiError;
+use crate::json::ApiJson;
+use crate::security::tokens::RefreshClaims;
+use crate::state::AppState;
+use crate::validation::FieldChecks;
+
+pub fn resources() -> impl HttpServiceFactory {
+    (
+        Endpoint::new("/signup").post(signup).finish(),
+        Endpoint::new("/auth/login").post(login).finish(),
+        Endpoint::new("/auth/refresh").post(refresh).finish(),
+        Endpoint::new("/auth/logout").post(logout).finish(),
+    )
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SignupRequest {
+    pub company_name: String,
+    /// The sign-in code: 3-40 of `a-z`, `0-9`, `-`. Derived from the name when left out
+    /// (with a short random suffix if that code is taken).
+    #[serde(default)]
+    pub company_code: Option<String>,
+    pub admin: SignupAdmin,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SignupAdmin {
+    pub name: String,
+    pub email: String,
+    /// 8-128 characters (the minimum is configurable), not the email, not a common password.
+    pub password: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SignupResponse {
+    pub company: CompanyDto,
+    pub user: UserDto,
+    pub tokens: Tokens,
+}
+
+/// Creates a company: its subscription, the default roles (Company Admin, Manager, Agent)
+/// and its first user, a Company Admin, who is signed in.
+#[utoipa::path(post, path = "/api/v1/signup", tag = "auth", request_body = SignupRequest,
+    responses(
+        (status = 201, description = "The company exists and its admin is signed in.", body = SignupResponse,
+            headers(("Location" = String, description = "The new user's URL."))),
+        (status = 404, description = "Sign-up is disabled on this server.", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`company_code_taken`.", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`.", body = crate::error::Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn signup(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: ApiJson<SignupRequest>,
+) -> Result<HttpResponse, ApiError> {
+    if !state.signup_open {
+        return Err(ApiError::NotFound);
+    }
+    let form = parse_signup(body.0, state.password_policy)?;
+    let password_hash = state.hasher.hash(form.password.expose().to_owned()).await?;
+    let admin = NewAdmin {
+        name: form.admin_name,
+        email: form.admin_email,
+        password_hash,
+    };
+    let created = create_company(&state, form.company_name, form.company_code, admin).await?;
+    let tokens = open_session(&state, &req, created.company.id, created.admin_id).await?;
+    let location = format!("/api/v1/users/{}", created.admin_id);
+    let user = state
+        .store
+        .tenant(created.company.id)
+        .user_view(created.admin_id)
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, location))
+        .json(SignupResponse {
+            company: created.company.into(),
+            user: user.into(),
+            tokens,
+        }))
+}
+
+struct SignupForm {
+    company_name: CompanyName,
+    company_code: Option<CompanyCode>,
+    admin_name: PersonName,
+    admin_email: Email,
+    password: Password,
+}
+
+fn parse_signup(body: SignupRequest, policy: PasswordPolicy) -> Result<SignupForm, ApiError> {
+    let mut checks = FieldChecks::default();
+    let company_name = checks.check("company_name", CompanyName::parse(&body.company_name));
+    let company_code = match body.company_code.as_deref() {
+        Some(code) => checks.check("company_code", CompanyCode::parse(code)),
+        None => None,
+    };
+    let admin_name = checks.check("admin.name", PersonName::parse(&body.admin.name));
+    let admin_email = checks.check("admin.email", Email::parse(&body.admin.email));
+    let password = checks.check(
+        "admin.password",
+        Password::parse(&body.admin.password, admin_email.as_ref(), policy),
+    );
+    checks.finish()?;
+    match (company_name, admin_name, admin_email, password) {
+        (Some(company_name), Some(admin_name), Some(admin_email), Some(password)) => {
+            Ok(SignupForm {
+                company_name,
+                company_code,
+                admin_name,
+                admin_email,
+                password,
+            })
+        }
+        _ => Err(ApiError::internal("a refused field recorded no error")),
+    }
+}
+
+/// How many random suffixes to try when the code derived from a name is taken.
+const DERIVED_CODE_ATTEMPTS: usize = 5;
+
+async fn create_company(
+    state: &AppState,
+    name: CompanyName,
+    chosen_code: Option<CompanyCode>,
+    admin: NewAdmin,
+) -> Result<persistence::SignedUpCompany, ApiError> {
+    let agent_limit = state.default_agent_limit;
+    if let Some(code) = chosen_code {
+        let new = NewCompany {
+            name,
+            code,
+            agent_limit,
+            admin,
+        };
+        return Ok(state.store.create_company(new).await?);
+    }
+    let mut suffix: Option<String> = None;
+    for _ in 0..=DERIVED_CODE_ATTEMPTS {
+        let code = CompanyCode::from_name(&name, suffix.as_deref());
+        let new = NewCompany {
+            name: name.clone(),
+            code,
+            agent_limit,
+            admin: admin.clone(),
+        };
+        match state.store.create_company(new).await {
+            Err(StoreError::Conflict(UniqueField::CompanyCode)) => suffix = Some(random_suffix()),
+            other => return Ok(other?),
+        }
+    }
+    Err(ApiError::Taken(UniqueField::CompanyCode))
+}
+
+/// Four characters of `a-z0-9` from a v4 UUID's random bits.
+fn random_suffix() -> String {
+    const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+    Uuid::new_v4().as_bytes()[..4]
+        .iter()
+        .map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char)
+        .collect()
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    /// The company's code.
+    pub company: String,
+    pub email: String,
+    pub password: String,
+}
+
+/// Signs in with company code, email and password.
+///
+/// An unknown company, an unknown email and a wrong password get the same answer, after the
+/// same amount of work. A banned user gets 403 `user_banned`, but only with the right password.
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Signed in.", body = Tokens),
+        (status = 401, description = "`invalid_credentials`.", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`user_banned`.", body = crate::error::Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn login(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: ApiJson<LoginRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.0;
+    // Unparseable codes and emails name no account; they go down the unknown-account path so
+    // they cost the same and answer the same.
+    let account = match (CompanyCode::parse(&body.company), Email::parse(&body.email)) {
+        (Ok(code), Ok(email)) => state.store.find_sign_in(&code, &email).await?,
+        _ => None,
+    };
+    let hash = account.as_ref().map(|a| a.password_hash.clone());
+    let verified = state.hasher.verify(body.password, hash).await?;
+    let account = match account {
+        Some(account) if verified => account,
+        _ => return Err(ApiError::InvalidCredentials),
+    };
+    if account.banned {
+        return Err(ApiError::UserBanned);
+    }
+    let tokens = open_session(&state, &req, account.company_id, account.user_id).await?;
+    Ok(HttpResponse::Ok().json(tokens))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RefreshRequest {
+    pub refresh_token: String,
+}
+
+/// Exchanges a refresh token for new tokens. The old refresh token stops working; presenting
+/// it again revokes the whole session (it was stolen, or replayed).
+#[utoipa::path(post, path = "/api/v1/auth/refresh", tag = "auth", request_body = RefreshRequest,
+    responses(
+        (status = 200, description = "New tokens.", body = Tokens),
+        (status = 401, description = "`unauthenticated`: unknown, used, expired or revoked token.", body = crate::error::Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn refresh(
+    state: web::Data<AppState>,
+    body: ApiJson<RefreshRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let claims = state
+        .tokens
+        .verify_refresh(&body.0.refresh_token)
+        .ok_or(ApiError::Unauthenticated)?;
+    let tenant = state.store.tenant(claims.company_id);
+    let outcome = tenant
+        .refresh_session(
+            claims.session_id,
+            claims.generation,
+            state.tokens.refresh_lifetime,
+        )
+        .await?;
+    let Refresh::Rotated {
+        user_id,
+        generation,
+    } = outcome
+    else {
+        return Err(ApiError::Unauthenticated);
+    };
+    // A banned or deleted user's session is dead even though its token was current.
+    if tenant.actor(user_id, claims.session_id).await?.is_none() {
+        return Err(ApiError::Unauthenticated);
+    }
+    let session = RefreshClaims {
+        generation,
+        ..claims
+    };
+    let tokens = tokens_for(&state, session, user_id).await?;
+    Ok(HttpResponse::Ok().json(tokens))
+}
+
+/// Signs the device out: its access and refresh tokens stop working at once.
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", request_body = RefreshRequest,
+    responses(
+        (status = 204, description = "Signed out (also when the session had already ended)."),
+        (status = 401, description = "`unauthenticated`: not a refresh token of this server.", body = crate::error::Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn logout(
+    state: web::Data<AppState>,
+    body: ApiJson<RefreshRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let claims = state
+        .tokens
+        .verify_refresh(&body.0.refresh_token)
+        .ok_or(ApiError::Unauthenticated)?;
+    state
+        .store
+        .tenant(claims.company_id)
+        .revoke_session(claims.session_id)
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Opens a session for a user who just proved who they are, and issues its tokens.
+pub async fn open_session(
+    state: &AppState,
+    req: &HttpRequest,
+    company_id: Uuid,
+    user_id: Uuid,
+) -> Result<Tokens, ApiError> {
+    let user_agent = req
+        .headers()
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(|ua| ua.chars().take(256).collect());
+    let ip = req.peer_addr().map(|addr| addr.ip().to_string());
+    let session_id = state
+        .store
+        .tenant(company_id)
+        .create_session(NewSession {
+            user_id,
+            user_agent,
+            ip,
+            idle_lifetime: state.tokens.refresh_lifetime,
+        })
+        .await?;
+    let session = RefreshClaims {
+        company_id,
+        session_id,
+        generation: 0,
+    };
+    tokens_for(state, session, user_id).await
+}
+
+async fn tokens_for(
+    state: &AppState,
+    session: RefreshClaims,
+    user_id: Uuid,
+) -> Result<Tokens, ApiError> {
+    let access_token =
+        state
+            .tokens
+            .issue_access(user_id, session.company_id, session.session_id)?;
+    let user = state
+        .store
+        .tenant(session.company_id)
+        .user_view(user_id)
+        .await?;
+    Ok(Tokens {
+        access_token,
+        token_type: "Bearer",
+        expires_in: state.tokens.access_lifetime.num_seconds(),
+        refresh_token: state.tokens.issue_refresh(session),
+        user: user.into(),
+    })
+}

@@ -1,0 +1,106 @@
+//! The HTTP surface. Every path is registered as one `web::resource` with a route per
+//! method, so a wrong method on a known path answers 405 with `Allow` (actix's `#[get]`
+//! macros would answer 404), and every handler carries a `#[utoipa::path]` listed in
+//! `openapi::ApiDoc`.
+
+use actix_web::dev::HttpServiceFactory;
+use actix_web::{FromRequest, Handler, Responder, Route, web};
+
+use crate::error::ApiError;
+
+pub mod auth;
+pub mod me;
+pub mod ops;
+pub mod permissions;
+
+/// Registers every route of the API.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(ops::healthz_resource())
+        .service(ops::readyz_resource())
+        .service(
+            web::scope("/api/v1")
+                .service(auth::resources())
+                .service(me::resources())
+                .service(permissions::resources()),
+        );
+}
+
+/// One path and the methods it accepts.
+pub struct Endpoint {
+    resource: actix_web::Resource,
+    allow: Vec<&'static str>,
+}
+
+impl Endpoint {
+    pub fn new(path: &str) -> Self {
+        Self {
+            resource: web::resource(path),
+            allow: Vec::new(),
+        }
+    }
+
+    pub fn get<F, Args>(self, handler: F) -> Self
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        self.route("GET", web::get().to(handler))
+    }
+
+    pub fn post<F, Args>(self, handler: F) -> Self
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        self.route("POST", web::post().to(handler))
+    }
+
+    pub fn put<F, Args>(self, handler: F) -> Self
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        self.route("PUT", web::put().to(handler))
+    }
+
+    pub fn patch<F, Args>(self, handler: F) -> Self
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        self.route("PATCH", web::patch().to(handler))
+    }
+
+    pub fn delete<F, Args>(self, handler: F) -> Self
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        self.route("DELETE", web::delete().to(handler))
+    }
+
+    fn route(mut self, method: &'static str, route: Route) -> Self {
+        self.resource = self.resource.route(route);
+        self.allow.push(method);
+        self
+    }
+
+    /// The resource, answering 405 with `Allow` for any other method.
+    pub fn finish(self) -> impl HttpServiceFactory {
+        let allow = self.allow.join(", ");
+        self.resource.default_service(web::to(move || {
+            let allow = allow.clone();
+            async move { Err::<actix_web::HttpResponse, _>(ApiError::MethodNotAllowed { allow }) }
+        }))
+    }
+}
+
+/// The answer for a path no route knows.
+pub async fn unknown_path() -> Result<actix_web::HttpResponse, ApiError> {
+    Err(ApiError::NotFound)
+}

@@ -1,0 +1,4 @@
+//! Secrets: password hashing and tokens.
+
+pub mod passwords;
+pub mod tokens;

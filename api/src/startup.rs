@@ -1,0 +1,173 @@
+//! Building and running the server.
+
+use std::net::TcpListener;
+
+use actix_cors::Cors;
+use actix_web::body::MessageBody;
+use actix_web::dev::{Server, ServiceResponse};
+use actix_web::http::header;
+use actix_web::middleware::{Condition, ErrorHandlerResponse, ErrorHandlers};
+use actix_web::{App, HttpResponse, HttpServer, web};
+use chrono::Duration;
+use domain::PasswordPolicy;
+use persistence::{ConnectOptions, Store, StoreError};
+use tracing_actix_web::TracingLogger;
+use utoipa::OpenApi;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::config::Config;
+use crate::error::{ApiError, PROBLEM_JSON, Problem};
+use crate::json::BodyLimit;
+use crate::openapi::ApiDoc;
+use crate::security::passwords::PasswordHasher;
+use crate::security::tokens::TokenKeys;
+use crate::state::AppState;
+use crate::telemetry::RequestSpan;
+use crate::{routes, secret};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("configuration: {0}")]
+    Config(String),
+    #[error("database: {0}")]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    #[error("{0}")]
+    Api(#[from] ApiError),
+}
+
+/// A server bound to its port, not yet running.
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Connects to and migrates the database, then binds `config.bind` (port 0 picks a free
+    /// port: see [`Application::port`]).
+    pub async fn build(config: &Config) -> Result<Self, StartupError> {
+        let store = open_store(config).await?;
+        persistence::migrate(&store).await?;
+        let secret = secret::resolve(config)?;
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let state = web::Data::new(AppState {
+            store,
+            tokens: TokenKeys::new(
+                &secret,
+                Duration::seconds(config.access_token_ttl.into()),
+                Duration::seconds(config.refresh_token_ttl.into()),
+            ),
+            hasher: PasswordHasher::new(config.max_concurrent_hashes.unwrap_or(cores))?,
+            password_policy: PasswordPolicy {
+                min_chars: config.password_min_length,
+            },
+            signup_open: config.signup,
+            default_agent_limit: i32::try_from(config.default_agent_limit)
+                .map_err(|_| StartupError::Config("the default agent limit is too large".into()))?,
+        });
+        let listener = TcpListener::bind(config.bind)?;
+        let port = listener.local_addr()?.port();
+        let body_limit = web::Data::new(BodyLimit(config.max_body_bytes));
+        let cors_origins = config.cors_origins.clone();
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .app_data(body_limit.clone())
+                .app_data(
+                    web::QueryConfig::default()
+                        .error_handler(|err, _| ApiError::BadRequest(err.to_string()).into()),
+                )
+                .app_data(
+                    web::PathConfig::default().error_handler(|_, _| ApiError::NotFound.into()),
+                )
+                .configure(routes::configure)
+                .service(
+                    SwaggerUi::new("/swagger-ui/{_:.*}")
+                        .url("/api-docs/openapi.json", ApiDoc::openapi()),
+                )
+                .default_service(web::to(routes::unknown_path))
+                .wrap(ErrorHandlers::new().default_handler(problem_for_foreign_error))
+                .wrap(Condition::new(
+                    !cors_origins.is_empty(),
+                    cors(&cors_origins),
+                ))
+                .wrap(TracingLogger::<RequestSpan>::new())
+        })
+        .shutdown_timeout(30)
+        .listen(listener)?
+        .run();
+        Ok(Self { port, server })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until SIGTERM or SIGINT, then lets in-flight requests finish (30 s at most).
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+pub async fn open_store(config: &Config) -> Result<Store, StoreError> {
+    persistence::connect(&ConnectOptions {
+        url: config.database_url.clone(),
+        max_connections: config.db_max_connections,
+    })
+    .await
+}
+
+fn cors(origins: &[String]) -> Cors {
+    origins
+        .iter()
+        .fold(Cors::default(), |cors, origin| {
+            cors.allowed_origin(origin.trim())
+        })
+        .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
+        .allowed_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+        .expose_headers([header::LOCATION, header::RETRY_AFTER])
+        .max_age(3600)
+}
+
+/// Rewrites error responses that did not come from `ApiError` (actix's own, CORS's) into
+/// problem details, so no client ever sees a text/plain or HTML error.
+fn problem_for_foreign_error<B: MessageBody>(
+    res: ServiceResponse<B>,
+) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let is_problem = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
+    if is_problem {
+        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    }
+    let status = res.status();
+    let code = match status.as_u16() {
+        400 => "bad_request",
+        401 => "unauthenticated",
+        403 => "forbidden",
+        404 => "not_found",
+        405 => "method_not_allowed",
+        413 => "payload_too_large",
+        415 => "unsupported_media_type",
+        429 => "rate_limited",
+        500..=599 => "internal_error",
+        _ => "error",
+    };
+    let problem = Problem {
+        kind: "about:blank".into(),
+        title: status.canonical_reason().unwrap_or("Error").into(),
+        status: status.as_u16(),
+        code: code.into(),
+        detail: None,
+        errors: None,
+    };
+    let (req, _) = res.into_parts();
+    let response = HttpResponse::build(status)
+        .content_type(PROBLEM_JSON)
+        .json(problem);
+    Ok(ErrorHandlerResponse::Response(
+        ServiceResponse::new(req, response).map_into_right_body(),
+    ))
+}

@@ -1,0 +1,15 @@
+use domain::PasswordPolicy;
+use persistence::Store;
+
+use crate::security::passwords::PasswordHasher;
+use crate::security::tokens::TokenKeys;
+
+/// What every handler shares, behind `web::Data`.
+pub struct AppState {
+    pub store: Store,
+    pub tokens: TokenKeys,
+    pub hasher: PasswordHasher,
+    pub password_policy: PasswordPolicy,
+    pub signup_open: bool,
+    pub default_agent_limit: i32,
+}

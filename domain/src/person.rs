@@ -1,0 +1,70 @@
+use crate::Invalid;
+
+/// A display name of a person or of a named record: trimmed, 1 to 100 characters, no control
+/// characters (they break CSV exports and log lines).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonName(String);
+
+pub(crate) const MAX_NAME_CHARS: usize = 100;
+
+impl PersonName {
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
+        parse_name(raw).map(Self)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_inner(self) -> String {
+        self.0
+    }
+}
+
+/// The shared rule of every name-like field.
+pub(crate) fn parse_name(raw: &str) -> Result<String, Invalid> {
+    let name = raw.trim();
+    if name.is_empty() {
+        return Err(Invalid::new("required", "must not be blank"));
+    }
+    if name.chars().count() > MAX_NAME_CHARS {
+        return Err(Invalid::new(
+            "too_long",
+            format!("at most {MAX_NAME_CHARS} characters"),
+        ));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(Invalid::new(
+            "invalid",
+            "must not contain control characters",
+        ));
+    }
+    Ok(name.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_trimmed() {
+        assert_eq!(
+            PersonName::parse("  Asha Rao ").expect("valid").as_str(),
+            "Asha Rao"
+        );
+    }
+
+    #[test]
+    fn blank_long_and_control_names_are_refused() {
+        assert_eq!(PersonName::parse("   ").unwrap_err().code, "required");
+        assert_eq!(
+            PersonName::parse(&"x".repeat(101)).unwrap_err().code,
+            "too_long"
+        );
+        assert_eq!(PersonName::parse("a\u{0}b").unwrap_err().code, "invalid");
+        assert!(
+            PersonName::parse(&"é".repeat(100)).is_ok(),
+            "the limit counts characters"
+        );
+    }
+}

@@ -1,0 +1,17 @@
+//! Calliyo's schema, one migration per change (`mYYYYMMDD_HHMMSS_verb_noun.rs`).
+//!
+//! Every tenant table carries `company_id`, and its primary and unique keys start with it, so
+//! the tables can later be distributed by company (Citus) without rewrites.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261128_000001_create_core_tables;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261128_000001_create_core_tables::Migration)]
+    }
+}

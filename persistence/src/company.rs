@@ -1,0 +1,157 @@
+use chrono::Utc;
+use domain::{CompanyCode, CompanyName, DEFAULT_ROLES, Email, PersonName};
+use sea_orm::{ActiveValue::Set, EntityTrait, TransactionTrait};
+use uuid::Uuid;
+
+use crate::entity::{company, role, role_permission, subscription, user};
+use crate::{Store, StoreError, Tenant, UniqueField};
+
+/// A company as clients see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CompanyRecord {
+    pub id: Uuid,
+    pub name: String,
+    pub code: String,
+}
+
+/// Everything sign-up writes.
+#[derive(Debug, Clone)]
+pub struct NewCompany {
+    pub name: CompanyName,
+    pub code: CompanyCode,
+    /// The subscription's seats.
+    pub agent_limit: i32,
+    pub admin: NewAdmin,
+}
+
+/// The company's first user, who gets the Company Admin role.
+#[derive(Debug, Clone)]
+pub struct NewAdmin {
+    pub name: PersonName,
+    pub email: Email,
+    /// An argon2id PHC string, hashed by the caller.
+    pub password_hash: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct SignedUpCompany {
+    pub company: CompanyRecord,
+    pub admin_id: Uuid,
+}
+
+impl From<company::Model> for CompanyRecord {
+    fn from(model: company::Model) -> Self {
+        Self {
+            id: model.id,
+            name: model.name,
+            code: model.code,
+        }
+    }
+}
+
+impl Store {
+    /// Creates a company with its subscription, the default roles and its first Company
+    /// Admin, all in one transaction: a failure (a taken code, say) leaves nothing behind.
+    pub async fn create_company(&self, new: NewCompany) -> Result<SignedUpCompany, StoreError> {
+        let now = Utc::now();
+        let company_id = Uuid::now_v7();
+        let txn = self.db.begin().await?;
+
+        let company = company::ActiveModel {
+            id: Set(company_id),
+            name: Set(new.name.as_str().to_owned()),
+            code: Set(new.code.as_str().to_owned()),
+            created_at: Set(now),
+            updated_at: Set(now),
+        };
+        company::Entity::insert(company)
+            .exec(&txn)
+            .await
+            .map_err(|err| StoreError::from_write(err, &[(UniqueField::CompanyCode, "code")]))?;
+
+        subscription::Entity::insert(subscription::ActiveModel {
+            company_id: Set(company_id),
+            plan: Set("standard".to_owned()),
+            agent_limit: Set(new.agent_limit),
+            created_at: Set(now),
+            updated_at: Set(now),
+        })
+        .exec(&txn)
+        .await?;
+
+        let mut admin_role_id = None;
+        for default in DEFAULT_ROLES {
+            let role_id = Uuid::now_v7();
+            if default.system {
+                admin_role_id = Some(role_id);
+            }
+            role::Entity::insert(role::ActiveModel {
+                company_id: Set(company_id),
+                id: Set(role_id),
+                name: Set(default.name.to_owned()),
+                name_key: Set(default.name.to_lowercase()),
+                system: Set(default.system),
+                created_at: Set(now),
+                updated_at: Set(now),
+            })
+            .exec(&txn)
+            .await?;
+            let grants: Vec<_> = default
+                .permissions()
+                .iter()
+                .map(|permission| role_permission::ActiveModel {
+                    company_id: Set(company_id),
+                    role_id: Set(role_id),
+                    permission: Set(permission.to_string()),
+                })
+                .collect();
+            role_permission::Entity::insert_many(grants)
+                .exec(&txn)
+                .await?;
+        }
+        let admin_role_id = admin_role_id.ok_or_else(|| {
+            sea_orm::DbErr::Custom("no system role among the defaults".to_owned())
+        })?;
+
+        let admin_id = Uuid::now_v7();
+        user::Entity::insert(user::ActiveModel {
+            company_id: Set(company_id),
+            id: Set(admin_id),
+            name: Set(new.admin.name.into_inner()),
+            email: Set(new.admin.email.into_inner()),
+            employee_code: Set(None),
+            phone: Set(None),
+            department_id: Set(None),
+            branch_id: Set(None),
+            role_id: Set(admin_role_id),
+            password_hash: Set(new.admin.password_hash),
+            mpin_hash: Set(None),
+            lead_cap: Set(0),
+            banned: Set(false),
+            created_at: Set(now),
+            updated_at: Set(now),
+        })
+        .exec(&txn)
+        .await?;
+
+        txn.commit().await?;
+        Ok(SignedUpCompany {
+            company: CompanyRecord {
+                id: company_id,
+                name: new.name.as_str().to_owned(),
+                code: new.code.as_str().to_owned(),
+            },
+            admin_id,
+        })
+    }
+}
+
+impl Tenant<'_> {
+    pub async fn company(&self) -> Result<CompanyRecord, StoreError> {
+        company::Entity::find_by_id(self.company_id)
+            .one(self.db)
+            .await?
+            .map(CompanyRecord::from)
+            .ok_or(StoreError::NotFound)
+    }
+}

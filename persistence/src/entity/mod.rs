@@ -1,0 +1,11 @@
+//! SeaORM entities, one per table of the migrations. Relations are not declared: queries
+//! join explicitly, always on `company_id` as well as the id.
+
+pub mod branch;
+pub mod company;
+pub mod department;
+pub mod role;
+pub mod role_permission;
+pub mod session;
+pub mod subscription;
+pub mod user;

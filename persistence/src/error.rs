@@ -1,0 +1,38 @@
+use sea_orm::{DbErr, SqlErr};
+
+/// A uniqueness rule the database enforces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UniqueField {
+    CompanyCode,
+    Email,
+    EmployeeCode,
+    Name,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A unique index refused the write.
+    #[error("{0:?} is already taken")]
+    Conflict(UniqueField),
+    /// The row the change needs is not there (or belongs to another company).
+    #[error("not found")]
+    NotFound,
+    #[error(transparent)]
+    Database(#[from] DbErr),
+}
+
+impl StoreError {
+    /// Maps a unique-index violation to the field it protects. `candidates` are the unique
+    /// fields the failed statement could violate, each with a fragment of its index or column
+    /// name, as PostgreSQL (`users_email`) and SQLite (`users.email`) report them.
+    pub(crate) fn from_write(err: DbErr, candidates: &[(UniqueField, &str)]) -> Self {
+        if let Some(SqlErr::UniqueConstraintViolation(message)) = err.sql_err() {
+            for (field, fragment) in candidates {
+                if message.contains(fragment) {
+                    return Self::Conflict(*field);
+                }
+            }
+        }
+        Self::Database(err)
+    }
+}

@@ -1,0 +1,71 @@
+//! Calliyo's storage: SeaORM entities and the repositories behind the API, on SQLite (the
+//! embedded default) and PostgreSQL (production), with the same code for both.
+//!
+//! Everything a tenant owns is reached through [`Store::tenant`], a handle bound to one
+//! company id: its queries filter by that id, so a request cannot read another company's rows
+//! by forgetting a `WHERE`.
+
+mod actor;
+mod company;
+mod connect;
+pub mod entity;
+mod error;
+mod session;
+mod sign_in;
+mod user;
+
+use sea_orm::DatabaseConnection;
+use uuid::Uuid;
+
+pub use actor::ActorRecord;
+pub use company::{CompanyRecord, NewAdmin, NewCompany, SignedUpCompany};
+pub use connect::{ConnectOptions, connect, migrate};
+pub use error::{StoreError, UniqueField};
+pub use session::{NewSession, Refresh};
+pub use sign_in::SignInRecord;
+pub use user::{NamedRef, UserView};
+
+/// The database, shared by every request.
+#[derive(Clone, Debug)]
+pub struct Store {
+    db: DatabaseConnection,
+}
+
+/// A handle on one company's data: every query it runs is scoped to `company_id`.
+#[derive(Clone, Copy, Debug)]
+pub struct Tenant<'a> {
+    db: &'a DatabaseConnection,
+    company_id: Uuid,
+}
+
+impl Store {
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self { db }
+    }
+
+    pub fn tenant(&self, company_id: Uuid) -> Tenant<'_> {
+        Tenant {
+            db: &self.db,
+            company_id,
+        }
+    }
+
+    pub fn connection(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    /// Runs one trivial query: what `/readyz` reports.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        Ok(self.db.ping().await?)
+    }
+
+    pub async fn close(self) -> Result<(), StoreError> {
+        Ok(self.db.close().await?)
+    }
+}
+
+impl Tenant<'_> {
+    pub fn company_id(&self) -> Uuid {
+        self.company_id
+    }
+}
