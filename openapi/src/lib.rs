@@ -1,1 +1,90 @@
+//! The OpenAPI document of Calliyo's API, as committed in `openapi/openapi.json`.
+//!
+//! Integrators generate clients from the committed file, so it must never drift from the
+//! code: the test below fails when it does. Regenerate it with
+//! `cargo run -p api -- openapi > openapi/openapi.json` (or `UPDATE_OPENAPI=1 cargo test -p openapi`).
 
+/// The committed document.
+pub const COMMITTED: &str = include_str!("../openapi.json");
+
+/// The document the code generates now.
+pub fn generated() -> String {
+    api::openapi::document_json()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_committed_document_matches_the_code() {
+        let generated = generated();
+        if std::env::var_os("UPDATE_OPENAPI").is_some() {
+            let path = concat!(env!("CARGO_MANIFEST_DIR"), "/openapi.json");
+            std::fs::write(path, &generated).expect("write openapi.json");
+            return;
+        }
+        assert!(
+            COMMITTED == generated,
+            "openapi/openapi.json is stale: run `UPDATE_OPENAPI=1 cargo test -p openapi` and commit it"
+        );
+    }
+
+    #[test]
+    fn the_document_is_openapi_3_1_with_bearer_auth() {
+        let doc: serde_json::Value = serde_json::from_str(&generated()).expect("json");
+        assert!(
+            doc["openapi"]
+                .as_str()
+                .is_some_and(|v| v.starts_with("3.1"))
+        );
+        assert_eq!(
+            doc["components"]["securitySchemes"]["bearer_auth"]["scheme"],
+            "bearer"
+        );
+        assert!(doc["paths"]["/api/v1/signup"]["post"].is_object());
+    }
+
+    #[test]
+    fn every_error_response_is_a_problem_with_a_required_code() {
+        let doc: serde_json::Value = serde_json::from_str(&generated()).expect("json");
+        let required = &doc["components"]["schemas"]["Problem"]["required"];
+        assert!(
+            required
+                .as_array()
+                .is_some_and(|r| r.iter().any(|f| f == "code"))
+        );
+        for (path, item) in doc["paths"].as_object().expect("paths") {
+            for (method, operation) in item.as_object().expect("path item") {
+                for (status, response) in operation["responses"].as_object().expect("responses") {
+                    if status.starts_with('4') || status.starts_with('5') {
+                        let schema =
+                            &response["content"]["application/problem+json"]["schema"]["$ref"];
+                        assert_eq!(
+                            schema, "#/components/schemas/Problem",
+                            "{method} {path} {status}"
+                        );
+                    }
+                }
+                assert!(
+                    operation["responses"]["500"].is_object(),
+                    "{method} {path} lacks 500"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn request_bodies_refuse_unknown_fields() {
+        let doc: serde_json::Value = serde_json::from_str(&generated()).expect("json");
+        for name in [
+            "SignupRequest",
+            "SignupAdmin",
+            "LoginRequest",
+            "RefreshRequest",
+        ] {
+            let schema = &doc["components"]["schemas"][name];
+            assert_eq!(schema["additionalProperties"], false, "{name}");
+        }
+    }
+}

@@ -1,0 +1,54 @@
+use api::{Application, Cli};
+use clap::Parser;
+
+use crate::helpers::spawn_app;
+
+#[tokio::test]
+async fn the_server_refuses_a_database_migrated_by_a_newer_version() {
+    let app = spawn_app().await;
+    app.execute("INSERT INTO seaql_migrations (version, applied_at) VALUES ('m29991231_000000_from_the_future', 0)")
+        .await;
+    let mut config = Cli::parse_from(["calliyo"]).config;
+    config.database_url = app.database_url.clone();
+    config.bind = "127.0.0.1:0".parse().expect("address");
+    config.jwt_secret = Some("test secret that is long enough for HS256".into());
+
+    let refused = Application::build(&config).await;
+
+    let message = refused.err().map(|err| err.to_string()).unwrap_or_default();
+    assert!(message.contains("newer version"), "{message:?}");
+}
+
+#[tokio::test]
+async fn postgres_without_a_secret_refuses_to_start() {
+    let mut config = Cli::parse_from(["calliyo"]).config;
+    let app = spawn_app().await;
+    config.database_url = app.database_url.clone();
+    config.bind = "127.0.0.1:0".parse().expect("address");
+    config.jwt_secret = None;
+
+    let result = Application::build(&config).await;
+
+    if app.database_url.starts_with("postgres") {
+        let message = result.err().map(|err| err.to_string()).unwrap_or_default();
+        assert!(message.contains("CALLIYO_JWT_SECRET"), "{message:?}");
+    } else {
+        assert!(
+            result.is_ok(),
+            "SQLite generates a secret beside the database"
+        );
+        let path = app
+            .database_url
+            .trim_start_matches("sqlite://")
+            .split('?')
+            .next()
+            .unwrap_or_default();
+        let secret = std::path::Path::new(path).with_extension("jwt-secret");
+        let mode = std::os::unix::fs::PermissionsExt::mode(
+            &std::fs::metadata(&secret)
+                .expect("secret file")
+                .permissions(),
+        );
+        assert_eq!(mode & 0o777, 0o600);
+    }
+}

@@ -1,0 +1,69 @@
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+
+use crate::helpers::{problem, spawn_app};
+
+#[tokio::test]
+async fn health_and_readiness_answer_ok() {
+    let app = spawn_app().await;
+    for path in ["/healthz", "/readyz"] {
+        let response = app.get(path, None).await;
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        let body: Value = response.json().await.expect("json");
+        assert_eq!(body["status"], "ok");
+    }
+}
+
+#[tokio::test]
+async fn the_openapi_document_and_swagger_ui_are_served() {
+    let app = spawn_app().await;
+    let response = app.get("/api-docs/openapi.json", None).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let served: Value = response.json().await.expect("json");
+    let generated: Value = serde_json::from_str(&api::openapi::document_json()).expect("json");
+    assert_eq!(served, generated);
+
+    let response = app.get("/swagger-ui/", None).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(response.text().await.expect("text").contains("swagger"));
+}
+
+/// Every documented path answers 405 with exactly its documented methods in `Allow` to a
+/// method it does not document: the routes and the document agree.
+#[tokio::test]
+async fn every_documented_path_refuses_other_methods_with_allow() {
+    let app = spawn_app().await;
+    let doc: Value = serde_json::from_str(&api::openapi::document_json()).expect("json");
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        let mut documented: Vec<String> = item
+            .as_object()
+            .expect("path item")
+            .keys()
+            .map(|m| m.to_uppercase())
+            .collect();
+        documented.sort();
+        let wrong = ["PUT", "PATCH", "DELETE", "POST", "GET"]
+            .into_iter()
+            .find(|m| !documented.iter().any(|d| d == m))
+            .expect("some method is not documented");
+        let concrete = path.replace("{id}", "0196b4c4-1f7e-7c2a-9c3e-000000000000");
+        let response = app
+            .request(
+                Method::from_bytes(wrong.as_bytes()).expect("method"),
+                &concrete,
+                None,
+                None,
+            )
+            .await;
+        let mut allowed: Vec<String> = response.headers()["allow"]
+            .to_str()
+            .expect("ascii")
+            .split(',')
+            .map(|m| m.trim().to_owned())
+            .collect();
+        allowed.sort();
+        assert_eq!(allowed, documented, "{wrong} {path}");
+        let body = problem(response, StatusCode::METHOD_NOT_ALLOWED).await;
+        assert_eq!(body["code"], "method_not_allowed");
+    }
+}
