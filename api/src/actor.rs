@@ -4,6 +4,7 @@ use actix_web::http::header;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use domain::{Action, Permission, PermissionSet, Resource};
 use futures_util::future::LocalBoxFuture;
+use persistence::ActingUser;
 use tracing_actix_web::RootSpan;
 use uuid::Uuid;
 
@@ -16,6 +17,9 @@ use crate::state::AppState;
 #[derive(Debug, Clone)]
 pub struct Actor {
     pub user_id: Uuid,
+    pub name: String,
+    /// The client's address, for the audit trail.
+    pub ip: Option<String>,
     pub company_id: Uuid,
     pub session_id: Uuid,
     pub role_id: Uuid,
@@ -23,6 +27,16 @@ pub struct Actor {
 }
 
 impl Actor {
+    /// The actor as the store's rules and audit trail see it.
+    pub fn acting(&self) -> ActingUser {
+        ActingUser {
+            user_id: self.user_id,
+            name: self.name.clone(),
+            permissions: self.permissions,
+            ip: self.ip.clone(),
+        }
+    }
+
     /// 403 `forbidden` unless the role grants `resource:action`.
     pub fn require(&self, resource: Resource, action: Action) -> Result<(), ApiError> {
         if self.permissions.contains(Permission::new(resource, action)) {
@@ -41,6 +55,7 @@ impl FromRequest for Actor {
         let state = req.app_data::<web::Data<AppState>>().cloned();
         let token = bearer_token(req);
         let span = req.extensions().get::<RootSpan>().cloned();
+        let ip = client_ip(req);
         Box::pin(async move {
             let state = state.ok_or_else(|| ApiError::internal("application state missing"))?;
             let claims = state
@@ -58,6 +73,8 @@ impl FromRequest for Actor {
             }
             Ok(Actor {
                 user_id: record.user_id,
+                name: record.name,
+                ip,
                 company_id: claims.cid,
                 session_id: record.session_id,
                 role_id: record.role_id,
@@ -73,4 +90,10 @@ fn bearer_token(req: &HttpRequest) -> Option<String> {
     scheme
         .eq_ignore_ascii_case("bearer")
         .then(|| token.trim().to_owned())
+}
+
+/// The peer's address. Forwarded headers are not trusted: anyone can set them, and the audit
+/// trail must not record what a client claims.
+pub fn client_ip(req: &HttpRequest) -> Option<String> {
+    req.peer_addr().map(|addr| addr.ip().to_string())
 }

@@ -2,7 +2,7 @@
 
 use std::io::BufRead;
 
-use domain::{CompanyCode, CompanyName, Email, Password, PasswordPolicy, PersonName};
+use domain::{CompanyCode, CompanyName, Email, Name, Password, PasswordPolicy};
 use persistence::{NewAdmin, NewCompany};
 
 use crate::config::{CompanyCommand, Config};
@@ -34,7 +34,7 @@ pub async fn company(config: &Config, command: CompanyCommand) -> Result<(), Sta
         Some(code) => CompanyCode::parse(&code).map_err(|e| invalid("--code", e))?,
         None => CompanyCode::from_name(&name, None),
     };
-    let admin_name = PersonName::parse(&admin_name).map_err(|e| invalid("--admin-name", e))?;
+    let admin_name = Name::parse(&admin_name).map_err(|e| invalid("--admin-name", e))?;
     let admin_email = Email::parse(&admin_email).map_err(|e| invalid("--admin-email", e))?;
     let mut line = String::new();
     std::io::stdin().lock().read_line(&mut line)?;

@@ -91,6 +91,14 @@ pub struct Config {
         global = true
     )]
     pub jwt_secret: Option<String>,
+    /// Key that peppers M-PINs before they are hashed. Unset: derived from the JWT secret.
+    #[arg(
+        long,
+        env = "CALLIYO_PIN_PEPPER",
+        hide_env_values = true,
+        global = true
+    )]
+    pub pin_pepper: Option<String>,
     /// Whether `POST /api/v1/signup` is open.
     #[arg(long, env = "CALLIYO_SIGNUP", default_value_t = true, action = clap::ArgAction::Set, global = true)]
     pub signup: bool,

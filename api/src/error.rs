@@ -2,7 +2,7 @@
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, ResponseError};
-use domain::FieldError;
+use domain::{FieldError, RuleViolation};
 use persistence::{StoreError, UniqueField};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -37,6 +37,10 @@ pub enum ApiError {
     /// 409 with the code of the uniqueness rule that refused the write.
     #[error("conflict: {0:?}")]
     Taken(UniqueField),
+    /// A broken invariant: 403 `forbidden` for an escalation; otherwise 409
+    /// `agent_limit_reached`, `last_admin`, `self_action`, `system_role` or `in_use`.
+    #[error("{0}")]
+    Rule(RuleViolation),
     /// 413 `payload_too_large`: the body is over the configured limit.
     #[error("payload too large")]
     PayloadTooLarge { limit: usize },
@@ -79,6 +83,14 @@ impl ApiError {
                 UniqueField::EmployeeCode => "employee_code_taken",
                 UniqueField::Name => "name_taken",
             },
+            Self::Rule(rule) => match rule {
+                RuleViolation::AgentLimitReached { .. } => "agent_limit_reached",
+                RuleViolation::LastAdmin => "last_admin",
+                RuleViolation::SelfAction => "self_action",
+                RuleViolation::Escalation => "forbidden",
+                RuleViolation::SystemRole => "system_role",
+                RuleViolation::InUse { .. } => "in_use",
+            },
             Self::PayloadTooLarge { .. } => "payload_too_large",
             Self::UnsupportedMediaType => "unsupported_media_type",
             Self::Validation(_) => "validation_failed",
@@ -100,6 +112,14 @@ impl ApiError {
             Self::Taken(UniqueField::Email) => "Email taken",
             Self::Taken(UniqueField::EmployeeCode) => "Employee code taken",
             Self::Taken(UniqueField::Name) => "Name taken",
+            Self::Rule(rule) => match rule {
+                RuleViolation::AgentLimitReached { .. } => "Agent limit reached",
+                RuleViolation::LastAdmin => "Last Company Admin",
+                RuleViolation::SelfAction => "Not on yourself",
+                RuleViolation::Escalation => "Forbidden",
+                RuleViolation::SystemRole => "System role",
+                RuleViolation::InUse { .. } => "In use",
+            },
             Self::PayloadTooLarge { .. } => "Payload too large",
             Self::UnsupportedMediaType => "Unsupported media type",
             Self::Validation(_) => "Validation failed",
@@ -130,6 +150,20 @@ impl ApiError {
                 "Another user of the company already has this employee code.".into()
             }
             Self::Taken(UniqueField::Name) => "The company already has one with this name.".into(),
+            Self::Rule(rule) => match rule {
+                RuleViolation::AgentLimitReached { limit } => {
+                    format!("All {limit} seats of the subscription are in use.")
+                }
+                RuleViolation::LastAdmin => {
+                    "The company must keep at least one active Company Admin.".into()
+                }
+                RuleViolation::SelfAction => "You cannot ban or delete yourself.".into(),
+                RuleViolation::Escalation => {
+                    "This would grant or touch permissions you do not hold.".into()
+                }
+                RuleViolation::SystemRole => "The Company Admin role cannot be changed.".into(),
+                RuleViolation::InUse { users } => format!("{users} user(s) still use it."),
+            },
             Self::PayloadTooLarge { limit } => {
                 format!("The body is over the limit of {limit} bytes.")
             }
@@ -167,6 +201,8 @@ impl ResponseError for ApiError {
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::Taken(_) => StatusCode::CONFLICT,
+            Self::Rule(RuleViolation::Escalation) => StatusCode::FORBIDDEN,
+            Self::Rule(_) => StatusCode::CONFLICT,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -209,6 +245,8 @@ impl From<StoreError> for ApiError {
         match err {
             StoreError::Conflict(field) => Self::Taken(field),
             StoreError::NotFound => Self::NotFound,
+            StoreError::Invalid(error) => Self::invalid(error),
+            StoreError::Rule(rule) => Self::Rule(rule),
             StoreError::Database(err) => Self::internal(err),
         }
     }

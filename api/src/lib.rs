@@ -7,6 +7,7 @@ pub mod dto;
 pub mod error;
 pub mod json;
 pub mod openapi;
+pub mod paging;
 pub mod routes;
 mod secret;
 pub mod security;

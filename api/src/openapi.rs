@@ -10,7 +10,8 @@ use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
 use crate::error::{PROBLEM_JSON, Problem, ProblemField};
-use crate::routes::{auth, me, ops, permissions};
+use crate::routes::groups::{branches, departments};
+use crate::routes::{audit, auth, me, ops, permissions, roles, subscription, users};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -23,13 +24,24 @@ use crate::routes::{auth, me, ops, permissions};
         auth::signup, auth::login, auth::refresh, auth::logout,
         me::me,
         permissions::list_permissions,
+        users::list_users, users::create_user, users::get_user, users::update_user, users::delete_user,
+        roles::list_roles, roles::create_role, roles::get_role, roles::update_role, roles::delete_role,
+        departments::list, departments::create, departments::get, departments::rename, departments::delete,
+        branches::list, branches::create, branches::get, branches::rename, branches::delete,
+        subscription::get_subscription, subscription::update_subscription,
+        audit::list_audit_events,
     ),
     components(schemas(Problem, ProblemField)),
     modifiers(&BearerAuth, &CommonProblems),
     tags(
         (name = "auth", description = "Sign-up, sign-in and sessions (public)."),
         (name = "me", description = "The signed-in user."),
-        (name = "roles", description = "Roles and the permission catalogue."),
+        (name = "users", description = "The company's users (`agent:*`)."),
+        (name = "roles", description = "Roles and the permission catalogue (`role:*`)."),
+        (name = "departments", description = "Departments (`department:*`)."),
+        (name = "branches", description = "Branches (`branch:*`)."),
+        (name = "subscription", description = "Seats (`billing:*`)."),
+        (name = "audit", description = "The audit trail (`settings:read`)."),
         (name = "operations", description = "Health and readiness."),
     ),
 )]

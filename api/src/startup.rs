@@ -19,6 +19,7 @@ use crate::config::Config;
 use crate::error::{ApiError, PROBLEM_JSON, Problem};
 use crate::json::BodyLimit;
 use crate::openapi::ApiDoc;
+use crate::security::mpin::PinPepper;
 use crate::security::passwords::PasswordHasher;
 use crate::security::tokens::TokenKeys;
 use crate::state::AppState;
@@ -59,6 +60,10 @@ impl Application {
                 Duration::seconds(config.refresh_token_ttl.into()),
             ),
             hasher: PasswordHasher::new(config.max_concurrent_hashes.unwrap_or(cores))?,
+            pin_pepper: match &config.pin_pepper {
+                Some(pepper) => PinPepper::new(pepper.as_bytes()),
+                None => PinPepper::derived_from(&secret),
+            },
             password_policy: PasswordPolicy {
                 min_chars: config.password_min_length,
             },

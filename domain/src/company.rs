@@ -1,5 +1,5 @@
 use crate::Invalid;
-use crate::person::parse_name;
+use crate::name::parse_name;
 
 /// A company's display name: the same rule as a person's name.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -5,17 +5,23 @@
 //! time take it as an argument so they can be tested by stepping made-up times.
 
 mod company;
+mod contact;
 mod email;
 mod error;
+mod mpin;
+mod name;
 mod password;
 mod permission;
-mod person;
 mod role;
+pub mod rules;
 
 pub use company::{CompanyCode, CompanyName};
+pub use contact::{EmployeeCode, LeadCap, MAX_LEAD_CAP, Phone};
 pub use email::Email;
 pub use error::{FieldError, Invalid};
+pub use mpin::Mpin;
+pub use name::Name;
 pub use password::{Password, PasswordPolicy};
-pub use permission::{Action, Permission, PermissionSet, Resource};
-pub use person::PersonName;
+pub use permission::{Action, Permission, PermissionSet, Resource, UnknownPermission};
 pub use role::{DEFAULT_ROLES, DefaultRole};
+pub use rules::RuleViolation;

@@ -11,6 +11,7 @@ use crate::{StoreError, Tenant};
 #[derive(Debug, Clone)]
 pub struct ActorRecord {
     pub user_id: Uuid,
+    pub name: String,
     pub session_id: Uuid,
     pub role_id: Uuid,
     pub permissions: PermissionSet,
@@ -27,6 +28,7 @@ impl Tenant<'_> {
         session_id: Uuid,
     ) -> Result<Option<ActorRecord>, StoreError> {
         let query = Query::select()
+            .column((user::Entity, user::Column::Name))
             .column((user::Entity, user::Column::RoleId))
             .column((role_permission::Entity, role_permission::Column::Permission))
             .from(user::Entity)
@@ -61,6 +63,7 @@ impl Tenant<'_> {
             return Ok(None);
         };
         let role_id = first.try_get("", "role_id")?;
+        let name = first.try_get("", "name")?;
         let mut permissions = PermissionSet::empty();
         for row in &rows {
             let text: Option<String> = row.try_get("", "permission")?;
@@ -72,6 +75,7 @@ impl Tenant<'_> {
         }
         Ok(Some(ActorRecord {
             user_id,
+            name,
             session_id,
             role_id,
             permissions,

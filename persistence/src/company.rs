@@ -1,5 +1,5 @@
 use chrono::Utc;
-use domain::{CompanyCode, CompanyName, DEFAULT_ROLES, Email, PersonName};
+use domain::{CompanyCode, CompanyName, DEFAULT_ROLES, Email, Name};
 use sea_orm::{ActiveValue::Set, EntityTrait, TransactionTrait};
 use uuid::Uuid;
 
@@ -27,7 +27,7 @@ pub struct NewCompany {
 /// The company's first user, who gets the Company Admin role.
 #[derive(Debug, Clone)]
 pub struct NewAdmin {
-    pub name: PersonName,
+    pub name: Name,
     pub email: Email,
     /// An argon2id PHC string, hashed by the caller.
     pub password_hash: String,

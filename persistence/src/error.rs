@@ -1,3 +1,4 @@
+use domain::{FieldError, RuleViolation};
 use sea_orm::{DbErr, SqlErr};
 
 /// A uniqueness rule the database enforces.
@@ -17,6 +18,12 @@ pub enum StoreError {
     /// The row the change needs is not there (or belongs to another company).
     #[error("not found")]
     NotFound,
+    /// A value names nothing in this company (a role id, say): the client's field is wrong.
+    #[error("invalid {}: {}", .0.field, .0.message)]
+    Invalid(FieldError),
+    /// The change would break an invariant.
+    #[error(transparent)]
+    Rule(#[from] RuleViolation),
     #[error(transparent)]
     Database(#[from] DbErr),
 }

@@ -6,24 +6,37 @@
 //! by forgetting a `WHERE`.
 
 mod actor;
+mod audit_store;
 mod company;
 mod connect;
 pub mod entity;
 mod error;
+mod group_store;
+mod lookup;
+mod role_store;
 mod session;
 mod sign_in;
+mod subscription_store;
 mod user;
+mod user_write;
+mod write;
 
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 pub use actor::ActorRecord;
+pub use audit_store::{AuditEventView, AuditFilter};
 pub use company::{CompanyRecord, NewAdmin, NewCompany, SignedUpCompany};
 pub use connect::{ConnectOptions, connect, migrate};
 pub use error::{StoreError, UniqueField};
+pub use group_store::{GroupKind, GroupView};
+pub use role_store::{RolePatch, RoleView};
 pub use session::{NewSession, Refresh};
 pub use sign_in::SignInRecord;
-pub use user::{NamedRef, UserView};
+pub use subscription_store::{LimitBelowSeats, SubscriptionView};
+pub use user::{NamedRef, PageRequest, Paged, UserFilter, UserSort, UserView};
+pub use user_write::{NewUser, UserPatch};
+pub use write::{ActingUser, AuditTarget};
 
 /// The database, shared by every request.
 #[derive(Clone, Debug)]

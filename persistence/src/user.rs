@@ -1,5 +1,7 @@
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+use sea_orm::sea_query::{
+    Alias, Condition, Expr, ExprTrait, Func, LikeExpr, Order, Query, SelectStatement,
+};
 use sea_orm::{ConnectionTrait, QueryResult};
 use uuid::Uuid;
 
@@ -32,14 +34,115 @@ pub struct UserView {
     pub updated_at: DateTime<Utc>,
 }
 
+/// A page of a listing: 1-based `page`, `per_page` rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageRequest {
+    pub page: u64,
+    pub per_page: u64,
+}
+
+impl PageRequest {
+    pub(crate) fn offset(&self) -> u64 {
+        (self.page.saturating_sub(1)).saturating_mul(self.per_page)
+    }
+}
+
+/// One page of rows and the total across all pages.
+#[derive(Debug, Clone)]
+pub struct Paged<T> {
+    pub items: Vec<T>,
+    pub total: u64,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum UserSort {
+    #[default]
+    NameAsc,
+    NameDesc,
+    CreatedAsc,
+    CreatedDesc,
+}
+
+/// The user listing's filters; every one is optional.
+#[derive(Debug, Clone, Default)]
+pub struct UserFilter {
+    /// A case-insensitive substring of the name, email, phone or employee code, in which
+    /// `%` and `_` are literal characters.
+    pub q: Option<String>,
+    pub department_id: Option<Uuid>,
+    pub branch_id: Option<Uuid>,
+    pub role_id: Option<Uuid>,
+    pub banned: Option<bool>,
+    pub sort: UserSort,
+}
+
 impl Tenant<'_> {
     pub async fn user_view(&self, user_id: Uuid) -> Result<UserView, StoreError> {
+        let query = self
+            .user_select()
+            .and_where(Expr::col((user::Entity, user::Column::Id)).eq(user_id))
+            .take();
+        let statement = self.db.get_database_backend().build(&query);
+        let row = self
+            .db
+            .query_one_raw(statement)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        user_view_from_row(&row)
+    }
+
+    pub async fn list_users(
+        &self,
+        filter: &UserFilter,
+        page: PageRequest,
+    ) -> Result<Paged<UserView>, StoreError> {
+        let condition = user_condition(filter);
+        let backend = self.db.get_database_backend();
+
+        let count = Query::select()
+            .expr_as(Expr::col((user::Entity, user::Column::Id)).count(), "total")
+            .from(user::Entity)
+            .and_where(Expr::col((user::Entity, user::Column::CompanyId)).eq(self.company_id))
+            .cond_where(condition.clone())
+            .take();
+        let total: i64 = match self.db.query_one_raw(backend.build(&count)).await? {
+            Some(row) => row.try_get("", "total")?,
+            None => 0,
+        };
+
+        let (column, order) = match filter.sort {
+            UserSort::NameAsc => (user::Column::Name, Order::Asc),
+            UserSort::NameDesc => (user::Column::Name, Order::Desc),
+            UserSort::CreatedAsc => (user::Column::CreatedAt, Order::Asc),
+            UserSort::CreatedDesc => (user::Column::CreatedAt, Order::Desc),
+        };
+        let query = self
+            .user_select()
+            .cond_where(condition)
+            .order_by((user::Entity, column), order.clone())
+            .order_by((user::Entity, user::Column::Id), order)
+            .limit(page.per_page)
+            .offset(page.offset())
+            .take();
+        let rows = self.db.query_all_raw(backend.build(&query)).await?;
+        let items = rows
+            .iter()
+            .map(user_view_from_row)
+            .collect::<Result<_, _>>()?;
+        Ok(Paged {
+            items,
+            total: u64::try_from(total).unwrap_or_default(),
+        })
+    }
+
+    /// The users of this company with their role, department and branch names.
+    fn user_select(&self) -> SelectStatement {
         let (dep, br, ro) = (Alias::new("d"), Alias::new("b"), Alias::new("r"));
         let same_company = |alias: &Alias| {
             Expr::col((alias.clone(), Alias::new("company_id")))
                 .equals((user::Entity, user::Column::CompanyId))
         };
-        let query = Query::select()
+        Query::select()
             .columns(
                 [
                     user::Column::Id,
@@ -96,16 +199,51 @@ impl Tenant<'_> {
                 ),
             )
             .and_where(Expr::col((user::Entity, user::Column::CompanyId)).eq(self.company_id))
-            .and_where(Expr::col((user::Entity, user::Column::Id)).eq(user_id))
-            .take();
-        let statement = self.db.get_database_backend().build(&query);
-        let row = self
-            .db
-            .query_one_raw(statement)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        user_view_from_row(&row)
+            .take()
     }
+}
+
+fn user_condition(filter: &UserFilter) -> Condition {
+    let column = |c: user::Column| Expr::col((user::Entity, c));
+    let mut condition = Condition::all();
+    if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        let pattern = format!("%{}%", escape_like(&q.to_lowercase()));
+        let matches = |c: user::Column| {
+            Func::lower(column(c)).like(LikeExpr::new(pattern.clone()).escape('\\'))
+        };
+        condition = condition.add(
+            Condition::any()
+                .add(matches(user::Column::Name))
+                .add(matches(user::Column::Email))
+                .add(matches(user::Column::Phone))
+                .add(matches(user::Column::EmployeeCode)),
+        );
+    }
+    if let Some(id) = filter.department_id {
+        condition = condition.add(column(user::Column::DepartmentId).eq(id));
+    }
+    if let Some(id) = filter.branch_id {
+        condition = condition.add(column(user::Column::BranchId).eq(id));
+    }
+    if let Some(id) = filter.role_id {
+        condition = condition.add(column(user::Column::RoleId).eq(id));
+    }
+    if let Some(banned) = filter.banned {
+        condition = condition.add(column(user::Column::Banned).eq(banned));
+    }
+    condition
+}
+
+/// Makes `%`, `_` and the escape character itself match literally in a LIKE pattern.
+fn escape_like(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    escaped
 }
 
 fn named_ref(row: &QueryResult, id: &str, name: &str) -> Result<Option<NamedRef>, StoreError> {

@@ -3,7 +3,7 @@
 use actix_web::dev::HttpServiceFactory;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
-use domain::{CompanyCode, CompanyName, Email, Password, PasswordPolicy, PersonName};
+use domain::{CompanyCode, CompanyName, Email, Name, Password, PasswordPolicy};
 use persistence::{NewAdmin, NewCompany, NewSession, Refresh, StoreError, UniqueField};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -98,7 +98,7 @@ pub async fn signup(
 struct SignupForm {
     company_name: CompanyName,
     company_code: Option<CompanyCode>,
-    admin_name: PersonName,
+    admin_name: Name,
     admin_email: Email,
     password: Password,
 }
@@ -110,7 +110,7 @@ fn parse_signup(body: SignupRequest, policy: PasswordPolicy) -> Result<SignupFor
         Some(code) => checks.check("company_code", CompanyCode::parse(code)),
         None => None,
     };
-    let admin_name = checks.check("admin.name", PersonName::parse(&body.admin.name));
+    let admin_name = checks.check("admin.name", Name::parse(&body.admin.name));
     let admin_email = checks.check("admin.email", Email::parse(&body.admin.email));
     let password = checks.check(
         "admin.password",
@@ -302,7 +302,7 @@ pub async fn open_session(
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .map(|ua| ua.chars().take(256).collect());
-    let ip = req.peer_addr().map(|addr| addr.ip().to_string());
+    let ip = crate::actor::client_ip(req);
     let session_id = state
         .store
         .tenant(company_id)

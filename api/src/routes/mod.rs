@@ -8,10 +8,15 @@ use actix_web::{FromRequest, Handler, Responder, Route, web};
 
 use crate::error::ApiError;
 
+pub mod audit;
 pub mod auth;
+pub mod groups;
 pub mod me;
 pub mod ops;
 pub mod permissions;
+pub mod roles;
+pub mod subscription;
+pub mod users;
 
 /// Registers every route of the API.
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -21,7 +26,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::scope("/api/v1")
                 .service(auth::resources())
                 .service(me::resources())
-                .service(permissions::resources()),
+                .service(permissions::resources())
+                .service(users::resources())
+                .service(roles::resources())
+                .service(groups::departments::resources())
+                .service(groups::branches::resources())
+                .service(subscription::resources())
+                .service(audit::resources()),
         );
 }
 

@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 use uuid::Uuid;
 
+use super::hmac_sha256;
 use crate::error::ApiError;
 
 type HmacSha256 = Hmac<Sha256>;
@@ -63,7 +64,7 @@ impl TokenKeys {
         validation.leeway = 0;
         // Refresh tokens get their own key, so a MAC made for one purpose is never accepted
         // for the other.
-        let refresh_key = mac(secret, b"calliyo refresh token v1").to_vec();
+        let refresh_key = hmac_sha256(secret, b"calliyo refresh token v1").to_vec();
         Self {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
@@ -103,7 +104,7 @@ impl TokenKeys {
     pub fn issue_refresh(&self, claims: RefreshClaims) -> String {
         let body = refresh_body(claims);
         let mut token = body.to_vec();
-        token.extend_from_slice(&mac(&self.refresh_key, &body));
+        token.extend_from_slice(&hmac_sha256(&self.refresh_key, &body));
         URL_SAFE_NO_PAD.encode(token)
     }
 
@@ -136,13 +137,6 @@ fn refresh_body(claims: RefreshClaims) -> [u8; BODY_LEN] {
     body[16..32].copy_from_slice(claims.session_id.as_bytes());
     body[32..].copy_from_slice(&claims.generation.to_be_bytes());
     body
-}
-
-fn mac(key: &[u8], message: &[u8]) -> [u8; 32] {
-    // HMAC accepts keys of any length, so this cannot fail.
-    let mut mac = <HmacSha256 as Mac>::new_from_slice(key).unwrap_or_else(|_| unreachable!());
-    mac.update(message);
-    mac.finalize().into_bytes().into()
 }
 
 #[cfg(test)]

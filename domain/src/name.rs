@@ -1,13 +1,13 @@
 use crate::Invalid;
 
-/// A display name of a person or of a named record: trimmed, 1 to 100 characters, no control
+/// A display name of a person, a role, a department or a branch: trimmed, 1 to 100 characters, no control
 /// characters (they break CSV exports and log lines).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PersonName(String);
+pub struct Name(String);
 
 pub(crate) const MAX_NAME_CHARS: usize = 100;
 
-impl PersonName {
+impl Name {
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
         parse_name(raw).map(Self)
     }
@@ -49,21 +49,18 @@ mod tests {
     #[test]
     fn names_are_trimmed() {
         assert_eq!(
-            PersonName::parse("  Asha Rao ").expect("valid").as_str(),
+            Name::parse("  Asha Rao ").expect("valid").as_str(),
             "Asha Rao"
         );
     }
 
     #[test]
     fn blank_long_and_control_names_are_refused() {
-        assert_eq!(PersonName::parse("   ").unwrap_err().code, "required");
-        assert_eq!(
-            PersonName::parse(&"x".repeat(101)).unwrap_err().code,
-            "too_long"
-        );
-        assert_eq!(PersonName::parse("a\u{0}b").unwrap_err().code, "invalid");
+        assert_eq!(Name::parse("   ").unwrap_err().code, "required");
+        assert_eq!(Name::parse(&"x".repeat(101)).unwrap_err().code, "too_long");
+        assert_eq!(Name::parse("a\u{0}b").unwrap_err().code, "invalid");
         assert!(
-            PersonName::parse(&"é".repeat(100)).is_ok(),
+            Name::parse(&"é".repeat(100)).is_ok(),
             "the limit counts characters"
         );
     }

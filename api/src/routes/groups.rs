@@ -1,0 +1,240 @@
+//! Departments (`department:*`) and branches (`branch:*`): the same shape, so one macro
+//! writes both sets of handlers over the shared functions below.
+
+use actix_web::HttpResponse;
+use actix_web::http::header;
+use actix_web::web::Json;
+use domain::{Action, Name, Resource};
+use persistence::{GroupKind, GroupView};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::actor::Actor;
+use crate::error::ApiError;
+use crate::paging::{Page, page_request};
+use crate::routes::roles::PageQuery;
+use crate::state::AppState;
+use crate::validation::FieldChecks;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GroupDto {
+    pub id: Uuid,
+    pub name: String,
+    /// Users who belong to it.
+    pub users_count: i64,
+}
+
+impl From<GroupView> for GroupDto {
+    fn from(group: GroupView) -> Self {
+        Self {
+            id: group.id,
+            name: group.name,
+            users_count: group.users_count,
+        }
+    }
+}
+
+/// A department's or branch's name: unique within the company, case-insensitively.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GroupRequest {
+    pub name: String,
+}
+
+fn parse_name(body: &GroupRequest) -> Result<Name, ApiError> {
+    let mut checks = FieldChecks::default();
+    let name = checks.check("name", Name::parse(&body.name));
+    checks.finish()?;
+    name.ok_or_else(|| ApiError::internal("a refused field recorded no error"))
+}
+
+async fn list(
+    state: &AppState,
+    actor: &Actor,
+    kind: GroupKind,
+    resource: Resource,
+    query: &PageQuery,
+) -> Result<Json<Page<GroupDto>>, ApiError> {
+    actor.require(resource, Action::Read)?;
+    let request = page_request(query.page, query.per_page)?;
+    let paged = state
+        .store
+        .tenant(actor.company_id)
+        .list_groups(kind, request)
+        .await?;
+    Ok(Json(Page::of(paged, request, GroupDto::from)))
+}
+
+async fn create(
+    state: &AppState,
+    actor: &Actor,
+    kind: GroupKind,
+    resource: Resource,
+    base: &str,
+    body: &GroupRequest,
+) -> Result<HttpResponse, ApiError> {
+    actor.require(resource, Action::Write)?;
+    let name = parse_name(body)?;
+    let tenant = state.store.tenant(actor.company_id);
+    let id = tenant.create_group(&actor.acting(), kind, name).await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("{base}/{id}")))
+        .json(GroupDto::from(tenant.group_view(kind, id).await?)))
+}
+
+async fn get(
+    state: &AppState,
+    actor: &Actor,
+    kind: GroupKind,
+    resource: Resource,
+    id: Uuid,
+) -> Result<Json<GroupDto>, ApiError> {
+    actor.require(resource, Action::Read)?;
+    Ok(Json(
+        state
+            .store
+            .tenant(actor.company_id)
+            .group_view(kind, id)
+            .await?
+            .into(),
+    ))
+}
+
+async fn rename(
+    state: &AppState,
+    actor: &Actor,
+    kind: GroupKind,
+    resource: Resource,
+    id: Uuid,
+    body: &GroupRequest,
+) -> Result<Json<GroupDto>, ApiError> {
+    actor.require(resource, Action::Write)?;
+    let name = parse_name(body)?;
+    let tenant = state.store.tenant(actor.company_id);
+    tenant.rename_group(&actor.acting(), kind, id, name).await?;
+    Ok(Json(tenant.group_view(kind, id).await?.into()))
+}
+
+async fn delete(
+    state: &AppState,
+    actor: &Actor,
+    kind: GroupKind,
+    resource: Resource,
+    id: Uuid,
+) -> Result<HttpResponse, ApiError> {
+    actor.require(resource, Action::Delete)?;
+    state
+        .store
+        .tenant(actor.company_id)
+        .delete_group(&actor.acting(), kind, id)
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Writes the five annotated handlers of one kind of group and its `resources()`.
+macro_rules! group_routes {
+    ($module:ident, $kind:expr, $resource:expr, $tag:literal, $list_path:literal, $item_path:literal, $scope:literal) => {
+        pub mod $module {
+            use actix_web::dev::HttpServiceFactory;
+            use actix_web::web::{self, Json, Path, Query};
+            use actix_web::HttpResponse;
+            use domain::Resource;
+            use persistence::GroupKind;
+            use uuid::Uuid;
+
+            use super::{GroupDto, GroupRequest};
+            use crate::actor::Actor;
+            use crate::error::ApiError;
+            use crate::json::ApiJson;
+            use crate::paging::Page;
+            use crate::routes::roles::PageQuery;
+            use crate::routes::Endpoint;
+            use crate::state::AppState;
+
+            const KIND: GroupKind = $kind;
+            const RESOURCE: Resource = $resource;
+
+            pub fn resources() -> impl HttpServiceFactory {
+                (
+                    Endpoint::new($scope).get(list).post(create).finish(),
+                    Endpoint::new(concat!($scope, "/{id}")).get(get).patch(rename).delete(delete).finish(),
+                )
+            }
+
+            /// Lists them by name, each with its number of users.
+            #[utoipa::path(get, path = $list_path, tag = $tag, params(PageQuery),
+                security(("bearer_auth" = [])),
+                responses((status = 200, description = "A page.", body = Page<GroupDto>)))]
+            pub async fn list(state: web::Data<AppState>, actor: Actor, query: Query<PageQuery>) -> Result<Json<Page<GroupDto>>, ApiError> {
+                super::list(&state, &actor, KIND, RESOURCE, &query).await
+            }
+
+            /// Creates one.
+            #[utoipa::path(post, path = $list_path, tag = $tag, request_body = GroupRequest,
+                security(("bearer_auth" = [])),
+                responses(
+                    (status = 201, description = "Created.", body = GroupDto,
+                        headers(("Location" = String, description = "The new record's URL."))),
+                    (status = 409, description = "`name_taken`.", body = crate::error::Problem, content_type = "application/problem+json"),
+                    (status = 422, description = "`validation_failed`.", body = crate::error::Problem, content_type = "application/problem+json"),
+                ))]
+            pub async fn create(state: web::Data<AppState>, actor: Actor, body: ApiJson<GroupRequest>) -> Result<HttpResponse, ApiError> {
+                super::create(&state, &actor, KIND, RESOURCE, $list_path, &body.0).await
+            }
+
+            /// One of them.
+            #[utoipa::path(get, path = $item_path, tag = $tag,
+                params(("id" = Uuid, Path, description = "The record's id.")),
+                security(("bearer_auth" = [])),
+                responses((status = 200, description = "The record.", body = GroupDto)))]
+            pub async fn get(state: web::Data<AppState>, actor: Actor, id: Path<Uuid>) -> Result<Json<GroupDto>, ApiError> {
+                super::get(&state, &actor, KIND, RESOURCE, id.into_inner()).await
+            }
+
+            /// Renames one.
+            #[utoipa::path(patch, path = $item_path, tag = $tag, request_body = GroupRequest,
+                params(("id" = Uuid, Path, description = "The record's id.")),
+                security(("bearer_auth" = [])),
+                responses(
+                    (status = 200, description = "The renamed record.", body = GroupDto),
+                    (status = 409, description = "`name_taken`.", body = crate::error::Problem, content_type = "application/problem+json"),
+                    (status = 422, description = "`validation_failed`.", body = crate::error::Problem, content_type = "application/problem+json"),
+                ))]
+            pub async fn rename(state: web::Data<AppState>, actor: Actor, id: Path<Uuid>, body: ApiJson<GroupRequest>) -> Result<Json<GroupDto>, ApiError> {
+                super::rename(&state, &actor, KIND, RESOURCE, id.into_inner(), &body.0).await
+            }
+
+            /// Deletes one nobody belongs to.
+            #[utoipa::path(delete, path = $item_path, tag = $tag,
+                params(("id" = Uuid, Path, description = "The record's id.")),
+                security(("bearer_auth" = [])),
+                responses(
+                    (status = 204, description = "Deleted."),
+                    (status = 409, description = "`in_use`.", body = crate::error::Problem, content_type = "application/problem+json"),
+                ))]
+            pub async fn delete(state: web::Data<AppState>, actor: Actor, id: Path<Uuid>) -> Result<HttpResponse, ApiError> {
+                super::delete(&state, &actor, KIND, RESOURCE, id.into_inner()).await
+            }
+        }
+    };
+}
+
+group_routes!(
+    departments,
+    GroupKind::Department,
+    Resource::Department,
+    "departments",
+    "/api/v1/departments",
+    "/api/v1/departments/{id}",
+    "/departments"
+);
+group_routes!(
+    branches,
+    GroupKind::Branch,
+    Resource::Branch,
+    "branches",
+    "/api/v1/branches",
+    "/api/v1/branches/{id}",
+    "/branches"
+);

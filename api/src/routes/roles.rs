@@ -1,0 +1,232 @@
+//! Roles (`role:*`): named bundles of permissions.
+
+use actix_web::HttpResponse;
+use actix_web::dev::HttpServiceFactory;
+use actix_web::http::header;
+use actix_web::web::{self, Json, Path, Query};
+use domain::{Action, Invalid, Name, Permission, PermissionSet, Resource};
+use persistence::{RolePatch, RoleView};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::Endpoint;
+use crate::actor::Actor;
+use crate::error::ApiError;
+use crate::json::ApiJson;
+use crate::paging::{Page, page_request};
+use crate::state::AppState;
+use crate::validation::FieldChecks;
+
+pub fn resources() -> impl HttpServiceFactory {
+    (
+        Endpoint::new("/roles")
+            .get(list_roles)
+            .post(create_role)
+            .finish(),
+        Endpoint::new("/roles/{id}")
+            .get(get_role)
+            .patch(update_role)
+            .delete(delete_role)
+            .finish(),
+    )
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RoleDto {
+    pub id: Uuid,
+    pub name: String,
+    /// The Company Admin role: every permission, cannot be edited or deleted.
+    pub system: bool,
+    /// `resource:action` strings in catalogue order.
+    pub permissions: Vec<String>,
+    pub users_count: i64,
+}
+
+impl From<RoleView> for RoleDto {
+    fn from(role: RoleView) -> Self {
+        Self {
+            id: role.id,
+            name: role.name,
+            system: role.system,
+            permissions: role.permissions.iter().map(|p| p.to_string()).collect(),
+            users_count: role.users_count,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// 1-based page number (default 1).
+    #[param(minimum = 1)]
+    pub page: Option<u64>,
+    /// Items per page, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub per_page: Option<u64>,
+}
+
+/// Lists the company's roles, the system role first, then by name.
+#[utoipa::path(get, path = "/api/v1/roles", tag = "roles", params(PageQuery),
+    security(("bearer_auth" = [])),
+    responses((status = 200, description = "A page of roles.", body = Page<RoleDto>)))]
+pub async fn list_roles(
+    state: web::Data<AppState>,
+    actor: Actor,
+    query: Query<PageQuery>,
+) -> Result<Json<Page<RoleDto>>, ApiError> {
+    actor.require(Resource::Role, Action::Read)?;
+    let request = page_request(query.page, query.per_page)?;
+    let paged = state
+        .store
+        .tenant(actor.company_id)
+        .list_roles(request)
+        .await?;
+    Ok(Json(Page::of(paged, request, RoleDto::from)))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateRoleRequest {
+    /// Unique within the company, case-insensitively.
+    pub name: String,
+    /// `resource:action` strings from `GET /api/v1/permissions`.
+    pub permissions: Vec<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateRoleRequest {
+    pub name: Option<String>,
+    /// Replaces the whole set.
+    pub permissions: Option<Vec<String>>,
+}
+
+/// Parses permission strings, reporting each unknown one at `permissions[i]`.
+fn parse_permissions(checks: &mut FieldChecks, raw: &[String]) -> PermissionSet {
+    raw.iter()
+        .enumerate()
+        .filter_map(|(i, text)| {
+            let parsed = text.parse::<Permission>().map_err(|_| {
+                Invalid::new(
+                    "unknown_permission",
+                    format!("{text:?} is not in the catalogue"),
+                )
+            });
+            checks.check(&format!("permissions[{i}]"), parsed)
+        })
+        .collect()
+}
+
+/// Creates a role. Its permissions must be within the caller's own.
+#[utoipa::path(post, path = "/api/v1/roles", tag = "roles", request_body = CreateRoleRequest,
+    security(("bearer_auth" = [])),
+    responses(
+        (status = 201, description = "Created.", body = RoleDto,
+            headers(("Location" = String, description = "The new role's URL."))),
+        (status = 409, description = "`name_taken`.", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`: a blank name or an unknown permission.",
+            body = crate::error::Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn create_role(
+    state: web::Data<AppState>,
+    actor: Actor,
+    body: ApiJson<CreateRoleRequest>,
+) -> Result<HttpResponse, ApiError> {
+    actor.require(Resource::Role, Action::Write)?;
+    let mut checks = FieldChecks::default();
+    let name = checks.check("name", Name::parse(&body.0.name));
+    let permissions = parse_permissions(&mut checks, &body.0.permissions);
+    checks.finish()?;
+    let Some(name) = name else {
+        return Err(ApiError::internal("a refused field recorded no error"));
+    };
+    let tenant = state.store.tenant(actor.company_id);
+    let id = tenant
+        .create_role(&actor.acting(), name, permissions)
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/api/v1/roles/{id}")))
+        .json(RoleDto::from(tenant.role_view(id).await?)))
+}
+
+/// One role.
+#[utoipa::path(get, path = "/api/v1/roles/{id}", tag = "roles",
+    params(("id" = Uuid, Path, description = "The role's id.")),
+    security(("bearer_auth" = [])),
+    responses((status = 200, description = "The role.", body = RoleDto)))]
+pub async fn get_role(
+    state: web::Data<AppState>,
+    actor: Actor,
+    id: Path<Uuid>,
+) -> Result<Json<RoleDto>, ApiError> {
+    actor.require(Resource::Role, Action::Read)?;
+    Ok(Json(
+        state
+            .store
+            .tenant(actor.company_id)
+            .role_view(id.into_inner())
+            .await?
+            .into(),
+    ))
+}
+
+/// Renames a role or replaces its permissions; its users get the new permissions on their
+/// next request.
+#[utoipa::path(patch, path = "/api/v1/roles/{id}", tag = "roles", request_body = UpdateRoleRequest,
+    params(("id" = Uuid, Path, description = "The role's id.")),
+    security(("bearer_auth" = [])),
+    responses(
+        (status = 200, description = "The updated role.", body = RoleDto),
+        (status = 409, description = "`name_taken` or `system_role`.", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`.", body = crate::error::Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn update_role(
+    state: web::Data<AppState>,
+    actor: Actor,
+    id: Path<Uuid>,
+    body: ApiJson<UpdateRoleRequest>,
+) -> Result<Json<RoleDto>, ApiError> {
+    actor.require(Resource::Role, Action::Write)?;
+    let mut checks = FieldChecks::default();
+    let name = body
+        .0
+        .name
+        .as_deref()
+        .and_then(|n| checks.check("name", Name::parse(n)));
+    let permissions = body
+        .0
+        .permissions
+        .as_deref()
+        .map(|raw| parse_permissions(&mut checks, raw));
+    checks.finish()?;
+    let id = id.into_inner();
+    let tenant = state.store.tenant(actor.company_id);
+    tenant
+        .update_role(&actor.acting(), id, RolePatch { name, permissions })
+        .await?;
+    Ok(Json(tenant.role_view(id).await?.into()))
+}
+
+/// Deletes a role nobody holds.
+#[utoipa::path(delete, path = "/api/v1/roles/{id}", tag = "roles",
+    params(("id" = Uuid, Path, description = "The role's id.")),
+    security(("bearer_auth" = [])),
+    responses(
+        (status = 204, description = "Deleted."),
+        (status = 409, description = "`in_use` or `system_role`.", body = crate::error::Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn delete_role(
+    state: web::Data<AppState>,
+    actor: Actor,
+    id: Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    actor.require(Resource::Role, Action::Delete)?;
+    state
+        .store
+        .tenant(actor.company_id)
+        .delete_role(&actor.acting(), id.into_inner())
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,104 @@
+//! The subscription (`billing:*`): seats.
+
+use actix_web::dev::HttpServiceFactory;
+use actix_web::web::{self, Json};
+use domain::{Action, Invalid, Resource};
+use persistence::SubscriptionView;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::Endpoint;
+use crate::actor::Actor;
+use crate::error::ApiError;
+use crate::json::ApiJson;
+use crate::state::AppState;
+
+pub fn resources() -> impl HttpServiceFactory {
+    Endpoint::new("/subscription")
+        .get(get_subscription)
+        .patch(update_subscription)
+        .finish()
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SubscriptionDto {
+    pub plan: String,
+    /// Users the company may have, banned ones included.
+    pub agent_limit: i64,
+    pub seats_used: i64,
+    pub seats_available: i64,
+    pub can_add_user: bool,
+}
+
+impl From<SubscriptionView> for SubscriptionDto {
+    fn from(view: SubscriptionView) -> Self {
+        let seats_available = (view.agent_limit - view.seats_used).max(0);
+        Self {
+            plan: view.plan,
+            agent_limit: view.agent_limit,
+            seats_used: view.seats_used,
+            seats_available,
+            can_add_user: seats_available > 0,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateSubscriptionRequest {
+    /// At least the seats in use, at most 100,000.
+    pub agent_limit: i64,
+}
+
+/// Seats of the subscription.
+#[utoipa::path(get, path = "/api/v1/subscription", tag = "subscription",
+    security(("bearer_auth" = [])),
+    responses((status = 200, description = "The subscription.", body = SubscriptionDto)))]
+pub async fn get_subscription(
+    state: web::Data<AppState>,
+    actor: Actor,
+) -> Result<Json<SubscriptionDto>, ApiError> {
+    actor.require(Resource::Billing, Action::Read)?;
+    Ok(Json(
+        state
+            .store
+            .tenant(actor.company_id)
+            .subscription()
+            .await?
+            .into(),
+    ))
+}
+
+/// Largest agent limit accepted: bounds a typo, not a business.
+const MAX_AGENT_LIMIT: i64 = 100_000;
+
+/// Changes the agent limit; it cannot go below the seats in use.
+#[utoipa::path(patch, path = "/api/v1/subscription", tag = "subscription", request_body = UpdateSubscriptionRequest,
+    security(("bearer_auth" = [])),
+    responses(
+        (status = 200, description = "The updated subscription.", body = SubscriptionDto),
+        (status = 422, description = "`validation_failed` on `agent_limit`: below the seats in use, or out of range.",
+            body = crate::error::Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn update_subscription(
+    state: web::Data<AppState>,
+    actor: Actor,
+    body: ApiJson<UpdateSubscriptionRequest>,
+) -> Result<Json<SubscriptionDto>, ApiError> {
+    actor.require(Resource::Billing, Action::Write)?;
+    let limit = i32::try_from(body.0.agent_limit)
+        .ok()
+        .filter(|l| (0..=MAX_AGENT_LIMIT).contains(&i64::from(*l)))
+        .ok_or_else(|| {
+            let message = format!("must be between 0 and {MAX_AGENT_LIMIT}");
+            ApiError::invalid(Invalid::new("out_of_range", message).at("agent_limit"))
+        })?;
+    let tenant = state.store.tenant(actor.company_id);
+    if let Err(refused) = tenant.set_agent_limit(&actor.acting(), limit).await? {
+        let message = format!("below the {} seats in use", refused.seats_used);
+        return Err(ApiError::invalid(
+            Invalid::new("below_seats_used", message).at("agent_limit"),
+        ));
+    }
+    Ok(Json(tenant.subscription().await?.into()))
+}

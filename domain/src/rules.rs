@@ -1,0 +1,140 @@
+//! The admin console's invariants, as pure functions of the state they read. Persistence
+//! runs each inside one transaction that first locks what the rule reads (the company's
+//! row), so concurrent requests on several replicas cannot both pass.
+
+use crate::PermissionSet;
+
+/// An invariant a change would break.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum RuleViolation {
+    /// Every seat of the subscription is taken.
+    #[error("all {limit} seats of the subscription are in use")]
+    AgentLimitReached { limit: i64 },
+    /// The change would leave the company without an active Company Admin.
+    #[error("the company would have no active Company Admin")]
+    LastAdmin,
+    /// Banning or deleting yourself.
+    #[error("you cannot do this to yourself")]
+    SelfAction,
+    /// The actor would grant or touch more than it holds.
+    #[error("the change would escalate privileges")]
+    Escalation,
+    /// The system Company Admin role is fixed.
+    #[error("the system role cannot be changed")]
+    SystemRole,
+    /// Users still reference the record.
+    #[error("{users} user(s) still reference it")]
+    InUse { users: i64 },
+}
+
+/// A new user takes a seat: allowed while `used < limit`. Banned users hold seats too.
+pub fn seat_available(used: i64, limit: i64) -> Result<(), RuleViolation> {
+    if used < limit {
+        Ok(())
+    } else {
+        Err(RuleViolation::AgentLimitReached { limit })
+    }
+}
+
+/// At least one active (not banned) Company Admin must remain after a change.
+pub fn admins_remain(active_admins_after: i64) -> Result<(), RuleViolation> {
+    if active_admins_after >= 1 {
+        Ok(())
+    } else {
+        Err(RuleViolation::LastAdmin)
+    }
+}
+
+/// The no-escalation rule (as Kubernetes RBAC has it): an actor may only grant, or act on a
+/// holder of, permissions it holds itself.
+pub fn within_actor(actor: &PermissionSet, target: &PermissionSet) -> Result<(), RuleViolation> {
+    if actor.contains_all(target) {
+        Ok(())
+    } else {
+        Err(RuleViolation::Escalation)
+    }
+}
+
+/// Banning or deleting yourself is refused: it is never what an admin means to do.
+pub fn not_self<T: PartialEq>(actor: &T, target: &T) -> Result<(), RuleViolation> {
+    if actor == target {
+        Err(RuleViolation::SelfAction)
+    } else {
+        Ok(())
+    }
+}
+
+/// A role, department or branch can only be deleted when nobody holds it.
+pub fn unused(users: i64) -> Result<(), RuleViolation> {
+    if users == 0 {
+        Ok(())
+    } else {
+        Err(RuleViolation::InUse { users })
+    }
+}
+
+/// The subscription's new limit must cover the seats already taken.
+pub fn limit_covers_seats(new_limit: i64, used: i64) -> bool {
+    new_limit >= used
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::DEFAULT_ROLES;
+    use proptest::prelude::*;
+
+    #[test]
+    fn the_last_seat_can_be_taken_and_no_more() {
+        assert_eq!(seat_available(4, 5), Ok(()));
+        assert_eq!(
+            seat_available(5, 5),
+            Err(RuleViolation::AgentLimitReached { limit: 5 })
+        );
+        assert_eq!(
+            seat_available(6, 5),
+            Err(RuleViolation::AgentLimitReached { limit: 5 })
+        );
+    }
+
+    #[test]
+    fn one_admin_must_remain() {
+        assert_eq!(admins_remain(1), Ok(()));
+        assert_eq!(admins_remain(0), Err(RuleViolation::LastAdmin));
+    }
+
+    #[test]
+    fn a_manager_cannot_hand_out_the_admin_role() {
+        let [admin, manager, agent] = DEFAULT_ROLES.map(|r| r.permissions());
+        assert_eq!(within_actor(&manager, &agent), Ok(()));
+        assert_eq!(within_actor(&manager, &manager), Ok(()));
+        assert_eq!(
+            within_actor(&manager, &admin),
+            Err(RuleViolation::Escalation)
+        );
+    }
+
+    #[test]
+    fn self_and_in_use_rules() {
+        assert_eq!(not_self(&1, &1), Err(RuleViolation::SelfAction));
+        assert_eq!(not_self(&1, &2), Ok(()));
+        assert_eq!(unused(0), Ok(()));
+        assert_eq!(unused(3), Err(RuleViolation::InUse { users: 3 }));
+        assert!(limit_covers_seats(5, 5));
+        assert!(!limit_covers_seats(4, 5));
+    }
+
+    proptest! {
+        #[test]
+        fn seats_never_exceed_the_limit(limit in 0i64..50, attempts in 0usize..100) {
+            let mut used = 0;
+            for _ in 0..attempts {
+                if seat_available(used, limit).is_ok() {
+                    used += 1;
+                }
+            }
+            prop_assert!(used <= limit);
+            prop_assert_eq!(used, limit.min(attempts as i64));
+        }
+    }
+}

@@ -1,0 +1,66 @@
+//! Reading the audit trail, newest first.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+use uuid::Uuid;
+
+use crate::entity::audit_event;
+use crate::{PageRequest, Paged, StoreError, Tenant};
+
+#[derive(Debug, Clone)]
+pub struct AuditEventView {
+    pub id: Uuid,
+    pub at: DateTime<Utc>,
+    pub action: String,
+    pub actor: Option<(Uuid, String)>,
+    pub target: Option<(String, Uuid, String)>,
+    pub changes: Vec<String>,
+    pub ip: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub actor_id: Option<Uuid>,
+    pub action: Option<String>,
+}
+
+impl Tenant<'_> {
+    pub async fn audit_events(
+        &self,
+        filter: &AuditFilter,
+        page: PageRequest,
+    ) -> Result<Paged<AuditEventView>, StoreError> {
+        let mut query =
+            audit_event::Entity::find().filter(audit_event::Column::CompanyId.eq(self.company_id));
+        if let Some(actor_id) = filter.actor_id {
+            query = query.filter(audit_event::Column::ActorId.eq(actor_id));
+        }
+        if let Some(action) = &filter.action {
+            query = query.filter(audit_event::Column::Action.eq(action.as_str()));
+        }
+        let total = query.clone().count(self.db).await?;
+        let events = query
+            .order_by_desc(audit_event::Column::Id)
+            .limit(page.per_page)
+            .offset(page.offset())
+            .all(self.db)
+            .await?;
+        let items = events.into_iter().map(view).collect();
+        Ok(Paged { items, total })
+    }
+}
+
+fn view(event: audit_event::Model) -> AuditEventView {
+    AuditEventView {
+        id: event.id,
+        at: event.at,
+        action: event.action,
+        actor: event.actor_id.zip(event.actor_name),
+        target: match (event.target_type, event.target_id, event.target_name) {
+            (Some(kind), Some(id), Some(name)) => Some((kind, id, name)),
+            _ => None,
+        },
+        changes: serde_json::from_str(&event.changes).unwrap_or_default(),
+        ip: event.ip,
+    }
+}

@@ -1,0 +1,124 @@
+//! Reads that changes make inside their transaction, after taking the company lock.
+
+use domain::{FieldError, Invalid, Permission, PermissionSet};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter,
+};
+use uuid::Uuid;
+
+use crate::StoreError;
+use crate::entity::{role, role_permission, subscription, user};
+
+/// A role and what it grants.
+#[derive(Debug, Clone)]
+pub(crate) struct RoleGrant {
+    pub role: role::Model,
+    pub permissions: PermissionSet,
+}
+
+pub(crate) async fn role_grant(
+    txn: &DatabaseTransaction,
+    company_id: Uuid,
+    role_id: Uuid,
+) -> Result<Option<RoleGrant>, StoreError> {
+    let Some(role) = role::Entity::find_by_id((company_id, role_id))
+        .one(txn)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let permissions = role_permission::Entity::find()
+        .filter(role_permission::Column::CompanyId.eq(company_id))
+        .filter(role_permission::Column::RoleId.eq(role_id))
+        .all(txn)
+        .await?
+        .into_iter()
+        .filter_map(|grant| grant.permission.parse::<Permission>().ok())
+        .collect();
+    Ok(Some(RoleGrant { role, permissions }))
+}
+
+/// The role a request names in `field`, or a 422 on that field.
+pub(crate) async fn named_role(
+    txn: &DatabaseTransaction,
+    company_id: Uuid,
+    role_id: Uuid,
+    field: &str,
+) -> Result<RoleGrant, StoreError> {
+    role_grant(txn, company_id, role_id)
+        .await?
+        .ok_or_else(|| missing(field))
+}
+
+/// A 422 for an id that names nothing in this company (another company's ids included).
+pub(crate) fn missing(field: &str) -> StoreError {
+    StoreError::Invalid(FieldError::from(
+        Invalid::new("not_found", "names nothing in this company").at(field),
+    ))
+}
+
+/// Checks that `id` names a row of the department or branch table `table` in this company.
+pub(crate) async fn require_group(
+    txn: &DatabaseTransaction,
+    table: &str,
+    company_id: Uuid,
+    id: Uuid,
+    field: &str,
+) -> Result<(), StoreError> {
+    let query = Query::select()
+        .expr(Expr::val(1))
+        .from(Alias::new(table))
+        .and_where(Expr::col(Alias::new("company_id")).eq(company_id))
+        .and_where(Expr::col(Alias::new("id")).eq(id))
+        .take();
+    let statement = txn.get_database_backend().build(&query);
+    match txn.query_one_raw(statement).await? {
+        Some(_) => Ok(()),
+        None => Err(missing(field)),
+    }
+}
+
+pub(crate) async fn seats_used(
+    txn: &impl ConnectionTrait,
+    company_id: Uuid,
+) -> Result<i64, StoreError> {
+    let count = user::Entity::find()
+        .filter(user::Column::CompanyId.eq(company_id))
+        .count(txn)
+        .await?;
+    Ok(i64::try_from(count).unwrap_or(i64::MAX))
+}
+
+pub(crate) async fn agent_limit(
+    txn: &impl ConnectionTrait,
+    company_id: Uuid,
+) -> Result<i64, StoreError> {
+    let subscription = subscription::Entity::find_by_id(company_id)
+        .one(txn)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    Ok(subscription.agent_limit.into())
+}
+
+/// Users of the system Company Admin role who are not banned.
+pub(crate) async fn active_admins(
+    txn: &DatabaseTransaction,
+    company_id: Uuid,
+) -> Result<i64, StoreError> {
+    let admin_roles: Vec<Uuid> = role::Entity::find()
+        .filter(role::Column::CompanyId.eq(company_id))
+        .filter(role::Column::System.eq(true))
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    let count = user::Entity::find()
+        .filter(user::Column::CompanyId.eq(company_id))
+        .filter(user::Column::RoleId.is_in(admin_roles))
+        .filter(user::Column::Banned.eq(false))
+        .count(txn)
+        .await?;
+    Ok(i64::try_from(count).unwrap_or(i64::MAX))
+}

@@ -1,0 +1,308 @@
+//! Creating, changing and deleting users, each in one transaction that holds the company
+//! lock while it checks the invariants (seats, last admin, no escalation, not yourself).
+
+use chrono::Utc;
+use domain::{Email, EmployeeCode, LeadCap, Name, Phone, rules};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+    TransactionTrait,
+};
+use uuid::Uuid;
+
+use crate::entity::{session, user};
+use crate::lookup::{
+    active_admins, agent_limit, named_role, require_group, role_grant, seats_used,
+};
+use crate::write::{ActingUser, AuditEntry, AuditTarget, lock_company, record};
+use crate::{StoreError, Tenant, UniqueField};
+
+const UNIQUE_USER_FIELDS: &[(UniqueField, &str)] = &[
+    (UniqueField::Email, "email"),
+    (UniqueField::EmployeeCode, "employee_code"),
+];
+
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub name: Name,
+    pub email: Email,
+    pub employee_code: Option<EmployeeCode>,
+    pub phone: Option<Phone>,
+    pub department_id: Option<Uuid>,
+    pub branch_id: Option<Uuid>,
+    pub role_id: Uuid,
+    /// argon2id PHC strings, hashed by the caller.
+    pub password_hash: String,
+    pub mpin_hash: Option<String>,
+    pub lead_cap: LeadCap,
+}
+
+/// A partial change: `None` leaves a field alone; `Some(None)` clears a nullable one.
+#[derive(Debug, Clone, Default)]
+pub struct UserPatch {
+    pub name: Option<Name>,
+    pub email: Option<Email>,
+    pub employee_code: Option<Option<EmployeeCode>>,
+    pub phone: Option<Option<Phone>>,
+    pub department_id: Option<Option<Uuid>>,
+    pub branch_id: Option<Option<Uuid>>,
+    pub role_id: Option<Uuid>,
+    pub password_hash: Option<String>,
+    pub mpin_hash: Option<String>,
+    pub lead_cap: Option<LeadCap>,
+    pub banned: Option<bool>,
+}
+
+impl Tenant<'_> {
+    pub async fn create_user(&self, actor: &ActingUser, new: NewUser) -> Result<Uuid, StoreError> {
+        let txn = self.db.begin().await?;
+        lock_company(&txn, self.company_id).await?;
+        let role = named_role(&txn, self.company_id, new.role_id, "role_id").await?;
+        self.require_groups(&txn, new.department_id, new.branch_id)
+            .await?;
+        rules::within_actor(&actor.permissions, &role.permissions)?;
+        let used = seats_used(&txn, self.company_id).await?;
+        rules::seat_available(used, agent_limit(&txn, self.company_id).await?)?;
+
+        let now = Utc::now();
+        let id = Uuid::now_v7();
+        let name = new.name.into_inner();
+        user::Entity::insert(user::ActiveModel {
+            company_id: Set(self.company_id),
+            id: Set(id),
+            name: Set(name.clone()),
+            email: Set(new.email.into_inner()),
+            employee_code: Set(new.employee_code.map(EmployeeCode::into_inner)),
+            phone: Set(new.phone.map(Phone::into_inner)),
+            department_id: Set(new.department_id),
+            branch_id: Set(new.branch_id),
+            role_id: Set(new.role_id),
+            password_hash: Set(new.password_hash),
+            mpin_hash: Set(new.mpin_hash),
+            lead_cap: Set(new.lead_cap.get()),
+            banned: Set(false),
+            created_at: Set(now),
+            updated_at: Set(now),
+        })
+        .exec(&txn)
+        .await
+        .map_err(|err| StoreError::from_write(err, UNIQUE_USER_FIELDS))?;
+        let target = AuditTarget {
+            kind: "user",
+            id,
+            name,
+        };
+        let entry = AuditEntry {
+            action: "user.created",
+            target: Some(target),
+            changes: Vec::new(),
+        };
+        record(&txn, self.company_id, actor, entry).await?;
+        txn.commit().await?;
+        Ok(id)
+    }
+
+    pub async fn update_user(
+        &self,
+        actor: &ActingUser,
+        id: Uuid,
+        patch: UserPatch,
+    ) -> Result<(), StoreError> {
+        let txn = self.db.begin().await?;
+        lock_company(&txn, self.company_id).await?;
+        let current = user::Entity::find_by_id((self.company_id, id))
+            .one(&txn)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let current_role = role_grant(&txn, self.company_id, current.role_id)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        if let Some(role_id) = patch.role_id {
+            let new_role = named_role(&txn, self.company_id, role_id, "role_id").await?;
+            rules::within_actor(&actor.permissions, &new_role.permissions)?;
+        }
+        self.require_groups(
+            &txn,
+            patch.department_id.flatten(),
+            patch.branch_id.flatten(),
+        )
+        .await?;
+        rules::within_actor(&actor.permissions, &current_role.permissions)?;
+        let bans = patch.banned == Some(true) && !current.banned;
+        if bans {
+            rules::not_self(&actor.user_id, &id)?;
+            if current_role.role.system {
+                rules::admins_remain(active_admins(&txn, self.company_id).await? - 1)?;
+            }
+        }
+
+        let (changed, changes) = apply(current.clone(), patch);
+        if changes.is_empty() {
+            return Ok(txn.commit().await?);
+        }
+        let mut changed: user::ActiveModel = changed;
+        changed.updated_at = Set(Utc::now());
+        changed
+            .update(&txn)
+            .await
+            .map_err(|err| StoreError::from_write(err, UNIQUE_USER_FIELDS))?;
+        if changes.iter().any(|c| matches!(*c, "password" | "mpin")) {
+            revoke_user_sessions(&txn, self.company_id, id).await?;
+        }
+        self.audit_user_changes(&txn, actor, &current, changes)
+            .await?;
+        Ok(txn.commit().await?)
+    }
+
+    pub async fn delete_user(&self, actor: &ActingUser, id: Uuid) -> Result<(), StoreError> {
+        let txn = self.db.begin().await?;
+        lock_company(&txn, self.company_id).await?;
+        let current = user::Entity::find_by_id((self.company_id, id))
+            .one(&txn)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let role = role_grant(&txn, self.company_id, current.role_id)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        rules::within_actor(&actor.permissions, &role.permissions)?;
+        rules::not_self(&actor.user_id, &id)?;
+        if role.role.system && !current.banned {
+            rules::admins_remain(active_admins(&txn, self.company_id).await? - 1)?;
+        }
+        // Sessions go with the user (ON DELETE CASCADE), so its tokens stop working at once.
+        user::Entity::delete_by_id((self.company_id, id))
+            .exec(&txn)
+            .await?;
+        let target = AuditTarget {
+            kind: "user",
+            id,
+            name: current.name,
+        };
+        let entry = AuditEntry {
+            action: "user.deleted",
+            target: Some(target),
+            changes: Vec::new(),
+        };
+        record(&txn, self.company_id, actor, entry).await?;
+        Ok(txn.commit().await?)
+    }
+
+    async fn require_groups(
+        &self,
+        txn: &DatabaseTransaction,
+        department_id: Option<Uuid>,
+        branch_id: Option<Uuid>,
+    ) -> Result<(), StoreError> {
+        if let Some(id) = department_id {
+            require_group(txn, "departments", self.company_id, id, "department_id").await?;
+        }
+        if let Some(id) = branch_id {
+            require_group(txn, "branches", self.company_id, id, "branch_id").await?;
+        }
+        Ok(())
+    }
+
+    /// A ban or unban is an event of its own; every other change is one `user.updated`.
+    async fn audit_user_changes(
+        &self,
+        txn: &DatabaseTransaction,
+        actor: &ActingUser,
+        before: &user::Model,
+        mut changes: Vec<&'static str>,
+    ) -> Result<(), StoreError> {
+        let target = || {
+            Some(AuditTarget {
+                kind: "user",
+                id: before.id,
+                name: before.name.clone(),
+            })
+        };
+        if let Some(at) = changes.iter().position(|c| *c == "banned") {
+            changes.remove(at);
+            let action = if before.banned {
+                "user.unbanned"
+            } else {
+                "user.banned"
+            };
+            record(
+                txn,
+                self.company_id,
+                actor,
+                AuditEntry {
+                    action,
+                    target: target(),
+                    changes: Vec::new(),
+                },
+            )
+            .await?;
+        }
+        if !changes.is_empty() {
+            let entry = AuditEntry {
+                action: "user.updated",
+                target: target(),
+                changes,
+            };
+            record(txn, self.company_id, actor, entry).await?;
+        }
+        Ok(())
+    }
+}
+
+/// Applies a patch, returning the changed model and the names of the fields whose value
+/// actually changed (secrets count as changed whenever they are set).
+fn apply(current: user::Model, patch: UserPatch) -> (user::ActiveModel, Vec<&'static str>) {
+    let mut changes = Vec::new();
+    let mut model: user::ActiveModel = current.clone().into();
+    macro_rules! set_if_changed {
+        ($field:ident, $value:expr, $name:literal) => {
+            if let Some(value) = $value {
+                if current.$field != value {
+                    model.$field = Set(value);
+                    changes.push($name);
+                }
+            }
+        };
+    }
+    set_if_changed!(name, patch.name.map(Name::into_inner), "name");
+    set_if_changed!(email, patch.email.map(Email::into_inner), "email");
+    set_if_changed!(
+        employee_code,
+        patch.employee_code.map(|c| c.map(EmployeeCode::into_inner)),
+        "employee_code"
+    );
+    set_if_changed!(
+        phone,
+        patch.phone.map(|p| p.map(Phone::into_inner)),
+        "phone"
+    );
+    set_if_changed!(department_id, patch.department_id, "department_id");
+    set_if_changed!(branch_id, patch.branch_id, "branch_id");
+    set_if_changed!(role_id, patch.role_id, "role_id");
+    set_if_changed!(lead_cap, patch.lead_cap.map(LeadCap::get), "lead_cap");
+    set_if_changed!(banned, patch.banned, "banned");
+    if let Some(hash) = patch.password_hash {
+        model.password_hash = Set(hash);
+        changes.push("password");
+    }
+    if let Some(hash) = patch.mpin_hash {
+        model.mpin_hash = Set(Some(hash));
+        changes.push("mpin");
+    }
+    (model, changes)
+}
+
+/// Ends every session of a user: an admin reset of a password or M-PIN signs them out.
+async fn revoke_user_sessions(
+    txn: &DatabaseTransaction,
+    company_id: Uuid,
+    user_id: Uuid,
+) -> Result<(), StoreError> {
+    session::Entity::update_many()
+        .col_expr(session::Column::RevokedAt, Expr::value(Utc::now()))
+        .filter(session::Column::CompanyId.eq(company_id))
+        .filter(session::Column::UserId.eq(user_id))
+        .filter(session::Column::RevokedAt.is_null())
+        .exec(txn)
+        .await?;
+    Ok(())
+}

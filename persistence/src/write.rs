@@ -1,0 +1,96 @@
+//! What every change shares: the acting user, the company lock and the audit record.
+
+use chrono::Utc;
+use domain::PermissionSet;
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::{
+    ActiveValue::Set, ConnectionTrait, DatabaseBackend, DatabaseTransaction, EntityTrait,
+};
+use uuid::Uuid;
+
+use crate::StoreError;
+use crate::entity::{audit_event, company};
+
+/// Who makes a change: what the rules check and the audit trail records.
+#[derive(Debug, Clone)]
+pub struct ActingUser {
+    pub user_id: Uuid,
+    pub name: String,
+    pub permissions: PermissionSet,
+    pub ip: Option<String>,
+}
+
+/// Locks the company's row for the rest of the transaction. Every change whose rule reads
+/// company-wide state (seats, admins, references) takes this lock FIRST, so concurrent
+/// changes of one company, on any replica, run one after the other.
+///
+/// PostgreSQL: `SELECT ... FOR UPDATE`. SQLite has no row locks; a no-op UPDATE takes the
+/// database's write lock at once, before any read, so the transaction never has to upgrade
+/// a read snapshot (which SQLite refuses with SQLITE_BUSY instead of waiting).
+pub(crate) async fn lock_company(
+    txn: &DatabaseTransaction,
+    company_id: Uuid,
+) -> Result<(), StoreError> {
+    let backend = txn.get_database_backend();
+    let statement = if backend == DatabaseBackend::Sqlite {
+        backend.build(
+            Query::update()
+                .table(company::Entity)
+                .value(company::Column::Id, Expr::col(company::Column::Id))
+                .and_where(Expr::col(company::Column::Id).eq(company_id)),
+        )
+    } else {
+        backend.build(
+            Query::select()
+                .column(company::Column::Id)
+                .from(company::Entity)
+                .and_where(Expr::col(company::Column::Id).eq(company_id))
+                .lock_exclusive(),
+        )
+    };
+    txn.execute_raw(statement).await?;
+    Ok(())
+}
+
+/// A record an event is about.
+#[derive(Debug, Clone)]
+pub struct AuditTarget {
+    pub kind: &'static str,
+    pub id: Uuid,
+    pub name: String,
+}
+
+/// One audit event, written in the transaction of the change it describes.
+#[derive(Debug, Clone)]
+pub(crate) struct AuditEntry {
+    pub action: &'static str,
+    pub target: Option<AuditTarget>,
+    /// Field names, never values.
+    pub changes: Vec<&'static str>,
+}
+
+pub(crate) async fn record(
+    txn: &DatabaseTransaction,
+    company_id: Uuid,
+    actor: &ActingUser,
+    entry: AuditEntry,
+) -> Result<(), StoreError> {
+    let changes =
+        serde_json::to_string(&entry.changes).map_err(|e| sea_orm::DbErr::Custom(e.to_string()))?;
+    audit_event::Entity::insert(audit_event::ActiveModel {
+        company_id: Set(company_id),
+        id: Set(Uuid::now_v7()),
+        at: Set(Utc::now()),
+        action: Set(entry.action.to_owned()),
+        actor_id: Set(Some(actor.user_id)),
+        actor_name: Set(Some(actor.name.clone())),
+        target_type: Set(entry.target.as_ref().map(|t| t.kind.to_owned())),
+        target_id: Set(entry.target.as_ref().map(|t| t.id)),
+        target_name: Set(entry.target.map(|t| t.name)),
+        changes: Set(changes),
+        ip: Set(actor.ip.clone()),
+    })
+    .exec(txn)
+    .await?;
+    Ok(())
+}
