@@ -119,10 +119,8 @@ mod tests {
             "admin.email: invalid type: integer `5`, expected a string"
         );
         assert!(detail(r#"{"name":"a"}"#).contains("missing field `admin`"));
-        assert!(
-            detail(r#"{"name":"a","admin":{"email":"x","role":1}}"#)
-                .starts_with("admin: unknown field `role`")
-        );
+        let unknown = detail(r#"{"name":"a","admin":{"email":"x","role":1}}"#);
+        assert!(unknown.contains("unknown field `role`"), "{unknown}");
         assert!(detail("{").starts_with("the body is not valid JSON"));
     }
 }
