@@ -1,6 +1,6 @@
 //! Reads that changes make inside their transaction, after taking the company lock.
 
-use domain::{FieldError, Invalid, Permission, PermissionSet};
+use domain::{Invalid, Permission, PermissionSet};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter,
@@ -53,9 +53,7 @@ pub(crate) async fn named_role(
 
 /// A 422 for an id that names nothing in this company (another company's ids included).
 pub(crate) fn missing(field: &str) -> StoreError {
-    StoreError::Invalid(FieldError::from(
-        Invalid::new("not_found", "names nothing in this company").at(field),
-    ))
+    StoreError::Invalid(Invalid::new("not_found", "names nothing in this company").at(field))
 }
 
 /// Checks that `id` names a row of the department or branch table `table` in this company.

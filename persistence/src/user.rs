@@ -110,16 +110,19 @@ impl Tenant<'_> {
             None => 0,
         };
 
-        let (column, order) = match filter.sort {
-            UserSort::NameAsc => (user::Column::Name, Order::Asc),
-            UserSort::NameDesc => (user::Column::Name, Order::Desc),
-            UserSort::CreatedAsc => (user::Column::CreatedAt, Order::Asc),
-            UserSort::CreatedDesc => (user::Column::CreatedAt, Order::Desc),
+        // Names sort case-insensitively, the same on both databases whatever their collation.
+        let name = || Expr::from(Func::lower(Expr::col((user::Entity, user::Column::Name))));
+        let created = || Expr::col((user::Entity, user::Column::CreatedAt));
+        let (key, order): (Expr, Order) = match filter.sort {
+            UserSort::NameAsc => (name(), Order::Asc),
+            UserSort::NameDesc => (name(), Order::Desc),
+            UserSort::CreatedAsc => (created(), Order::Asc),
+            UserSort::CreatedDesc => (created(), Order::Desc),
         };
         let query = self
             .user_select()
             .cond_where(condition)
-            .order_by((user::Entity, column), order.clone())
+            .order_by_expr(key, order.clone())
             .order_by((user::Entity, user::Column::Id), order)
             .limit(page.per_page)
             .offset(page.offset())

@@ -109,6 +109,65 @@ impl TestApp {
         }
     }
 
+    pub async fn patch(&self, path: &str, token: Option<&str>, body: &Value) -> Response {
+        self.request(Method::PATCH, path, token, Some(body)).await
+    }
+
+    pub async fn delete(&self, path: &str, token: Option<&str>) -> Response {
+        self.request(Method::DELETE, path, token, None).await
+    }
+
+    /// The id of the company's role called `name`.
+    pub async fn role_id(&self, token: &str, name: &str) -> String {
+        let roles: Value = self
+            .get("/api/v1/roles", Some(token))
+            .await
+            .json()
+            .await
+            .expect("json");
+        let role = roles["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .find(|r| r["name"] == name)
+            .unwrap_or_else(|| panic!("no role {name}"));
+        text(&role["id"])
+    }
+
+    /// Creates a user with `role` and the given email; `extra` fields are merged in.
+    pub async fn create_user_response(
+        &self,
+        token: &str,
+        email: &str,
+        role_id: &str,
+        extra: Value,
+    ) -> Response {
+        let mut body = json!({"name": format!("User {email}"), "email": email, "role_id": role_id,
+                              "password": PASSWORD});
+        if let (Some(body), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
+            body.extend(extra.clone());
+        }
+        self.post("/api/v1/users", Some(token), &body).await
+    }
+
+    /// Creates a user and returns its JSON.
+    pub async fn create_user(&self, token: &str, email: &str, role: &str) -> Value {
+        let role_id = self.role_id(token, role).await;
+        let response = self
+            .create_user_response(token, email, &role_id, json!({}))
+            .await;
+        assert_eq!(response.status(), StatusCode::CREATED, "creating {email}");
+        response.json().await.expect("json")
+    }
+
+    /// Signs a user in and returns the access token.
+    pub async fn token_of(&self, company: &str, email: &str) -> String {
+        let response = self.login(company, email, PASSWORD).await;
+        assert_eq!(response.status(), StatusCode::OK, "signing in {email}");
+        let tokens: Value = response.json().await.expect("json");
+        text(&tokens["access_token"])
+    }
+
     pub async fn login(&self, company: &str, email: &str, password: &str) -> Response {
         self.post(
             "/api/v1/auth/login",

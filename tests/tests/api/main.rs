@@ -2,12 +2,21 @@
 //! Set `TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/calliyo_test` to run them on
 //! PostgreSQL, `TEST_LOG=1` to see the app's logs.
 
+// A failed unwrap is a failed test, which is what a test should do.
+#![allow(clippy::unwrap_used)]
+
 mod helpers;
 
+mod audit;
 mod errors;
+mod groups;
+mod invariants;
 mod login;
 mod me;
 mod migrations;
 mod operations;
+mod roles;
 mod sessions;
 mod signup;
+mod subscription;
+mod users;
