@@ -56,6 +56,8 @@ enum Users {
     CompanyId,
     Id,
     Name,
+    NameKey,
+    SearchText,
     Email,
     EmployeeCode,
     Phone,
@@ -265,6 +267,8 @@ impl MigrationTrait for Migration {
                     .col(uuid(Users::CompanyId))
                     .col(uuid(Users::Id))
                     .col(text(Users::Name))
+                    .col(text(Users::NameKey))
+                    .col(text(Users::SearchText))
                     .col(text(Users::Email))
                     .col(ColumnDef::new(Users::EmployeeCode).string().null())
                     .col(ColumnDef::new(Users::Phone).string().null())
@@ -320,6 +324,21 @@ impl MigrationTrait for Migration {
                 Users::EmployeeCode,
             ))
             .await?;
+        // The listing sorts by case-folded name or by creation; these let it read one page
+        // in order instead of sorting the whole company.
+        for (name, col) in [("users_name_key", Users::NameKey), ("users_created_at", Users::CreatedAt)] {
+            manager
+                .create_index(
+                    Index::create()
+                        .name(name)
+                        .table(Users::Table)
+                        .col(Users::CompanyId)
+                        .col(col)
+                        .col(Users::Id)
+                        .take(),
+                )
+                .await?;
+        }
         manager
             .create_index(
                 Index::create()

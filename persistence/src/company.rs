@@ -4,6 +4,7 @@ use sea_orm::{ActiveValue::Set, EntityTrait, TransactionTrait};
 use uuid::Uuid;
 
 use crate::entity::{company, role, role_permission, subscription, user};
+use crate::user_write::SearchKeys;
 use crate::{Store, StoreError, Tenant, UniqueField};
 
 /// A company as clients see it.
@@ -114,11 +115,15 @@ impl Store {
         })?;
 
         let admin_id = Uuid::now_v7();
+        let (name, email) = (new.admin.name.into_inner(), new.admin.email.into_inner());
+        let keys = SearchKeys::of(&name, &email, None, None);
         user::Entity::insert(user::ActiveModel {
             company_id: Set(company_id),
             id: Set(admin_id),
-            name: Set(new.admin.name.into_inner()),
-            email: Set(new.admin.email.into_inner()),
+            name: Set(name),
+            name_key: Set(keys.name_key),
+            search_text: Set(keys.search_text),
+            email: Set(email),
             employee_code: Set(None),
             phone: Set(None),
             department_id: Set(None),

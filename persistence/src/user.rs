@@ -1,6 +1,6 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{
-    Alias, Condition, Expr, ExprTrait, Func, LikeExpr, Order, Query, SelectStatement,
+    Alias, Condition, Expr, ExprTrait, LikeExpr, Order, Query, SelectStatement,
 };
 use sea_orm::{ConnectionTrait, QueryResult};
 use uuid::Uuid;
@@ -110,19 +110,16 @@ impl Tenant<'_> {
             None => 0,
         };
 
-        // Names sort case-insensitively, the same on both databases whatever their collation.
-        let name = || Expr::from(Func::lower(Expr::col((user::Entity, user::Column::Name))));
-        let created = || Expr::col((user::Entity, user::Column::CreatedAt));
-        let (key, order): (Expr, Order) = match filter.sort {
-            UserSort::NameAsc => (name(), Order::Asc),
-            UserSort::NameDesc => (name(), Order::Desc),
-            UserSort::CreatedAsc => (created(), Order::Asc),
-            UserSort::CreatedDesc => (created(), Order::Desc),
+        let (key, order) = match filter.sort {
+            UserSort::NameAsc => (user::Column::NameKey, Order::Asc),
+            UserSort::NameDesc => (user::Column::NameKey, Order::Desc),
+            UserSort::CreatedAsc => (user::Column::CreatedAt, Order::Asc),
+            UserSort::CreatedDesc => (user::Column::CreatedAt, Order::Desc),
         };
         let query = self
             .user_select()
             .cond_where(condition)
-            .order_by_expr(key, order.clone())
+            .order_by((user::Entity, key), order.clone())
             .order_by((user::Entity, user::Column::Id), order)
             .limit(page.per_page)
             .offset(page.offset())
@@ -211,16 +208,7 @@ fn user_condition(filter: &UserFilter) -> Condition {
     let mut condition = Condition::all();
     if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
         let pattern = format!("%{}%", escape_like(&q.to_lowercase()));
-        let matches = |c: user::Column| {
-            Func::lower(column(c)).like(LikeExpr::new(pattern.clone()).escape('\\'))
-        };
-        condition = condition.add(
-            Condition::any()
-                .add(matches(user::Column::Name))
-                .add(matches(user::Column::Email))
-                .add(matches(user::Column::Phone))
-                .add(matches(user::Column::EmployeeCode)),
-        );
+        condition = condition.add(column(user::Column::SearchText).like(LikeExpr::new(pattern).escape('\\')));
     }
     if let Some(id) = filter.department_id {
         condition = condition.add(column(user::Column::DepartmentId).eq(id));

@@ -67,13 +67,19 @@ impl Tenant<'_> {
         let now = Utc::now();
         let id = Uuid::now_v7();
         let name = new.name.into_inner();
+        let email = new.email.into_inner();
+        let employee_code = new.employee_code.map(EmployeeCode::into_inner);
+        let phone = new.phone.map(Phone::into_inner);
+        let keys = SearchKeys::of(&name, &email, phone.as_deref(), employee_code.as_deref());
         user::Entity::insert(user::ActiveModel {
             company_id: Set(self.company_id),
             id: Set(id),
             name: Set(name.clone()),
-            email: Set(new.email.into_inner()),
-            employee_code: Set(new.employee_code.map(EmployeeCode::into_inner)),
-            phone: Set(new.phone.map(Phone::into_inner)),
+            name_key: Set(keys.name_key),
+            search_text: Set(keys.search_text),
+            email: Set(email),
+            employee_code: Set(employee_code),
+            phone: Set(phone),
             department_id: Set(new.department_id),
             branch_id: Set(new.branch_id),
             role_id: Set(new.role_id),
@@ -280,6 +286,17 @@ fn apply(current: user::Model, patch: UserPatch) -> (user::ActiveModel, Vec<&'st
     set_if_changed!(role_id, patch.role_id, "role_id");
     set_if_changed!(lead_cap, patch.lead_cap.map(LeadCap::get), "lead_cap");
     set_if_changed!(banned, patch.banned, "banned");
+    let searchable = ["name", "email", "employee_code", "phone"];
+    if changes.iter().any(|c| searchable.contains(c)) {
+        // The model holds every field (it came from a loaded row): these read the final values.
+        let name = model.name.try_as_ref().unwrap_or(&current.name);
+        let email = model.email.try_as_ref().unwrap_or(&current.email);
+        let phone = model.phone.try_as_ref().unwrap_or(&current.phone);
+        let code = model.employee_code.try_as_ref().unwrap_or(&current.employee_code);
+        let keys = SearchKeys::of(name, email, phone.as_deref(), code.as_deref());
+        model.name_key = Set(keys.name_key);
+        model.search_text = Set(keys.search_text);
+    }
     if let Some(hash) = patch.password_hash {
         model.password_hash = Set(hash);
         changes.push("password");
@@ -305,4 +322,20 @@ async fn revoke_user_sessions(
         .exec(txn)
         .await?;
     Ok(())
+}
+
+/// The columns derived from a user's searchable fields.
+pub(crate) struct SearchKeys {
+    pub name_key: String,
+    pub search_text: String,
+}
+
+impl SearchKeys {
+    /// Fields are joined by a unit separator (U+001F), which no parsed field contains, so a
+    /// search never matches across two fields.
+    pub(crate) fn of(name: &str, email: &str, phone: Option<&str>, employee_code: Option<&str>) -> Self {
+        let fields = [Some(name), Some(email), phone, employee_code];
+        let search_text = fields.iter().flatten().map(|f| f.to_lowercase()).collect::<Vec<_>>().join("\u{1f}");
+        Self { name_key: name.to_lowercase(), search_text }
+    }
 }

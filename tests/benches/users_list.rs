@@ -8,10 +8,11 @@
 use std::time::{Duration, Instant};
 
 use api::{Application, Cli};
-use chrono::Utc;
 use clap::Parser;
+use domain::{Email, EmployeeCode, LeadCap, Name, PermissionSet, Phone};
 use persistence::entity::user;
-use sea_orm::{ActiveValue::Set, EntityTrait};
+use persistence::{ActingUser, NewUser};
+use sea_orm::{ConnectionTrait, EntityTrait, Statement};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
@@ -76,42 +77,37 @@ fn backend(url: &str) -> &'static str {
     if url.starts_with("postgres") { "PostgreSQL" } else { "SQLite" }
 }
 
-/// Inserts the users straight into the table, in batches: creating them over HTTP would spend
-/// most of the run hashing 10,000 passwords.
+/// Creates the users through the store (the same transaction as the API's, without 10,000
+/// password hashes: every user gets the admin's hash).
 async fn seed(url: &str, company_id: Uuid, admin_id: Uuid) {
     let store = persistence::connect(&persistence::ConnectOptions { url: url.to_owned(), max_connections: 2 })
         .await
         .expect("connect");
+    let tenant = store.tenant(company_id);
     let admin = user::Entity::find_by_id((company_id, admin_id))
         .one(store.connection())
         .await
         .expect("query")
         .expect("admin");
-    let rows: Vec<user::ActiveModel> = (0..USERS)
-        .map(|i| {
-            let now = Utc::now();
-            user::ActiveModel {
-                company_id: Set(company_id),
-                id: Set(Uuid::now_v7()),
-                name: Set(format!("Agent {i}")),
-                email: Set(format!("agent{i}@bench.example")),
-                employee_code: Set(Some(format!("EMP{i:05}"))),
-                phone: Set(Some(format!("+91987{i:07}"))),
-                department_id: Set(None),
-                branch_id: Set(None),
-                role_id: Set(admin.role_id),
-                password_hash: Set(admin.password_hash.clone()),
-                mpin_hash: Set(None),
-                lead_cap: Set(50),
-                banned: Set(i % 50 == 0),
-                created_at: Set(now),
-                updated_at: Set(now),
-            }
-        })
-        .collect();
-    for batch in rows.chunks(500) {
-        user::Entity::insert_many(batch.to_vec()).exec(store.connection()).await.expect("insert");
+    let actor = ActingUser { user_id: admin_id, name: admin.name.clone(), permissions: PermissionSet::all(), ip: None };
+    for i in 0..USERS {
+        let new = NewUser {
+            name: Name::parse(&format!("Agent {i}")).expect("name"),
+            email: Email::parse(&format!("agent{i}@bench.example")).expect("email"),
+            employee_code: Some(EmployeeCode::parse(&format!("EMP{i:05}")).expect("code")),
+            phone: Some(Phone::parse(&format!("+91987{i:07}")).expect("phone")),
+            department_id: None,
+            branch_id: None,
+            role_id: admin.role_id,
+            password_hash: admin.password_hash.clone(),
+            mpin_hash: None,
+            lead_cap: LeadCap::parse(50).expect("cap"),
+        };
+        tenant.create_user(&actor, new).await.expect("create");
     }
+    // A long-lived database has planner statistics; a just-filled one gets them now.
+    let db = store.connection();
+    db.execute_raw(Statement::from_string(db.get_database_backend(), "ANALYZE")).await.expect("analyze");
     store.close().await.expect("close");
 }
 

@@ -8,6 +8,11 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
     pub name: String,
+    /// The name case-folded: the listing's sort key.
+    pub name_key: String,
+    /// Name, email, phone and employee code, case-folded and joined: what `q` searches, in
+    /// one column, so a search reads one LIKE per row instead of four LOWER()s.
+    pub search_text: String,
     /// Trimmed and lowercased (domain's `Email`).
     pub email: String,
     pub employee_code: Option<String>,
