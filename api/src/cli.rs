@@ -3,7 +3,7 @@
 use std::io::BufRead;
 
 use domain::{CompanyCode, CompanyName, Email, Name, Password, PasswordPolicy};
-use persistence::{NewAdmin, NewCompany};
+use persistence::{NewAdmin, NewCompany, SignedUpCompany};
 
 use crate::config::{CompanyCommand, Config};
 use crate::security::passwords::PasswordHasher;
@@ -21,6 +21,20 @@ pub async fn migrate(config: &Config) -> Result<(), StartupError> {
 /// `calliyo company create ...`: the admin's password is read from standard input, so it
 /// never shows in the process list or the shell history.
 pub async fn company(config: &Config, command: CompanyCommand) -> Result<(), StartupError> {
+    let created = create_company(config, command, std::io::stdin().lock()).await?;
+    println!(
+        "created company {} ({}) with admin user {}",
+        created.company.code, created.company.id, created.admin_id
+    );
+    Ok(())
+}
+
+/// Creates a company and its first admin, reading the password's line from `password`.
+pub async fn create_company(
+    config: &Config,
+    command: CompanyCommand,
+    mut password: impl BufRead,
+) -> Result<SignedUpCompany, StartupError> {
     let CompanyCommand::Create {
         name,
         code,
@@ -37,7 +51,7 @@ pub async fn company(config: &Config, command: CompanyCommand) -> Result<(), Sta
     let admin_name = Name::parse(&admin_name).map_err(|e| invalid("--admin-name", e))?;
     let admin_email = Email::parse(&admin_email).map_err(|e| invalid("--admin-email", e))?;
     let mut line = String::new();
-    std::io::stdin().lock().read_line(&mut line)?;
+    password.read_line(&mut line)?;
     let policy = PasswordPolicy {
         min_chars: config.password_min_length,
     };
@@ -68,9 +82,5 @@ pub async fn company(config: &Config, command: CompanyCommand) -> Result<(), Sta
         })
         .await?;
     store.close().await?;
-    println!(
-        "created company {} ({}) with admin user {}",
-        created.company.code, created.company.id, created.admin_id
-    );
-    Ok(())
+    Ok(created)
 }

@@ -326,7 +326,10 @@ impl MigrationTrait for Migration {
             .await?;
         // The listing sorts by case-folded name or by creation; these let it read one page
         // in order instead of sorting the whole company.
-        for (name, col) in [("users_name_key", Users::NameKey), ("users_created_at", Users::CreatedAt)] {
+        for (name, col) in [
+            ("users_name_key", Users::NameKey),
+            ("users_created_at", Users::CreatedAt),
+        ] {
             manager
                 .create_index(
                     Index::create()

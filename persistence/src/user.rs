@@ -208,7 +208,8 @@ fn user_condition(filter: &UserFilter) -> Condition {
     let mut condition = Condition::all();
     if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
         let pattern = format!("%{}%", escape_like(&q.to_lowercase()));
-        condition = condition.add(column(user::Column::SearchText).like(LikeExpr::new(pattern).escape('\\')));
+        condition = condition
+            .add(column(user::Column::SearchText).like(LikeExpr::new(pattern).escape('\\')));
     }
     if let Some(id) = filter.department_id {
         condition = condition.add(column(user::Column::DepartmentId).eq(id));

@@ -292,7 +292,10 @@ fn apply(current: user::Model, patch: UserPatch) -> (user::ActiveModel, Vec<&'st
         let name = model.name.try_as_ref().unwrap_or(&current.name);
         let email = model.email.try_as_ref().unwrap_or(&current.email);
         let phone = model.phone.try_as_ref().unwrap_or(&current.phone);
-        let code = model.employee_code.try_as_ref().unwrap_or(&current.employee_code);
+        let code = model
+            .employee_code
+            .try_as_ref()
+            .unwrap_or(&current.employee_code);
         let keys = SearchKeys::of(name, email, phone.as_deref(), code.as_deref());
         model.name_key = Set(keys.name_key);
         model.search_text = Set(keys.search_text);
@@ -333,9 +336,22 @@ pub(crate) struct SearchKeys {
 impl SearchKeys {
     /// Fields are joined by a unit separator (U+001F), which no parsed field contains, so a
     /// search never matches across two fields.
-    pub(crate) fn of(name: &str, email: &str, phone: Option<&str>, employee_code: Option<&str>) -> Self {
+    pub(crate) fn of(
+        name: &str,
+        email: &str,
+        phone: Option<&str>,
+        employee_code: Option<&str>,
+    ) -> Self {
         let fields = [Some(name), Some(email), phone, employee_code];
-        let search_text = fields.iter().flatten().map(|f| f.to_lowercase()).collect::<Vec<_>>().join("\u{1f}");
-        Self { name_key: name.to_lowercase(), search_text }
+        let search_text = fields
+            .iter()
+            .flatten()
+            .map(|f| f.to_lowercase())
+            .collect::<Vec<_>>()
+            .join("\u{1f}");
+        Self {
+            name_key: name.to_lowercase(),
+            search_text,
+        }
     }
 }

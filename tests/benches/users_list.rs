@@ -13,7 +13,7 @@ use domain::{Email, EmployeeCode, LeadCap, Name, PermissionSet, Phone};
 use persistence::entity::user;
 use persistence::{ActingUser, NewUser};
 use sea_orm::{ConnectionTrait, EntityTrait, Statement};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use uuid::Uuid;
 
 const USERS: usize = 10_000;
@@ -23,8 +23,12 @@ const PASSWORD: &str = "correct horse battery";
 #[tokio::main]
 async fn main() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let url = std::env::var("BENCH_DATABASE_URL")
-        .unwrap_or_else(|_| format!("sqlite://{}?mode=rwc", dir.path().join("bench.db").display()));
+    let url = std::env::var("BENCH_DATABASE_URL").unwrap_or_else(|_| {
+        format!(
+            "sqlite://{}?mode=rwc",
+            dir.path().join("bench.db").display()
+        )
+    });
     let mut config = Cli::parse_from(["calliyo"]).config;
     config.database_url = url.clone();
     config.bind = "127.0.0.1:0".parse().expect("address");
@@ -45,16 +49,34 @@ async fn main() {
         .json()
         .await
         .expect("json");
-    let token = signup["tokens"]["access_token"].as_str().expect("token").to_owned();
-    let company_id: Uuid = signup["company"]["id"].as_str().expect("id").parse().expect("uuid");
-    let admin_id: Uuid = signup["user"]["id"].as_str().expect("id").parse().expect("uuid");
+    let token = signup["tokens"]["access_token"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+    let company_id: Uuid = signup["company"]["id"]
+        .as_str()
+        .expect("id")
+        .parse()
+        .expect("uuid");
+    let admin_id: Uuid = signup["user"]["id"]
+        .as_str()
+        .expect("id")
+        .parse()
+        .expect("uuid");
     let seeded = Instant::now();
     seed(&url, company_id, admin_id).await;
-    println!("seeded {USERS} users in {:.1} s ({})", seeded.elapsed().as_secs_f64(), backend(&url));
+    println!(
+        "seeded {USERS} users in {:.1} s ({})",
+        seeded.elapsed().as_secs_f64(),
+        backend(&url)
+    );
 
     for (label, query) in [
         ("page of 50, by name", "per_page=50"),
-        ("page 100 of 50, newest first", "per_page=50&page=100&sort=-created_at"),
+        (
+            "page 100 of 50, newest first",
+            "per_page=50&page=100&sort=-created_at",
+        ),
         ("q=agent 12 (111 matches)", "per_page=50&q=agent%2012"),
         ("q=@bench (every user)", "per_page=50&q=%40bench"),
         ("q=+9198765 (phone)", "per_page=50&q=%2B9198765"),
@@ -64,8 +86,17 @@ async fn main() {
         let mut times = Vec::with_capacity(REQUESTS);
         for _ in 0..REQUESTS {
             let start = Instant::now();
-            let response = client.get(&url).bearer_auth(&token).send().await.expect("request");
-            assert!(response.status().is_success(), "{url}: {}", response.status());
+            let response = client
+                .get(&url)
+                .bearer_auth(&token)
+                .send()
+                .await
+                .expect("request");
+            assert!(
+                response.status().is_success(),
+                "{url}: {}",
+                response.status()
+            );
             response.bytes().await.expect("body");
             times.push(start.elapsed());
         }
@@ -74,22 +105,34 @@ async fn main() {
 }
 
 fn backend(url: &str) -> &'static str {
-    if url.starts_with("postgres") { "PostgreSQL" } else { "SQLite" }
+    if url.starts_with("postgres") {
+        "PostgreSQL"
+    } else {
+        "SQLite"
+    }
 }
 
 /// Creates the users through the store (the same transaction as the API's, without 10,000
 /// password hashes: every user gets the admin's hash).
 async fn seed(url: &str, company_id: Uuid, admin_id: Uuid) {
-    let store = persistence::connect(&persistence::ConnectOptions { url: url.to_owned(), max_connections: 2 })
-        .await
-        .expect("connect");
+    let store = persistence::connect(&persistence::ConnectOptions {
+        url: url.to_owned(),
+        max_connections: 2,
+    })
+    .await
+    .expect("connect");
     let tenant = store.tenant(company_id);
     let admin = user::Entity::find_by_id((company_id, admin_id))
         .one(store.connection())
         .await
         .expect("query")
         .expect("admin");
-    let actor = ActingUser { user_id: admin_id, name: admin.name.clone(), permissions: PermissionSet::all(), ip: None };
+    let actor = ActingUser {
+        user_id: admin_id,
+        name: admin.name.clone(),
+        permissions: PermissionSet::all(),
+        ip: None,
+    };
     for i in 0..USERS {
         let new = NewUser {
             name: Name::parse(&format!("Agent {i}")).expect("name"),
@@ -107,7 +150,9 @@ async fn seed(url: &str, company_id: Uuid, admin_id: Uuid) {
     }
     // A long-lived database has planner statistics; a just-filled one gets them now.
     let db = store.connection();
-    db.execute_raw(Statement::from_string(db.get_database_backend(), "ANALYZE")).await.expect("analyze");
+    db.execute_raw(Statement::from_string(db.get_database_backend(), "ANALYZE"))
+        .await
+        .expect("analyze");
     store.close().await.expect("close");
 }
 

@@ -67,3 +67,36 @@ async fn every_documented_path_refuses_other_methods_with_allow() {
         assert_eq!(body["code"], "method_not_allowed");
     }
 }
+
+#[tokio::test]
+async fn cors_allows_only_the_configured_origins() {
+    let app = crate::helpers::spawn_app_with(|config| {
+        config.cors_origins = vec!["https://app.calliyo.example".into()]
+    })
+    .await;
+    let preflight = |origin: &'static str| {
+        app.client
+            .request(Method::OPTIONS, format!("{}/api/v1/me", app.address))
+            .header("origin", origin)
+            .header("access-control-request-method", "GET")
+            .header("access-control-request-headers", "authorization")
+            .send()
+    };
+
+    let allowed = preflight("https://app.calliyo.example")
+        .await
+        .expect("sent");
+    let refused = preflight("https://evil.example").await.expect("sent");
+
+    assert_eq!(allowed.status(), StatusCode::OK);
+    assert_eq!(
+        allowed.headers()["access-control-allow-origin"],
+        "https://app.calliyo.example"
+    );
+    assert!(
+        refused
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none()
+    );
+}

@@ -355,10 +355,23 @@ async fn patch_changes_fields_and_clears_nullable_ones() {
     assert_eq!(cleared["phone"], Value::Null);
     assert_eq!(cleared["employee_code"], Value::Null);
     assert_eq!(cleared["name"], "Ravi K", "absent fields are left alone");
-    let found: Value = app.get("/api/v1/users?q=RAVI%20K", Some(token)).await.json().await.unwrap();
+    let found: Value = app
+        .get("/api/v1/users?q=RAVI%20K", Some(token))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(found["total"], 1, "the search follows a rename");
-    let gone: Value = app.get("/api/v1/users?q=E9", Some(token)).await.json().await.unwrap();
-    assert_eq!(gone["total"], 0, "a cleared employee code is no longer searched");
+    let gone: Value = app
+        .get("/api/v1/users?q=E9", Some(token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        gone["total"], 0,
+        "a cleared employee code is no longer searched"
+    );
 
     let bad = app
         .patch(&path, Some(token), &json!({"lead_cap": -5}))
