@@ -102,6 +102,17 @@ pub struct Config {
     /// Whether `POST /api/v1/signup` is open.
     #[arg(long, env = "CALLIYO_SIGNUP", default_value_t = true, action = clap::ArgAction::Set, global = true)]
     pub signup: bool,
+    /// Sign-in requests (sign-up, login, M-PIN, refresh) allowed per second from one address.
+    #[arg(long, env = "CALLIYO_SIGNIN_RATE", default_value_t = 30, global = true)]
+    pub signin_rate: u32,
+    /// How many sign-in requests one address may send at once before the rate applies.
+    #[arg(
+        long,
+        env = "CALLIYO_SIGNIN_BURST",
+        default_value_t = 60,
+        global = true
+    )]
+    pub signin_burst: u32,
     /// Seats of a new company's subscription.
     #[arg(
         long,

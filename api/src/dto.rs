@@ -99,5 +99,9 @@ pub struct Tokens {
     pub expires_in: i64,
     /// Exchanged at `POST /api/v1/auth/refresh` for new tokens; single use.
     pub refresh_token: String,
+    /// Only after a password sign-in with `device_name`: the secret the app keeps for M-PIN
+    /// sign-in on this device. Shown once.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub device_token: Option<String>,
     pub user: UserDto,
 }

@@ -28,6 +28,18 @@ pub enum ApiError {
     /// 403 `user_banned`: a banned user presented the right secret.
     #[error("user banned")]
     UserBanned,
+    /// 423 `account_locked`: too many wrong passwords; `Retry-After` says for how long.
+    #[error("account locked")]
+    AccountLocked { retry_after: i64 },
+    /// 423 `mpin_locked`: too many wrong M-PINs, until a password sign-in or an admin reset.
+    #[error("mpin locked")]
+    MpinLocked,
+    /// 409 `mpin_not_set`: M-PIN sign-in for a user who has none.
+    #[error("mpin not set")]
+    MpinNotSet,
+    /// 429 `rate_limited`: too many sign-in requests from one address; `Retry-After`.
+    #[error("rate limited")]
+    RateLimited { retry_after: u64 },
     /// 404 `not_found`: missing, or another company's (indistinguishable on purpose).
     #[error("not found")]
     NotFound,
@@ -75,6 +87,10 @@ impl ApiError {
             Self::InvalidCredentials => "invalid_credentials",
             Self::Forbidden => "forbidden",
             Self::UserBanned => "user_banned",
+            Self::AccountLocked { .. } => "account_locked",
+            Self::MpinLocked => "mpin_locked",
+            Self::MpinNotSet => "mpin_not_set",
+            Self::RateLimited { .. } => "rate_limited",
             Self::NotFound => "not_found",
             Self::MethodNotAllowed { .. } => "method_not_allowed",
             Self::Taken(field) => match field {
@@ -106,6 +122,10 @@ impl ApiError {
             Self::InvalidCredentials => "Invalid credentials",
             Self::Forbidden => "Forbidden",
             Self::UserBanned => "User banned",
+            Self::AccountLocked { .. } => "Account locked",
+            Self::MpinLocked => "M-PIN locked",
+            Self::MpinNotSet => "M-PIN not set",
+            Self::RateLimited { .. } => "Too many requests",
             Self::NotFound => "Not found",
             Self::MethodNotAllowed { .. } => "Method not allowed",
             Self::Taken(UniqueField::CompanyCode) => "Company code taken",
@@ -138,6 +158,16 @@ impl ApiError {
             Self::InvalidCredentials => "The company, email or secret is wrong.".into(),
             Self::Forbidden => "Your role does not allow this.".into(),
             Self::UserBanned => "This account is banned. Ask an administrator.".into(),
+            Self::AccountLocked { retry_after } => {
+                format!("Too many wrong passwords: try again in {retry_after} seconds.")
+            }
+            Self::MpinLocked => {
+                "Too many wrong M-PINs: sign in with your password to unlock it.".into()
+            }
+            Self::MpinNotSet => "This user has no M-PIN: sign in with the password.".into(),
+            Self::RateLimited { retry_after } => {
+                format!("Too many sign-in requests: try again in {retry_after} seconds.")
+            }
             Self::NotFound => "No such resource.".into(),
             Self::MethodNotAllowed { allow } => format!("This path accepts {allow}."),
             Self::Taken(UniqueField::CompanyCode) => {
@@ -198,6 +228,9 @@ impl ResponseError for ApiError {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Unauthenticated | Self::InvalidCredentials => StatusCode::UNAUTHORIZED,
             Self::Forbidden | Self::UserBanned => StatusCode::FORBIDDEN,
+            Self::AccountLocked { .. } | Self::MpinLocked => StatusCode::LOCKED,
+            Self::MpinNotSet => StatusCode::CONFLICT,
+            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::Taken(_) => StatusCode::CONFLICT,
@@ -221,8 +254,17 @@ impl ResponseError for ApiError {
         }
         let mut response = HttpResponse::build(self.status_code());
         response.content_type(PROBLEM_JSON);
-        if let Self::MethodNotAllowed { allow } = self {
-            response.insert_header((header::ALLOW, allow.as_str()));
+        match self {
+            Self::MethodNotAllowed { allow } => {
+                response.insert_header((header::ALLOW, allow.as_str()));
+            }
+            Self::AccountLocked { retry_after } => {
+                response.insert_header((header::RETRY_AFTER, retry_after.to_string()));
+            }
+            Self::RateLimited { retry_after } => {
+                response.insert_header((header::RETRY_AFTER, retry_after.to_string()));
+            }
+            _ => {}
         }
         response.json(self.problem())
     }

@@ -8,6 +8,7 @@ pub mod error;
 pub mod json;
 pub mod openapi;
 pub mod paging;
+pub mod ratelimit;
 pub mod routes;
 mod secret;
 pub mod security;

@@ -21,8 +21,8 @@ use crate::routes::{audit, auth, me, ops, permissions, roles, subscription, user
     ),
     paths(
         ops::healthz, ops::readyz,
-        auth::signup, auth::login, auth::refresh, auth::logout,
-        me::me,
+        auth::signup, auth::login, auth::mpin_login, auth::refresh, auth::logout,
+        me::me, me::change_password, me::change_mpin, me::list_sessions, me::end_session,
         permissions::list_permissions,
         users::list_users, users::create_user, users::get_user, users::update_user, users::delete_user,
         roles::list_roles, roles::create_role, roles::get_role, roles::update_role, roles::delete_role,
@@ -74,10 +74,19 @@ impl Modify for BearerAuth {
 
 struct CommonProblems;
 
+/// The rate-limited sign-in endpoints (`CALLIYO_SIGNIN_RATE`).
+const RATE_LIMITED_PATHS: [&str; 4] = [
+    "/api/v1/signup",
+    "/api/v1/auth/login",
+    "/api/v1/auth/mpin",
+    "/api/v1/auth/refresh",
+];
+
 impl Modify for CommonProblems {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         for (path, item) in openapi.paths.paths.iter_mut() {
             let has_path_parameter = path.contains('{');
+            let rate_limited = RATE_LIMITED_PATHS.contains(&path.as_str());
             for operation in [
                 &mut item.get,
                 &mut item.post,
@@ -88,13 +97,13 @@ impl Modify for CommonProblems {
             .into_iter()
             .flatten()
             {
-                add_common_problems(operation, has_path_parameter);
+                add_common_problems(operation, has_path_parameter, rate_limited);
             }
         }
     }
 }
 
-fn add_common_problems(operation: &mut Operation, has_path_parameter: bool) {
+fn add_common_problems(operation: &mut Operation, has_path_parameter: bool, rate_limited: bool) {
     let secured = operation.security.as_ref().is_some_and(|s| !s.is_empty());
     let has_body = operation.request_body.is_some();
     let mut common: Vec<(&str, &str)> = Vec::new();
@@ -119,6 +128,12 @@ fn add_common_problems(operation: &mut Operation, has_path_parameter: bool) {
         common.push((
             "415",
             "`unsupported_media_type`: the body is not `application/json`.",
+        ));
+    }
+    if rate_limited {
+        common.push((
+            "429",
+            "`rate_limited`: too many sign-in requests from this address; see `Retry-After`.",
         ));
     }
     common.push(("500", "`internal_error`: the cause is logged, never sent."));

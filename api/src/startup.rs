@@ -19,6 +19,7 @@ use crate::config::Config;
 use crate::error::{ApiError, PROBLEM_JSON, Problem};
 use crate::json::BodyLimit;
 use crate::openapi::ApiDoc;
+use crate::ratelimit::SignInLimiter;
 use crate::security::mpin::PinPepper;
 use crate::security::passwords::PasswordHasher;
 use crate::security::tokens::TokenKeys;
@@ -64,6 +65,7 @@ impl Application {
                 Some(pepper) => PinPepper::new(pepper.as_bytes()),
                 None => PinPepper::derived_from(&secret),
             },
+            sign_in_limiter: SignInLimiter::new(config.signin_rate, config.signin_burst),
             password_policy: PasswordPolicy {
                 min_chars: config.password_min_length,
             },

@@ -1,6 +1,7 @@
 use domain::PasswordPolicy;
 use persistence::Store;
 
+use crate::ratelimit::SignInLimiter;
 use crate::security::mpin::PinPepper;
 use crate::security::passwords::PasswordHasher;
 use crate::security::tokens::TokenKeys;
@@ -11,6 +12,7 @@ pub struct AppState {
     pub tokens: TokenKeys,
     pub hasher: PasswordHasher,
     pub pin_pepper: PinPepper,
+    pub sign_in_limiter: SignInLimiter,
     pub password_policy: PasswordPolicy,
     pub signup_open: bool,
     pub default_agent_limit: i32,

@@ -7,6 +7,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261128_000001_create_core_tables;
 mod m20261128_000002_create_audit_events;
+mod m20261128_000003_add_devices_and_lockouts;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261128_000001_create_core_tables::Migration),
             Box::new(m20261128_000002_create_audit_events::Migration),
+            Box::new(m20261128_000003_add_devices_and_lockouts::Migration),
         ]
     }
 }

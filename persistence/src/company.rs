@@ -133,6 +133,9 @@ impl Store {
             mpin_hash: Set(None),
             lead_cap: Set(0),
             banned: Set(false),
+            failed_logins: Set(0),
+            locked_until: Set(None),
+            failed_mpins: Set(0),
             created_at: Set(now),
             updated_at: Set(now),
         })

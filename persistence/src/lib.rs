@@ -7,6 +7,7 @@
 
 mod actor;
 mod audit_store;
+mod auth_store;
 mod company;
 mod connect;
 pub mod entity;
@@ -26,6 +27,7 @@ use uuid::Uuid;
 
 pub use actor::ActorRecord;
 pub use audit_store::{AuditEventView, AuditFilter};
+pub use auth_store::{SessionView, SignInEvent, UserSecrets};
 pub use company::{CompanyRecord, NewAdmin, NewCompany, SignedUpCompany};
 pub use connect::{ConnectOptions, connect, migrate};
 pub use error::{StoreError, UniqueField};

@@ -10,6 +10,7 @@ use crate::{StoreError, Tenant};
 #[derive(Debug, Clone)]
 pub struct NewSession {
     pub user_id: Uuid,
+    pub device_id: Option<Uuid>,
     pub user_agent: Option<String>,
     pub ip: Option<String>,
     /// How long the session lives without a refresh.
@@ -36,6 +37,7 @@ impl Tenant<'_> {
             company_id: Set(self.company_id),
             id: Set(id),
             user_id: Set(new.user_id),
+            device_id: Set(new.device_id),
             refresh_generation: Set(0),
             user_agent: Set(new.user_agent),
             ip: Set(new.ip),

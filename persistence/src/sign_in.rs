@@ -11,7 +11,9 @@ use crate::{Store, StoreError};
 pub struct SignInRecord {
     pub company_id: Uuid,
     pub user_id: Uuid,
+    pub name: String,
     pub password_hash: String,
+    pub mpin_hash: Option<String>,
     pub banned: bool,
 }
 
@@ -25,7 +27,9 @@ impl Store {
         let query = Query::select()
             .column((user::Entity, user::Column::CompanyId))
             .column((user::Entity, user::Column::Id))
+            .column((user::Entity, user::Column::Name))
             .column((user::Entity, user::Column::PasswordHash))
+            .column((user::Entity, user::Column::MpinHash))
             .column((user::Entity, user::Column::Banned))
             .from(user::Entity)
             .inner_join(
@@ -43,7 +47,9 @@ impl Store {
         Ok(Some(SignInRecord {
             company_id: row.try_get("", "company_id")?,
             user_id: row.try_get("", "id")?,
+            name: row.try_get("", "name")?,
             password_hash: row.try_get("", "password_hash")?,
+            mpin_hash: row.try_get("", "mpin_hash")?,
             banned: row.try_get("", "banned")?,
         }))
     }

@@ -87,6 +87,9 @@ impl Tenant<'_> {
             mpin_hash: Set(new.mpin_hash),
             lead_cap: Set(new.lead_cap.get()),
             banned: Set(false),
+            failed_logins: Set(0),
+            locked_until: Set(None),
+            failed_mpins: Set(0),
             created_at: Set(now),
             updated_at: Set(now),
         })
@@ -300,12 +303,16 @@ fn apply(current: user::Model, patch: UserPatch) -> (user::ActiveModel, Vec<&'st
         model.name_key = Set(keys.name_key);
         model.search_text = Set(keys.search_text);
     }
+    // An admin reset of a secret also lifts its lockout.
     if let Some(hash) = patch.password_hash {
         model.password_hash = Set(hash);
+        model.failed_logins = Set(0);
+        model.locked_until = Set(None);
         changes.push("password");
     }
     if let Some(hash) = patch.mpin_hash {
         model.mpin_hash = Set(Some(hash));
+        model.failed_mpins = Set(0);
         changes.push("mpin");
     }
     (model, changes)

@@ -70,7 +70,7 @@ pub(crate) struct AuditEntry {
 }
 
 pub(crate) async fn record(
-    txn: &DatabaseTransaction,
+    txn: &impl ConnectionTrait,
     company_id: Uuid,
     actor: &ActingUser,
     entry: AuditEntry,

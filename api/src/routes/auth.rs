@@ -3,8 +3,11 @@
 use actix_web::dev::HttpServiceFactory;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::Utc;
 use domain::{CompanyCode, CompanyName, Email, Name, Password, PasswordPolicy};
-use persistence::{NewAdmin, NewCompany, NewSession, Refresh, StoreError, UniqueField};
+use persistence::{
+    NewAdmin, NewCompany, NewSession, Refresh, SignInEvent, SignInRecord, StoreError, UniqueField,
+};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -13,7 +16,7 @@ use super::Endpoint;
 use crate::dto::{CompanyDto, Tokens, UserDto};
 use crate::error::ApiError;
 use crate::json::ApiJson;
-use crate::security::tokens::RefreshClaims;
+use crate::security::tokens::{RefreshClaims, device_token_hash, new_device_token};
 use crate::state::AppState;
 use crate::validation::FieldChecks;
 
@@ -21,6 +24,7 @@ pub fn resources() -> impl HttpServiceFactory {
     (
         Endpoint::new("/signup").post(signup).finish(),
         Endpoint::new("/auth/login").post(login).finish(),
+        Endpoint::new("/auth/mpin").post(mpin_login).finish(),
         Endpoint::new("/auth/refresh").post(refresh).finish(),
         Endpoint::new("/auth/logout").post(logout).finish(),
     )
@@ -71,6 +75,9 @@ pub async fn signup(
     if !state.signup_open {
         return Err(ApiError::NotFound);
     }
+    state
+        .sign_in_limiter
+        .check(req.peer_addr().map(|a| a.ip()))?;
     let form = parse_signup(body.0, state.password_policy)?;
     let password_hash = state.hasher.hash(form.password.expose().to_owned()).await?;
     let admin = NewAdmin {
@@ -79,7 +86,7 @@ pub async fn signup(
         password_hash,
     };
     let created = create_company(&state, form.company_name, form.company_code, admin).await?;
-    let tokens = open_session(&state, &req, created.company.id, created.admin_id).await?;
+    let tokens = open_session(&state, &req, created.company.id, created.admin_id, None).await?;
     let location = format!("/api/v1/users/{}", created.admin_id);
     let user = state
         .store
@@ -183,40 +190,212 @@ pub struct LoginRequest {
     pub company: String,
     pub email: String,
     pub password: String,
+    /// Registers this device for M-PIN sign-in (e.g. `Ravi's Pixel 8`); the answer then
+    /// carries its `device_token`.
+    pub device_name: Option<String>,
 }
 
 /// Signs in with company code, email and password.
 ///
 /// An unknown company, an unknown email and a wrong password get the same answer, after the
-/// same amount of work. A banned user gets 403 `user_banned`, but only with the right password.
+/// same amount of work. After 5 wrong passwords in a row the account is locked for 1 minute,
+/// doubling with each further failure up to 15 minutes (423 even with the right password).
+/// A banned user gets 403 `user_banned`, but only with the right password. A success also
+/// unlocks a locked M-PIN.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
     responses(
         (status = 200, description = "Signed in.", body = Tokens),
         (status = 401, description = "`invalid_credentials`.", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, description = "`user_banned`.", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed` on `device_name`.", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 423, description = "`account_locked`, with `Retry-After`.", body = crate::error::Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = i64, description = "Seconds until the lock ends."))),
     ))]
 pub async fn login(
     state: web::Data<AppState>,
     req: HttpRequest,
     body: ApiJson<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    state
+        .sign_in_limiter
+        .check(req.peer_addr().map(|a| a.ip()))?;
     let body = body.0;
-    // Unparseable codes and emails name no account; they go down the unknown-account path so
-    // they cost the same and answer the same.
-    let account = match (CompanyCode::parse(&body.company), Email::parse(&body.email)) {
-        (Ok(code), Ok(email)) => state.store.find_sign_in(&code, &email).await?,
-        _ => None,
+    let device_name = match body.device_name.as_deref() {
+        Some(name) => {
+            Some(Name::parse(name).map_err(|err| ApiError::invalid(err.at("device_name")))?)
+        }
+        None => None,
+    };
+    let account = find_account(&state, &body.company, &body.email).await?;
+    let now = Utc::now();
+    // The attempt is charged before the password is checked, so a locked account is refused
+    // even with the right password, and concurrent guesses are counted one by one.
+    let charged = match &account {
+        Some(account) => match state
+            .store
+            .tenant(account.company_id)
+            .charge_password(account.user_id, now)
+            .await?
+        {
+            Ok(charged) => Some(charged),
+            Err(locked) => {
+                return Err(ApiError::AccountLocked {
+                    retry_after: locked.retry_after(now),
+                });
+            }
+        },
+        None => None,
     };
     let hash = account.as_ref().map(|a| a.password_hash.clone());
     let verified = state.hasher.verify(body.password, hash).await?;
-    let account = match account {
-        Some(account) if verified => account,
-        _ => return Err(ApiError::InvalidCredentials),
+    let Some(account) = account else {
+        return Err(ApiError::InvalidCredentials);
     };
+    let tenant = state.store.tenant(account.company_id);
+    let ip = crate::actor::client_ip(&req);
+    let event = |action| SignInEvent {
+        action,
+        user_id: account.user_id,
+        user_name: account.name.clone(),
+        device: None,
+        ip: ip.clone(),
+    };
+    if !verified {
+        tenant.record_sign_in(event("auth.login_failed")).await?;
+        if charged.is_some_and(|c| c.just_locked()) {
+            tenant.record_sign_in(event("auth.locked")).await?;
+        }
+        return Err(ApiError::InvalidCredentials);
+    }
+    tenant.clear_lockouts(account.user_id).await?;
     if account.banned {
         return Err(ApiError::UserBanned);
     }
-    let tokens = open_session(&state, &req, account.company_id, account.user_id).await?;
+    let device = match device_name {
+        Some(name) => {
+            let (token, hash) = new_device_token();
+            let name = name.into_inner();
+            let id = tenant
+                .register_device(account.user_id, name.clone(), hash)
+                .await?;
+            Some((id, name, token))
+        }
+        None => None,
+    };
+    let device_id = device.as_ref().map(|d| d.0);
+    let mut tokens =
+        open_session(&state, &req, account.company_id, account.user_id, device_id).await?;
+    let mut login = event("auth.login");
+    if let Some((id, name, token)) = device {
+        login.device = Some((id, name));
+        tokens.device_token = Some(token);
+    }
+    tenant.record_sign_in(login).await?;
+    Ok(HttpResponse::Ok().json(tokens))
+}
+
+/// The account a sign-in names; codes and emails that do not parse name none, and go down
+/// the unknown-account path so they cost the same and answer the same.
+async fn find_account(
+    state: &AppState,
+    company: &str,
+    email: &str,
+) -> Result<Option<SignInRecord>, ApiError> {
+    Ok(match (CompanyCode::parse(company), Email::parse(email)) {
+        (Ok(code), Ok(email)) => state.store.find_sign_in(&code, &email).await?,
+        _ => None,
+    })
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MpinLoginRequest {
+    /// The company's code.
+    pub company: String,
+    pub email: String,
+    /// The user's 4-digit M-PIN.
+    pub mpin: String,
+    /// What a password sign-in with `device_name` returned on this device.
+    pub device_token: String,
+}
+
+/// Quick sign-in on a registered device with the 4-digit M-PIN.
+///
+/// Only works with a `device_token` that a password sign-in of the same user registered; a
+/// made-up or another user's token is 401 `invalid_credentials`. After 5 wrong M-PINs in a
+/// row the M-PIN is locked (423 `mpin_locked`) until a password sign-in or an admin reset.
+#[utoipa::path(post, path = "/api/v1/auth/mpin", tag = "auth", request_body = MpinLoginRequest,
+    responses(
+        (status = 200, description = "Signed in.", body = Tokens),
+        (status = 401, description = "`invalid_credentials`.", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`user_banned` (only after the right M-PIN).", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`mpin_not_set`.", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 423, description = "`mpin_locked`.", body = crate::error::Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn mpin_login(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: ApiJson<MpinLoginRequest>,
+) -> Result<HttpResponse, ApiError> {
+    state
+        .sign_in_limiter
+        .check(req.peer_addr().map(|a| a.ip()))?;
+    let body = body.0;
+    let peppered = state.pin_pepper.apply(&body.mpin);
+    let account = find_account(&state, &body.company, &body.email).await?;
+    let device = match &account {
+        Some(account) => {
+            let hash = device_token_hash(&body.device_token);
+            state
+                .store
+                .tenant(account.company_id)
+                .find_device(account.user_id, &hash)
+                .await?
+        }
+        None => None,
+    };
+    let (Some(account), Some(device)) = (account, device) else {
+        // Pay for one verify so an unknown account or device costs what a wrong PIN does.
+        state.hasher.verify(peppered, None).await?;
+        return Err(ApiError::InvalidCredentials);
+    };
+    let Some(mpin_hash) = account.mpin_hash.clone() else {
+        return Err(ApiError::MpinNotSet);
+    };
+    let tenant = state.store.tenant(account.company_id);
+    let charged = tenant
+        .charge_mpin(account.user_id)
+        .await?
+        .map_err(|_| ApiError::MpinLocked)?;
+    let verified = state.hasher.verify(peppered, Some(mpin_hash)).await?;
+    let event = |action| SignInEvent {
+        action,
+        user_id: account.user_id,
+        user_name: account.name.clone(),
+        device: Some(device.clone()),
+        ip: crate::actor::client_ip(&req),
+    };
+    if !verified {
+        tenant.record_sign_in(event("auth.login_failed")).await?;
+        if charged.locks_on_failure() {
+            tenant.record_sign_in(event("auth.mpin_locked")).await?;
+        }
+        return Err(ApiError::InvalidCredentials);
+    }
+    tenant.clear_mpin_lockout(account.user_id).await?;
+    if account.banned {
+        return Err(ApiError::UserBanned);
+    }
+    tenant.touch_device(device.0).await?;
+    let tokens = open_session(
+        &state,
+        &req,
+        account.company_id,
+        account.user_id,
+        Some(device.0),
+    )
+    .await?;
+    tenant.record_sign_in(event("auth.login")).await?;
     Ok(HttpResponse::Ok().json(tokens))
 }
 
@@ -235,8 +414,12 @@ pub struct RefreshRequest {
     ))]
 pub async fn refresh(
     state: web::Data<AppState>,
+    req: HttpRequest,
     body: ApiJson<RefreshRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    state
+        .sign_in_limiter
+        .check(req.peer_addr().map(|a| a.ip()))?;
     let claims = state
         .tokens
         .verify_refresh(&body.0.refresh_token)
@@ -296,6 +479,7 @@ pub async fn open_session(
     req: &HttpRequest,
     company_id: Uuid,
     user_id: Uuid,
+    device_id: Option<Uuid>,
 ) -> Result<Tokens, ApiError> {
     let user_agent = req
         .headers()
@@ -308,6 +492,7 @@ pub async fn open_session(
         .tenant(company_id)
         .create_session(NewSession {
             user_id,
+            device_id,
             user_agent,
             ip,
             idle_lifetime: state.tokens.refresh_lifetime,
@@ -340,6 +525,7 @@ async fn tokens_for(
         token_type: "Bearer",
         expires_in: state.tokens.access_lifetime.num_seconds(),
         refresh_token: state.tokens.issue_refresh(session),
+        device_token: None,
         user: user.into(),
     })
 }

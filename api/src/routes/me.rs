@@ -1,18 +1,35 @@
 //! The signed-in user's own view.
 
+use actix_web::HttpResponse;
 use actix_web::dev::HttpServiceFactory;
-use actix_web::web::{self, Json};
-use serde::Serialize;
+use actix_web::web::{self, Json, Path, Query};
+use chrono::{DateTime, Utc};
+use domain::{Email, Invalid, Mpin, Password};
+use persistence::SessionView;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use uuid::Uuid;
 
 use super::Endpoint;
 use crate::actor::Actor;
 use crate::dto::{CompanyDto, UserDto};
 use crate::error::ApiError;
+use crate::json::ApiJson;
+use crate::paging::{Page, page_request};
+use crate::routes::roles::PageQuery;
 use crate::state::AppState;
+use crate::validation::FieldChecks;
 
 pub fn resources() -> impl HttpServiceFactory {
-    Endpoint::new("/me").get(me).finish()
+    (
+        Endpoint::new("/me").get(me).finish(),
+        Endpoint::new("/me/password").put(change_password).finish(),
+        Endpoint::new("/me/mpin").put(change_mpin).finish(),
+        Endpoint::new("/me/sessions").get(list_sessions).finish(),
+        Endpoint::new("/me/sessions/{id}")
+            .delete(end_session)
+            .finish(),
+    )
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -38,4 +55,172 @@ pub async fn me(state: web::Data<AppState>, actor: Actor) -> Result<Json<MeRespo
         permissions: actor.permissions.iter().map(|p| p.to_string()).collect(),
         menu: actor.permissions.menu().map(|r| r.as_str()).collect(),
     }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChangePasswordRequest {
+    pub current_password: String,
+    /// 8-128 characters (configurable minimum), not the email, not a common password.
+    pub new_password: String,
+}
+
+/// A wrong current secret is a 422 on its field, never a 401: clients read 401 as "signed
+/// out".
+async fn check_own_password(
+    state: &AppState,
+    actor: &Actor,
+    password: String,
+    field: &str,
+) -> Result<Email, ApiError> {
+    let account = state
+        .store
+        .tenant(actor.company_id)
+        .user_secrets(actor.user_id)
+        .await?;
+    if !state
+        .hasher
+        .verify(password, Some(account.password_hash))
+        .await?
+    {
+        return Err(ApiError::invalid(
+            Invalid::new("incorrect", "is not your current password").at(field),
+        ));
+    }
+    Email::parse(&account.email).map_err(|_| ApiError::internal("a stored email does not parse"))
+}
+
+/// Changes your password; every other session of yours ends, this one stays.
+#[utoipa::path(put, path = "/api/v1/me/password", tag = "me", request_body = ChangePasswordRequest,
+    security(("bearer_auth" = [])),
+    responses(
+        (status = 204, description = "Changed."),
+        (status = 422, description = "`validation_failed` on `current_password` (wrong) or `new_password` (too weak).",
+            body = crate::error::Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn change_password(
+    state: web::Data<AppState>,
+    actor: Actor,
+    body: ApiJson<ChangePasswordRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.0;
+    let email =
+        check_own_password(&state, &actor, body.current_password, "current_password").await?;
+    let mut checks = FieldChecks::default();
+    let password = checks.check(
+        "new_password",
+        Password::parse(&body.new_password, Some(&email), state.password_policy),
+    );
+    checks.finish()?;
+    let Some(password) = password else {
+        return Err(ApiError::internal("a refused field recorded no error"));
+    };
+    let hash = state.hasher.hash(password.expose().to_owned()).await?;
+    state
+        .store
+        .tenant(actor.company_id)
+        .change_own_password(&actor.acting(), actor.session_id, hash)
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChangeMpinRequest {
+    /// Your current password.
+    pub password: String,
+    /// 4 digits, not a weak PIN (all the same, a straight run, or a common one).
+    pub mpin: String,
+}
+
+/// Sets your M-PIN (this also lifts an M-PIN lock).
+#[utoipa::path(put, path = "/api/v1/me/mpin", tag = "me", request_body = ChangeMpinRequest,
+    security(("bearer_auth" = [])),
+    responses(
+        (status = 204, description = "Set."),
+        (status = 422, description = "`validation_failed` on `password` (wrong) or `mpin` (malformed or weak).",
+            body = crate::error::Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn change_mpin(
+    state: web::Data<AppState>,
+    actor: Actor,
+    body: ApiJson<ChangeMpinRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.0;
+    check_own_password(&state, &actor, body.password, "password").await?;
+    let pin = Mpin::parse(&body.mpin).map_err(|err| ApiError::invalid(err.at("mpin")))?;
+    let hash = state
+        .hasher
+        .hash(state.pin_pepper.apply(pin.expose()))
+        .await?;
+    state
+        .store
+        .tenant(actor.company_id)
+        .change_own_mpin(&actor.acting(), hash)
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// A signed-in device.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SessionDto {
+    /// The access token's `sid`.
+    pub id: Uuid,
+    /// The registered device's name, for sessions opened with one.
+    #[schema(required = true)]
+    pub device_name: Option<String>,
+    #[schema(required = true)]
+    pub user_agent: Option<String>,
+    #[schema(required = true)]
+    pub ip: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+    /// The session this request is made with.
+    pub current: bool,
+}
+
+/// Your signed-in devices, newest first.
+#[utoipa::path(get, path = "/api/v1/me/sessions", tag = "me", params(PageQuery),
+    security(("bearer_auth" = [])),
+    responses((status = 200, description = "A page of sessions.", body = Page<SessionDto>)))]
+pub async fn list_sessions(
+    state: web::Data<AppState>,
+    actor: Actor,
+    query: Query<PageQuery>,
+) -> Result<Json<Page<SessionDto>>, ApiError> {
+    let request = page_request(query.page, query.per_page)?;
+    let paged = state
+        .store
+        .tenant(actor.company_id)
+        .list_sessions(actor.user_id, request)
+        .await?;
+    Ok(Json(Page::of(paged, request, |session: SessionView| {
+        SessionDto {
+            current: session.id == actor.session_id,
+            id: session.id,
+            device_name: session.device_name,
+            user_agent: session.user_agent,
+            ip: session.ip,
+            created_at: session.created_at,
+            last_seen_at: session.last_seen_at,
+        }
+    })))
+}
+
+/// Signs one of your devices out; its tokens stop working at once.
+#[utoipa::path(delete, path = "/api/v1/me/sessions/{id}", tag = "me",
+    params(("id" = Uuid, Path, description = "The session's id.")),
+    security(("bearer_auth" = [])),
+    responses((status = 204, description = "Signed out.")))]
+pub async fn end_session(
+    state: web::Data<AppState>,
+    actor: Actor,
+    id: Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    state
+        .store
+        .tenant(actor.company_id)
+        .revoke_own_session(actor.user_id, id.into_inner())
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
 }

@@ -131,6 +131,25 @@ impl TokenKeys {
 
 const BODY_LEN: usize = 16 + 16 + 8;
 
+/// A new device token (256 random bits, base64url) and the hash the database keeps of it.
+pub fn new_device_token() -> (String, String) {
+    let mut secret = [0u8; 32];
+    rand::fill(&mut secret);
+    let token = URL_SAFE_NO_PAD.encode(secret);
+    let hash = device_token_hash(&token);
+    (token, hash)
+}
+
+/// SHA-256 of a device token, hex. A device token is 256 random bits, so a fast hash is
+/// enough: there is nothing to brute-force.
+pub fn device_token_hash(token: &str) -> String {
+    use sha2::Digest;
+    Sha256::digest(token.trim().as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 fn refresh_body(claims: RefreshClaims) -> [u8; BODY_LEN] {
     let mut body = [0u8; BODY_LEN];
     body[..16].copy_from_slice(claims.company_id.as_bytes());

@@ -5,6 +5,7 @@ pub mod audit_event;
 pub mod branch;
 pub mod company;
 pub mod department;
+pub mod device;
 pub mod role;
 pub mod role_permission;
 pub mod session;

@@ -9,6 +9,8 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
     pub user_id: Uuid,
+    /// The registered device an M-PIN sign-in used, or that a password sign-in registered.
+    pub device_id: Option<Uuid>,
     /// How many times the refresh token was rotated; only the current generation's token
     /// refreshes.
     pub refresh_generation: i64,

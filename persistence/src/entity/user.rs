@@ -25,6 +25,11 @@ pub struct Model {
     pub mpin_hash: Option<String>,
     pub lead_cap: i32,
     pub banned: bool,
+    /// Consecutive charged password attempts (domain's `PasswordGuard`).
+    pub failed_logins: i32,
+    pub locked_until: Option<DateTimeUtc>,
+    /// Consecutive charged M-PIN attempts (domain's `MpinGuard`).
+    pub failed_mpins: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

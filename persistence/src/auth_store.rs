@@ -1,0 +1,405 @@
+//! Sign-in state: lockout charges, registered devices, a user's own sessions and secrets.
+
+use chrono::{DateTime, Utc};
+use domain::{Locked, MpinGuard, MpinLocked, PasswordGuard};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait,
+};
+use uuid::Uuid;
+
+use crate::entity::{device, session, user};
+use crate::write::{ActingUser, AuditEntry, AuditTarget, record};
+use crate::{PageRequest, Paged, StoreError, Tenant};
+
+/// How often a charge retries when a concurrent attempt changed the count first.
+const CHARGE_RETRIES: usize = 50;
+
+/// A sign-in event for the audit trail.
+#[derive(Debug, Clone)]
+pub struct SignInEvent {
+    /// `auth.login`, `auth.login_failed`, `auth.locked` or `auth.mpin_locked`.
+    pub action: &'static str,
+    pub user_id: Uuid,
+    pub user_name: String,
+    pub device: Option<(Uuid, String)>,
+    pub ip: Option<String>,
+}
+
+/// A signed-in device of the user, as `/me/sessions` lists it.
+#[derive(Debug, Clone)]
+pub struct SessionView {
+    pub id: Uuid,
+    pub device_name: Option<String>,
+    pub user_agent: Option<String>,
+    pub ip: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+}
+
+impl Tenant<'_> {
+    /// Charges a password attempt (see `domain::lockout`): a compare-and-set on the failure
+    /// count, so concurrent attempts on any replica are counted one by one.
+    pub async fn charge_password(
+        &self,
+        user_id: Uuid,
+        now: DateTime<Utc>,
+    ) -> Result<Result<PasswordGuard, Locked>, StoreError> {
+        for _ in 0..CHARGE_RETRIES {
+            let row = self.user_row(user_id).await?;
+            let guard = PasswordGuard {
+                failures: u32::try_from(row.failed_logins).unwrap_or(0),
+                locked_until: row.locked_until,
+            };
+            let charged = match guard.charge(now) {
+                Ok(charged) => charged,
+                Err(locked) => return Ok(Err(locked)),
+            };
+            let swapped = user::Entity::update_many()
+                .col_expr(
+                    user::Column::FailedLogins,
+                    Expr::value(i32::try_from(charged.failures).unwrap_or(i32::MAX)),
+                )
+                .col_expr(user::Column::LockedUntil, Expr::value(charged.locked_until))
+                .filter(user::Column::CompanyId.eq(self.company_id))
+                .filter(user::Column::Id.eq(user_id))
+                .filter(user::Column::FailedLogins.eq(row.failed_logins))
+                .exec(self.db)
+                .await?;
+            if swapped.rows_affected == 1 {
+                return Ok(Ok(charged));
+            }
+        }
+        Err(StoreError::Database(sea_orm::DbErr::Custom(
+            "password charge kept losing races".into(),
+        )))
+    }
+
+    /// Charges an M-PIN attempt, the same way.
+    pub async fn charge_mpin(
+        &self,
+        user_id: Uuid,
+    ) -> Result<Result<MpinGuard, MpinLocked>, StoreError> {
+        for _ in 0..CHARGE_RETRIES {
+            let row = self.user_row(user_id).await?;
+            let guard = MpinGuard {
+                failures: u32::try_from(row.failed_mpins).unwrap_or(0),
+            };
+            let charged = match guard.charge() {
+                Ok(charged) => charged,
+                Err(locked) => return Ok(Err(locked)),
+            };
+            let swapped = user::Entity::update_many()
+                .col_expr(
+                    user::Column::FailedMpins,
+                    Expr::value(i32::try_from(charged.failures).unwrap_or(i32::MAX)),
+                )
+                .filter(user::Column::CompanyId.eq(self.company_id))
+                .filter(user::Column::Id.eq(user_id))
+                .filter(user::Column::FailedMpins.eq(row.failed_mpins))
+                .exec(self.db)
+                .await?;
+            if swapped.rows_affected == 1 {
+                return Ok(Ok(charged));
+            }
+        }
+        Err(StoreError::Database(sea_orm::DbErr::Custom(
+            "M-PIN charge kept losing races".into(),
+        )))
+    }
+
+    /// A successful password sign-in clears both lockouts: it also unlocks a locked M-PIN.
+    pub async fn clear_lockouts(&self, user_id: Uuid) -> Result<(), StoreError> {
+        self.reset_guards(user_id, true).await
+    }
+
+    /// A successful M-PIN sign-in clears the M-PIN's count.
+    pub async fn clear_mpin_lockout(&self, user_id: Uuid) -> Result<(), StoreError> {
+        self.reset_guards(user_id, false).await
+    }
+
+    async fn reset_guards(&self, user_id: Uuid, password_too: bool) -> Result<(), StoreError> {
+        let mut update =
+            user::Entity::update_many().col_expr(user::Column::FailedMpins, Expr::value(0));
+        if password_too {
+            update = update
+                .col_expr(user::Column::FailedLogins, Expr::value(0))
+                .col_expr(
+                    user::Column::LockedUntil,
+                    Expr::value(Option::<DateTime<Utc>>::None),
+                );
+        }
+        update
+            .filter(user::Column::CompanyId.eq(self.company_id))
+            .filter(user::Column::Id.eq(user_id))
+            .exec(self.db)
+            .await?;
+        Ok(())
+    }
+
+    async fn user_row(&self, user_id: Uuid) -> Result<user::Model, StoreError> {
+        user::Entity::find_by_id((self.company_id, user_id))
+            .one(self.db)
+            .await?
+            .ok_or(StoreError::NotFound)
+    }
+
+    /// Registers a device for M-PIN sign-in; `token_hash` is the SHA-256 of its secret.
+    pub async fn register_device(
+        &self,
+        user_id: Uuid,
+        name: String,
+        token_hash: String,
+    ) -> Result<Uuid, StoreError> {
+        let now = Utc::now();
+        let id = Uuid::now_v7();
+        device::Entity::insert(device::ActiveModel {
+            company_id: Set(self.company_id),
+            id: Set(id),
+            user_id: Set(user_id),
+            name: Set(name),
+            token_hash: Set(token_hash),
+            created_at: Set(now),
+            last_used_at: Set(now),
+        })
+        .exec(self.db)
+        .await?;
+        Ok(id)
+    }
+
+    /// The user's device with this token hash: another user's device is no device at all.
+    pub async fn find_device(
+        &self,
+        user_id: Uuid,
+        token_hash: &str,
+    ) -> Result<Option<(Uuid, String)>, StoreError> {
+        let found = device::Entity::find()
+            .filter(device::Column::CompanyId.eq(self.company_id))
+            .filter(device::Column::TokenHash.eq(token_hash))
+            .filter(device::Column::UserId.eq(user_id))
+            .one(self.db)
+            .await?;
+        Ok(found.map(|d| (d.id, d.name)))
+    }
+
+    pub async fn touch_device(&self, device_id: Uuid) -> Result<(), StoreError> {
+        device::Entity::update_many()
+            .col_expr(device::Column::LastUsedAt, Expr::value(Utc::now()))
+            .filter(device::Column::CompanyId.eq(self.company_id))
+            .filter(device::Column::Id.eq(device_id))
+            .exec(self.db)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn record_sign_in(&self, event: SignInEvent) -> Result<(), StoreError> {
+        let actor = ActingUser {
+            user_id: event.user_id,
+            name: event.user_name.clone(),
+            permissions: domain::PermissionSet::empty(),
+            ip: event.ip,
+        };
+        let target = match event.device {
+            Some((id, name)) => AuditTarget {
+                kind: "device",
+                id,
+                name,
+            },
+            None => AuditTarget {
+                kind: "user",
+                id: event.user_id,
+                name: event.user_name,
+            },
+        };
+        let entry = AuditEntry {
+            action: event.action,
+            target: Some(target),
+            changes: Vec::new(),
+        };
+        record(self.db, self.company_id, &actor, entry).await
+    }
+
+    /// The user's live sessions, newest first, with the device each one signed in from.
+    pub async fn list_sessions(
+        &self,
+        user_id: Uuid,
+        page: PageRequest,
+    ) -> Result<Paged<SessionView>, StoreError> {
+        let now = Utc::now();
+        let live = |query: &mut sea_orm::sea_query::SelectStatement| {
+            query
+                .and_where(
+                    Expr::col((session::Entity, session::Column::CompanyId)).eq(self.company_id),
+                )
+                .and_where(Expr::col((session::Entity, session::Column::UserId)).eq(user_id))
+                .and_where(Expr::col((session::Entity, session::Column::RevokedAt)).is_null())
+                .and_where(Expr::col((session::Entity, session::Column::ExpiresAt)).gt(now));
+        };
+        let backend = self.db.get_database_backend();
+        let mut count = Query::select();
+        count
+            .expr_as(
+                Expr::col((session::Entity, session::Column::Id)).count(),
+                "total",
+            )
+            .from(session::Entity);
+        live(&mut count);
+        let total: i64 = match self.db.query_one_raw(backend.build(&count)).await? {
+            Some(row) => row.try_get("", "total")?,
+            None => 0,
+        };
+        let dev = Alias::new("dev");
+        let mut query = Query::select();
+        query
+            .columns(
+                [
+                    session::Column::Id,
+                    session::Column::UserAgent,
+                    session::Column::Ip,
+                    session::Column::CreatedAt,
+                    session::Column::LastSeenAt,
+                ]
+                .map(|c| (session::Entity, c)),
+            )
+            .expr_as(
+                Expr::col((dev.clone(), device::Column::Name)),
+                "device_name",
+            )
+            .from(session::Entity)
+            .join_as(
+                sea_orm::JoinType::LeftJoin,
+                device::Entity,
+                dev.clone(),
+                Expr::col((dev.clone(), device::Column::CompanyId))
+                    .equals((session::Entity, session::Column::CompanyId))
+                    .and(
+                        Expr::col((dev.clone(), device::Column::Id))
+                            .equals((session::Entity, session::Column::DeviceId)),
+                    ),
+            )
+            .order_by((session::Entity, session::Column::Id), Order::Desc)
+            .limit(page.per_page)
+            .offset(page.offset());
+        live(&mut query);
+        let rows = self.db.query_all_raw(backend.build(&query)).await?;
+        let items = rows
+            .iter()
+            .map(|row| {
+                Ok(SessionView {
+                    id: row.try_get("", "id")?,
+                    device_name: row.try_get("", "device_name")?,
+                    user_agent: row.try_get("", "user_agent")?,
+                    ip: row.try_get("", "ip")?,
+                    created_at: row.try_get("", "created_at")?,
+                    last_seen_at: row.try_get("", "last_seen_at")?,
+                })
+            })
+            .collect::<Result<_, StoreError>>()?;
+        Ok(Paged {
+            items,
+            total: u64::try_from(total).unwrap_or_default(),
+        })
+    }
+
+    /// Ends one of the user's own sessions; another user's session is `NotFound`.
+    pub async fn revoke_own_session(
+        &self,
+        user_id: Uuid,
+        session_id: Uuid,
+    ) -> Result<(), StoreError> {
+        let ended = session::Entity::update_many()
+            .col_expr(session::Column::RevokedAt, Expr::value(Utc::now()))
+            .filter(session::Column::CompanyId.eq(self.company_id))
+            .filter(session::Column::UserId.eq(user_id))
+            .filter(session::Column::Id.eq(session_id))
+            .filter(session::Column::RevokedAt.is_null())
+            .exec(self.db)
+            .await?;
+        if ended.rows_affected == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    /// Sets the user's own password and ends every other session, in one transaction.
+    pub async fn change_own_password(
+        &self,
+        actor: &ActingUser,
+        keep_session: Uuid,
+        password_hash: String,
+    ) -> Result<(), StoreError> {
+        let txn = self.db.begin().await?;
+        user::Entity::update_many()
+            .col_expr(user::Column::PasswordHash, Expr::value(password_hash))
+            .col_expr(user::Column::UpdatedAt, Expr::value(Utc::now()))
+            .filter(user::Column::CompanyId.eq(self.company_id))
+            .filter(user::Column::Id.eq(actor.user_id))
+            .exec(&txn)
+            .await?;
+        session::Entity::update_many()
+            .col_expr(session::Column::RevokedAt, Expr::value(Utc::now()))
+            .filter(session::Column::CompanyId.eq(self.company_id))
+            .filter(session::Column::UserId.eq(actor.user_id))
+            .filter(session::Column::Id.ne(keep_session))
+            .filter(session::Column::RevokedAt.is_null())
+            .exec(&txn)
+            .await?;
+        self.audit_own_change(&txn, actor, "password").await?;
+        Ok(txn.commit().await?)
+    }
+
+    /// Sets the user's own M-PIN, which also lifts an M-PIN lock.
+    pub async fn change_own_mpin(
+        &self,
+        actor: &ActingUser,
+        mpin_hash: String,
+    ) -> Result<(), StoreError> {
+        let txn = self.db.begin().await?;
+        user::Entity::update_many()
+            .col_expr(user::Column::MpinHash, Expr::value(Some(mpin_hash)))
+            .col_expr(user::Column::FailedMpins, Expr::value(0))
+            .col_expr(user::Column::UpdatedAt, Expr::value(Utc::now()))
+            .filter(user::Column::CompanyId.eq(self.company_id))
+            .filter(user::Column::Id.eq(actor.user_id))
+            .exec(&txn)
+            .await?;
+        self.audit_own_change(&txn, actor, "mpin").await?;
+        Ok(txn.commit().await?)
+    }
+
+    async fn audit_own_change(
+        &self,
+        txn: &impl ConnectionTrait,
+        actor: &ActingUser,
+        field: &'static str,
+    ) -> Result<(), StoreError> {
+        let target = AuditTarget {
+            kind: "user",
+            id: actor.user_id,
+            name: actor.name.clone(),
+        };
+        let entry = AuditEntry {
+            action: "user.updated",
+            target: Some(target),
+            changes: vec![field],
+        };
+        record(txn, self.company_id, actor, entry).await
+    }
+}
+
+/// What checking a user's own password needs.
+#[derive(Debug, Clone)]
+pub struct UserSecrets {
+    pub email: String,
+    pub password_hash: String,
+}
+
+impl Tenant<'_> {
+    pub async fn user_secrets(&self, user_id: Uuid) -> Result<UserSecrets, StoreError> {
+        let row = self.user_row(user_id).await?;
+        Ok(UserSecrets {
+            email: row.email,
+            password_hash: row.password_hash,
+        })
+    }
+}
