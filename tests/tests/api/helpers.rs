@@ -160,6 +160,31 @@ impl TestApp {
         response.json().await.expect("json")
     }
 
+    /// Signs in with a password and registers a device; returns the device token.
+    pub async fn register_device(&self, company: &str, email: &str) -> String {
+        let body = json!({"company": company, "email": email, "password": PASSWORD, "device_name": "Pixel 8"});
+        let response = self.post("/api/v1/auth/login", None, &body).await;
+        assert_eq!(
+            response.status(),
+            StatusCode::OK,
+            "registering a device for {email}"
+        );
+        let tokens: Value = response.json().await.expect("json");
+        text(&tokens["device_token"])
+    }
+
+    pub async fn mpin_login(
+        &self,
+        company: &str,
+        email: &str,
+        mpin: &str,
+        device_token: &str,
+    ) -> Response {
+        let body =
+            json!({"company": company, "email": email, "mpin": mpin, "device_token": device_token});
+        self.post("/api/v1/auth/mpin", None, &body).await
+    }
+
     /// Signs a user in and returns the access token.
     pub async fn token_of(&self, company: &str, email: &str) -> String {
         let response = self.login(company, email, PASSWORD).await;
