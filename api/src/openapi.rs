@@ -137,6 +137,10 @@ fn add_common_problems(operation: &mut Operation, has_path_parameter: bool, rate
         ));
     }
     common.push(("500", "`internal_error`: the cause is logged, never sent."));
+    common.push((
+        "503",
+        "`unavailable`: overloaded (too many password hashes queued) or the database is down.",
+    ));
     for (status, description) in common {
         operation
             .responses

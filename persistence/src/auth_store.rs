@@ -9,8 +9,9 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::entity::{device, session, user};
+use crate::session::insert_session;
 use crate::write::{ActingUser, AuditEntry, AuditTarget, record};
-use crate::{PageRequest, Paged, StoreError, Tenant};
+use crate::{NewSession, PageRequest, Paged, StoreError, Tenant};
 
 /// How often a charge retries when a concurrent attempt changed the count first.
 const CHARGE_RETRIES: usize = 50;
@@ -108,33 +109,72 @@ impl Tenant<'_> {
         )))
     }
 
-    /// A successful password sign-in clears both lockouts: it also unlocks a locked M-PIN.
-    pub async fn clear_lockouts(&self, user_id: Uuid) -> Result<(), StoreError> {
-        self.reset_guards(user_id, true).await
+    /// Clears the lockouts a right secret clears: a password clears both (it also unlocks a
+    /// locked M-PIN), an M-PIN only its own. For sign-ins that end without a session (a
+    /// banned user); [`Tenant::complete_sign_in`] does it for the others.
+    pub async fn clear_lockouts(
+        &self,
+        user_id: Uuid,
+        password_too: bool,
+    ) -> Result<(), StoreError> {
+        reset_guards(self.db, self.company_id, user_id, password_too).await
     }
 
-    /// A successful M-PIN sign-in clears the M-PIN's count.
-    pub async fn clear_mpin_lockout(&self, user_id: Uuid) -> Result<(), StoreError> {
-        self.reset_guards(user_id, false).await
-    }
-
-    async fn reset_guards(&self, user_id: Uuid, password_too: bool) -> Result<(), StoreError> {
-        let mut update =
-            user::Entity::update_many().col_expr(user::Column::FailedMpins, Expr::value(0));
-        if password_too {
-            update = update
-                .col_expr(user::Column::FailedLogins, Expr::value(0))
-                .col_expr(
-                    user::Column::LockedUntil,
-                    Expr::value(Option::<DateTime<Utc>>::None),
-                );
-        }
-        update
-            .filter(user::Column::CompanyId.eq(self.company_id))
-            .filter(user::Column::Id.eq(user_id))
-            .exec(self.db)
-            .await?;
-        Ok(())
+    /// Everything a successful sign-in writes, in one transaction: the lockouts cleared, the
+    /// device registered or touched, the session opened and the `auth.login` event.
+    pub async fn complete_sign_in(&self, success: SignInSuccess) -> Result<SignedIn, StoreError> {
+        let txn = self.db.begin().await?;
+        let now = Utc::now();
+        let (password_too, device) = match success.method {
+            SignInMethod::Password {
+                register_device: None,
+            } => (true, None),
+            SignInMethod::Password {
+                register_device: Some((name, token_hash)),
+            } => {
+                let id = Uuid::now_v7();
+                device::Entity::insert(device::ActiveModel {
+                    company_id: Set(self.company_id),
+                    id: Set(id),
+                    user_id: Set(success.user_id),
+                    name: Set(name.clone()),
+                    token_hash: Set(token_hash),
+                    created_at: Set(now),
+                    last_used_at: Set(now),
+                })
+                .exec(&txn)
+                .await?;
+                (true, Some((id, name)))
+            }
+            SignInMethod::Mpin { device: (id, name) } => {
+                device::Entity::update_many()
+                    .col_expr(device::Column::LastUsedAt, Expr::value(now))
+                    .filter(device::Column::CompanyId.eq(self.company_id))
+                    .filter(device::Column::Id.eq(id))
+                    .exec(&txn)
+                    .await?;
+                (false, Some((id, name)))
+            }
+        };
+        reset_guards(&txn, self.company_id, success.user_id, password_too).await?;
+        let session = NewSession {
+            device_id: device.as_ref().map(|d| d.0),
+            ..success.session
+        };
+        let session_id = insert_session(&txn, self.company_id, session).await?;
+        let event = SignInEvent {
+            action: "auth.login",
+            user_id: success.user_id,
+            user_name: success.user_name,
+            device: device.clone(),
+            ip: success.ip,
+        };
+        record_sign_in(&txn, self.company_id, event).await?;
+        txn.commit().await?;
+        Ok(SignedIn {
+            session_id,
+            device_id: device.map(|d| d.0),
+        })
     }
 
     async fn user_row(&self, user_id: Uuid) -> Result<user::Model, StoreError> {
@@ -142,29 +182,6 @@ impl Tenant<'_> {
             .one(self.db)
             .await?
             .ok_or(StoreError::NotFound)
-    }
-
-    /// Registers a device for M-PIN sign-in; `token_hash` is the SHA-256 of its secret.
-    pub async fn register_device(
-        &self,
-        user_id: Uuid,
-        name: String,
-        token_hash: String,
-    ) -> Result<Uuid, StoreError> {
-        let now = Utc::now();
-        let id = Uuid::now_v7();
-        device::Entity::insert(device::ActiveModel {
-            company_id: Set(self.company_id),
-            id: Set(id),
-            user_id: Set(user_id),
-            name: Set(name),
-            token_hash: Set(token_hash),
-            created_at: Set(now),
-            last_used_at: Set(now),
-        })
-        .exec(self.db)
-        .await?;
-        Ok(id)
     }
 
     /// The user's device with this token hash: another user's device is no device at all.
@@ -182,41 +199,9 @@ impl Tenant<'_> {
         Ok(found.map(|d| (d.id, d.name)))
     }
 
-    pub async fn touch_device(&self, device_id: Uuid) -> Result<(), StoreError> {
-        device::Entity::update_many()
-            .col_expr(device::Column::LastUsedAt, Expr::value(Utc::now()))
-            .filter(device::Column::CompanyId.eq(self.company_id))
-            .filter(device::Column::Id.eq(device_id))
-            .exec(self.db)
-            .await?;
-        Ok(())
-    }
-
+    /// Records `auth.login_failed`, `auth.locked` or `auth.mpin_locked`.
     pub async fn record_sign_in(&self, event: SignInEvent) -> Result<(), StoreError> {
-        let actor = ActingUser {
-            user_id: event.user_id,
-            name: event.user_name.clone(),
-            permissions: domain::PermissionSet::empty(),
-            ip: event.ip,
-        };
-        let target = match event.device {
-            Some((id, name)) => AuditTarget {
-                kind: "device",
-                id,
-                name,
-            },
-            None => AuditTarget {
-                kind: "user",
-                id: event.user_id,
-                name: event.user_name,
-            },
-        };
-        let entry = AuditEntry {
-            action: event.action,
-            target: Some(target),
-            changes: Vec::new(),
-        };
-        record(self.db, self.company_id, &actor, entry).await
+        record_sign_in(self.db, self.company_id, event).await
     }
 
     /// The user's live sessions, newest first, with the device each one signed in from.
@@ -402,4 +387,87 @@ impl Tenant<'_> {
             password_hash: row.password_hash,
         })
     }
+}
+
+/// How a sign-in proved who it is.
+#[derive(Debug, Clone)]
+pub enum SignInMethod {
+    /// A password, optionally registering this device (its name and token hash).
+    Password {
+        register_device: Option<(String, String)>,
+    },
+    /// An M-PIN on this registered device (its id and name).
+    Mpin { device: (Uuid, String) },
+}
+
+/// A sign-in whose secret checked out, for a user who may sign in.
+#[derive(Debug, Clone)]
+pub struct SignInSuccess {
+    pub user_id: Uuid,
+    pub user_name: String,
+    pub ip: Option<String>,
+    pub method: SignInMethod,
+    /// The session to open; its device is filled in from `method`.
+    pub session: NewSession,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct SignedIn {
+    pub session_id: Uuid,
+    pub device_id: Option<Uuid>,
+}
+
+async fn reset_guards(
+    db: &impl ConnectionTrait,
+    company_id: Uuid,
+    user_id: Uuid,
+    password_too: bool,
+) -> Result<(), StoreError> {
+    let mut update =
+        user::Entity::update_many().col_expr(user::Column::FailedMpins, Expr::value(0));
+    if password_too {
+        update = update
+            .col_expr(user::Column::FailedLogins, Expr::value(0))
+            .col_expr(
+                user::Column::LockedUntil,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            );
+    }
+    update
+        .filter(user::Column::CompanyId.eq(company_id))
+        .filter(user::Column::Id.eq(user_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+async fn record_sign_in(
+    db: &impl ConnectionTrait,
+    company_id: Uuid,
+    event: SignInEvent,
+) -> Result<(), StoreError> {
+    let actor = ActingUser {
+        user_id: event.user_id,
+        name: event.user_name.clone(),
+        permissions: domain::PermissionSet::empty(),
+        ip: event.ip,
+    };
+    let target = match event.device {
+        Some((id, name)) => AuditTarget {
+            kind: "device",
+            id,
+            name,
+        },
+        None => AuditTarget {
+            kind: "user",
+            id: event.user_id,
+            name: event.user_name,
+        },
+    };
+    let entry = AuditEntry {
+        action: event.action,
+        target: Some(target),
+        changes: Vec::new(),
+    };
+    record(db, company_id, &actor, entry).await
 }

@@ -1,6 +1,6 @@
 use chrono::{Duration, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use crate::entity::session;
@@ -31,24 +31,7 @@ pub enum Refresh {
 impl Tenant<'_> {
     /// Opens a session at refresh generation 0 and returns its id.
     pub async fn create_session(&self, new: NewSession) -> Result<Uuid, StoreError> {
-        let now = Utc::now();
-        let id = Uuid::now_v7();
-        session::Entity::insert(session::ActiveModel {
-            company_id: Set(self.company_id),
-            id: Set(id),
-            user_id: Set(new.user_id),
-            device_id: Set(new.device_id),
-            refresh_generation: Set(0),
-            user_agent: Set(new.user_agent),
-            ip: Set(new.ip),
-            created_at: Set(now),
-            last_seen_at: Set(now),
-            expires_at: Set(now + new.idle_lifetime),
-            revoked_at: Set(None),
-        })
-        .exec(self.db)
-        .await?;
-        Ok(id)
+        insert_session(self.db, self.company_id, new).await
     }
 
     /// Rotates the refresh token of `session_id` when `generation` is its current one.
@@ -110,4 +93,30 @@ impl Tenant<'_> {
             .add(session::Column::RevokedAt.is_null())
             .add(session::Column::ExpiresAt.gt(now))
     }
+}
+
+/// Opens a session at refresh generation 0 and returns its id.
+pub(crate) async fn insert_session(
+    db: &impl ConnectionTrait,
+    company_id: Uuid,
+    new: NewSession,
+) -> Result<Uuid, StoreError> {
+    let now = Utc::now();
+    let id = Uuid::now_v7();
+    session::Entity::insert(session::ActiveModel {
+        company_id: Set(company_id),
+        id: Set(id),
+        user_id: Set(new.user_id),
+        device_id: Set(new.device_id),
+        refresh_generation: Set(0),
+        user_agent: Set(new.user_agent),
+        ip: Set(new.ip),
+        created_at: Set(now),
+        last_seen_at: Set(now),
+        expires_at: Set(now + new.idle_lifetime),
+        revoked_at: Set(None),
+    })
+    .exec(db)
+    .await?;
+    Ok(id)
 }

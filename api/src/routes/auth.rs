@@ -6,7 +6,8 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Utc;
 use domain::{CompanyCode, CompanyName, Email, Name, Password, PasswordPolicy};
 use persistence::{
-    NewAdmin, NewCompany, NewSession, Refresh, SignInEvent, SignInRecord, StoreError, UniqueField,
+    NewAdmin, NewCompany, NewSession, Refresh, SignInEvent, SignInMethod, SignInRecord,
+    SignInSuccess, StoreError, UniqueField,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -86,7 +87,7 @@ pub async fn signup(
         password_hash,
     };
     let created = create_company(&state, form.company_name, form.company_code, admin).await?;
-    let tokens = open_session(&state, &req, created.company.id, created.admin_id, None).await?;
+    let tokens = open_session(&state, &req, created.company.id, created.admin_id).await?;
     let location = format!("/api/v1/users/{}", created.admin_id);
     let user = state
         .store
@@ -267,31 +268,47 @@ pub async fn login(
         }
         return Err(ApiError::InvalidCredentials);
     }
-    tenant.clear_lockouts(account.user_id).await?;
     if account.banned {
+        tenant.clear_lockouts(account.user_id, true).await?;
         return Err(ApiError::UserBanned);
     }
-    let device = match device_name {
+    let (device_token, register_device) = match device_name {
         Some(name) => {
             let (token, hash) = new_device_token();
-            let name = name.into_inner();
-            let id = tenant
-                .register_device(account.user_id, name.clone(), hash)
-                .await?;
-            Some((id, name, token))
+            (Some(token), Some((name.into_inner(), hash)))
         }
-        None => None,
+        None => (None, None),
     };
-    let device_id = device.as_ref().map(|d| d.0);
-    let mut tokens =
-        open_session(&state, &req, account.company_id, account.user_id, device_id).await?;
-    let mut login = event("auth.login");
-    if let Some((id, name, token)) = device {
-        login.device = Some((id, name));
-        tokens.device_token = Some(token);
-    }
-    tenant.record_sign_in(login).await?;
+    let method = SignInMethod::Password { register_device };
+    let mut tokens = sign_in(&state, &req, &account, method).await?;
+    tokens.device_token = device_token;
     Ok(HttpResponse::Ok().json(tokens))
+}
+
+/// Completes a sign-in whose secret checked out: session, device, lockouts, audit, tokens.
+async fn sign_in(
+    state: &AppState,
+    req: &HttpRequest,
+    account: &SignInRecord,
+    method: SignInMethod,
+) -> Result<Tokens, ApiError> {
+    let signed_in = state
+        .store
+        .tenant(account.company_id)
+        .complete_sign_in(SignInSuccess {
+            user_id: account.user_id,
+            user_name: account.name.clone(),
+            ip: crate::actor::client_ip(req),
+            method,
+            session: new_session(state, req, account.user_id),
+        })
+        .await?;
+    let session = RefreshClaims {
+        company_id: account.company_id,
+        session_id: signed_in.session_id,
+        generation: 0,
+    };
+    tokens_for(state, session, account.user_id).await
 }
 
 /// The account a sign-in names; codes and emails that do not parse name none, and go down
@@ -382,20 +399,11 @@ pub async fn mpin_login(
         }
         return Err(ApiError::InvalidCredentials);
     }
-    tenant.clear_mpin_lockout(account.user_id).await?;
     if account.banned {
+        tenant.clear_lockouts(account.user_id, false).await?;
         return Err(ApiError::UserBanned);
     }
-    tenant.touch_device(device.0).await?;
-    let tokens = open_session(
-        &state,
-        &req,
-        account.company_id,
-        account.user_id,
-        Some(device.0),
-    )
-    .await?;
-    tenant.record_sign_in(event("auth.login")).await?;
+    let tokens = sign_in(&state, &req, &account, SignInMethod::Mpin { device }).await?;
     Ok(HttpResponse::Ok().json(tokens))
 }
 
@@ -473,37 +481,37 @@ pub async fn logout(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// Opens a session for a user who just proved who they are, and issues its tokens.
-pub async fn open_session(
+/// Opens a session for the admin a sign-up just created, and issues its tokens.
+async fn open_session(
     state: &AppState,
     req: &HttpRequest,
     company_id: Uuid,
     user_id: Uuid,
-    device_id: Option<Uuid>,
 ) -> Result<Tokens, ApiError> {
-    let user_agent = req
-        .headers()
-        .get(header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .map(|ua| ua.chars().take(256).collect());
-    let ip = crate::actor::client_ip(req);
-    let session_id = state
-        .store
-        .tenant(company_id)
-        .create_session(NewSession {
-            user_id,
-            device_id,
-            user_agent,
-            ip,
-            idle_lifetime: state.tokens.refresh_lifetime,
-        })
-        .await?;
+    let new = new_session(state, req, user_id);
+    let session_id = state.store.tenant(company_id).create_session(new).await?;
     let session = RefreshClaims {
         company_id,
         session_id,
         generation: 0,
     };
     tokens_for(state, session, user_id).await
+}
+
+/// The session a request opens, with its client's user agent and address.
+fn new_session(state: &AppState, req: &HttpRequest, user_id: Uuid) -> NewSession {
+    let user_agent = req
+        .headers()
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(|ua| ua.chars().take(256).collect());
+    NewSession {
+        user_id,
+        device_id: None,
+        user_agent,
+        ip: crate::actor::client_ip(req),
+        idle_lifetime: state.tokens.refresh_lifetime,
+    }
 }
 
 async fn tokens_for(

@@ -1,20 +1,29 @@
-//! Argon2id password hashing, off the async workers and behind a bound.
+//! Argon2id password hashing on a small pool of low-priority threads.
 //!
-//! One hash or verify costs ~20 ms of CPU and 19 MiB of memory (OWASP's parameters, argon2's
-//! defaults). Run on an actix worker it would stall every request sharing that thread, so it
-//! runs on the blocking pool; a semaphore sized to the cores keeps a sign-in flood from
-//! queuing hundreds of hashes (and their memory) at once.
+//! One hash or verify costs ~20-30 ms of CPU and 19 MiB of memory (OWASP's parameters,
+//! argon2's defaults). Run on an actix worker it would stall every request sharing that
+//! thread, so hashes run on their own threads, one per core by default: sign-ins use all the
+//! CPU there is. Those threads run at the lowest scheduling priority (nice 19), so when a
+//! sign-in flood and ordinary requests compete for a core, the ordinary requests win and stay
+//! fast. A bounded queue in front keeps a flood from piling up unbounded work: past it,
+//! sign-ins get 503 until the queue drains.
 
-use std::sync::Arc;
+use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
+use std::sync::{Arc, Mutex};
 
 use argon2::{Argon2, PasswordHasher as _, PasswordVerifier as _};
-use tokio::sync::Semaphore;
+use tokio::sync::oneshot;
 
 use crate::error::ApiError;
 
+/// Hashes waiting for a thread before new ones are refused.
+const QUEUE: usize = 4096;
+
+type Job = Box<dyn FnOnce() + Send>;
+
 #[derive(Clone)]
 pub struct PasswordHasher {
-    permits: Arc<Semaphore>,
+    jobs: SyncSender<Job>,
     /// A hash of a random secret nobody knows. Sign-ins for unknown emails verify against
     /// it, so they cost as much as a wrong password and timing does not reveal which
     /// accounts exist.
@@ -22,12 +31,21 @@ pub struct PasswordHasher {
 }
 
 impl PasswordHasher {
-    pub fn new(max_concurrent: usize) -> Result<Self, ApiError> {
+    /// Starts `threads` hashing threads; they end when the last clone of the hasher is dropped.
+    pub fn new(threads: usize) -> Result<Self, ApiError> {
+        let (jobs, queue) = mpsc::sync_channel::<Job>(QUEUE);
+        let queue = Arc::new(Mutex::new(queue));
+        for n in 0..threads.max(1) {
+            let queue = Arc::clone(&queue);
+            std::thread::Builder::new()
+                .name(format!("argon2-{n}"))
+                .spawn(move || work(&queue))
+                .map_err(ApiError::internal)?;
+        }
         let unguessable = uuid::Uuid::new_v4().to_string();
-        let dummy_hash = hash_now(&unguessable)?;
         Ok(Self {
-            permits: Arc::new(Semaphore::new(max_concurrent.max(1))),
-            dummy_hash: dummy_hash.into(),
+            jobs,
+            dummy_hash: hash_now(&unguessable)?.into(),
         })
     }
 
@@ -55,10 +73,39 @@ impl PasswordHasher {
         &self,
         work: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, ApiError> {
-        let _permit = self.permits.acquire().await.map_err(ApiError::internal)?;
-        actix_web::web::block(work)
-            .await
-            .map_err(ApiError::internal)
+        let (reply, answer) = oneshot::channel();
+        let job: Job = Box::new(move || {
+            // The requester may have gone away (a closed connection); nothing to tell then.
+            let _ = reply.send(work());
+        });
+        self.jobs.try_send(job).map_err(|err| match err {
+            TrySendError::Full(_) => {
+                ApiError::Unavailable("the password-hashing queue is full".into())
+            }
+            TrySendError::Disconnected(_) => {
+                ApiError::internal("the password-hashing threads are gone")
+            }
+        })?;
+        answer.await.map_err(ApiError::internal)
+    }
+}
+
+/// A hashing thread: lowest priority, then jobs until the queue closes.
+fn work(queue: &Mutex<Receiver<Job>>) {
+    if let Err(err) =
+        thread_priority::set_current_thread_priority(thread_priority::ThreadPriority::Min)
+    {
+        tracing::warn!(error = ?err, "could not lower the hashing thread's priority");
+    }
+    loop {
+        let next = queue
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .recv();
+        match next {
+            Ok(job) => job(),
+            Err(_) => return,
+        }
     }
 }
 
