@@ -3,7 +3,8 @@ use domain::{CompanyCode, CompanyName, DEFAULT_ROLES, Email, Name};
 use sea_orm::{ActiveValue::Set, EntityTrait, TransactionTrait};
 use uuid::Uuid;
 
-use crate::entity::{company, role, role_permission, subscription, user};
+use crate::entity::{company, role, subscription, user};
+use crate::role_store::grant;
 use crate::user_write::SearchKeys;
 use crate::{Store, StoreError, Tenant, UniqueField};
 
@@ -97,18 +98,7 @@ impl Store {
             })
             .exec(&txn)
             .await?;
-            let grants: Vec<_> = default
-                .permissions()
-                .iter()
-                .map(|permission| role_permission::ActiveModel {
-                    company_id: Set(company_id),
-                    role_id: Set(role_id),
-                    permission: Set(permission.to_string()),
-                })
-                .collect();
-            role_permission::Entity::insert_many(grants)
-                .exec(&txn)
-                .await?;
+            grant(&txn, company_id, role_id, default.permissions()).await?;
         }
         let admin_role_id = admin_role_id.ok_or_else(|| {
             sea_orm::DbErr::Custom("no system role among the defaults".to_owned())

@@ -4,13 +4,13 @@ use chrono::Utc;
 use domain::{Name, Permission, PermissionSet, RuleViolation, rules};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
 use uuid::Uuid;
 
 use crate::entity::{role, role_permission, user};
-use crate::lookup::role_grant;
+use crate::lookup::{RoleGrant, role_grant};
 use crate::write::{ActingUser, AuditEntry, AuditTarget, lock_company, record};
 use crate::{PageRequest, Paged, StoreError, Tenant, UniqueField};
 
@@ -128,14 +128,7 @@ impl Tenant<'_> {
         patch: RolePatch,
     ) -> Result<(), StoreError> {
         let txn = self.db.begin().await?;
-        lock_company(&txn, self.company_id).await?;
-        let current = role_grant(&txn, self.company_id, id)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        if current.role.system {
-            return Err(RuleViolation::SystemRole.into());
-        }
-        rules::within_actor(&actor.permissions, &current.permissions)?;
+        let current = self.lock_editable_role(&txn, actor, id).await?;
         if let Some(permissions) = &patch.permissions {
             rules::within_actor(&actor.permissions, permissions)?;
         }
@@ -181,14 +174,7 @@ impl Tenant<'_> {
 
     pub async fn delete_role(&self, actor: &ActingUser, id: Uuid) -> Result<(), StoreError> {
         let txn = self.db.begin().await?;
-        lock_company(&txn, self.company_id).await?;
-        let current = role_grant(&txn, self.company_id, id)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        if current.role.system {
-            return Err(RuleViolation::SystemRole.into());
-        }
-        rules::within_actor(&actor.permissions, &current.permissions)?;
+        let current = self.lock_editable_role(&txn, actor, id).await?;
         rules::unused(users_holding(&txn, self.company_id, user::Column::RoleId, id).await?)?;
         // Its permissions go with it (ON DELETE CASCADE).
         role::Entity::delete_by_id((self.company_id, id))
@@ -208,7 +194,29 @@ impl Tenant<'_> {
     }
 }
 
-async fn grant(
+impl Tenant<'_> {
+    /// Takes the company lock, then loads a role the actor may change: not the system role,
+    /// and granting nothing the actor lacks.
+    async fn lock_editable_role(
+        &self,
+        txn: &DatabaseTransaction,
+        actor: &ActingUser,
+        id: Uuid,
+    ) -> Result<RoleGrant, StoreError> {
+        lock_company(txn, self.company_id).await?;
+        let role = role_grant(txn, self.company_id, id)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        if role.role.system {
+            return Err(RuleViolation::SystemRole.into());
+        }
+        rules::within_actor(&actor.permissions, &role.permissions)?;
+        Ok(role)
+    }
+}
+
+/// Writes a role's permissions (rows of `role_permissions`).
+pub(crate) async fn grant(
     txn: &impl ConnectionTrait,
     company_id: Uuid,
     role_id: Uuid,

@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use crate::entity::{session, user};
 use crate::lookup::{
-    active_admins, agent_limit, named_role, require_group, role_grant, seats_used,
+    RoleGrant, active_admins, agent_limit, named_role, require_group, role_grant, seats_used,
 };
 use crate::write::{ActingUser, AuditEntry, AuditTarget, lock_company, record};
 use crate::{StoreError, Tenant, UniqueField};
@@ -118,14 +118,7 @@ impl Tenant<'_> {
         patch: UserPatch,
     ) -> Result<(), StoreError> {
         let txn = self.db.begin().await?;
-        lock_company(&txn, self.company_id).await?;
-        let current = user::Entity::find_by_id((self.company_id, id))
-            .one(&txn)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        let current_role = role_grant(&txn, self.company_id, current.role_id)
-            .await?
-            .ok_or(StoreError::NotFound)?;
+        let (current, current_role) = self.lock_user(&txn, id).await?;
         if let Some(role_id) = patch.role_id {
             let new_role = named_role(&txn, self.company_id, role_id, "role_id").await?;
             rules::within_actor(&actor.permissions, &new_role.permissions)?;
@@ -165,14 +158,7 @@ impl Tenant<'_> {
 
     pub async fn delete_user(&self, actor: &ActingUser, id: Uuid) -> Result<(), StoreError> {
         let txn = self.db.begin().await?;
-        lock_company(&txn, self.company_id).await?;
-        let current = user::Entity::find_by_id((self.company_id, id))
-            .one(&txn)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        let role = role_grant(&txn, self.company_id, current.role_id)
-            .await?
-            .ok_or(StoreError::NotFound)?;
+        let (current, role) = self.lock_user(&txn, id).await?;
         rules::within_actor(&actor.permissions, &role.permissions)?;
         rules::not_self(&actor.user_id, &id)?;
         if role.role.system && !current.banned {
@@ -194,6 +180,23 @@ impl Tenant<'_> {
         };
         record(&txn, self.company_id, actor, entry).await?;
         Ok(txn.commit().await?)
+    }
+
+    /// Takes the company lock, then loads the user a change is about and its role.
+    async fn lock_user(
+        &self,
+        txn: &DatabaseTransaction,
+        id: Uuid,
+    ) -> Result<(user::Model, RoleGrant), StoreError> {
+        lock_company(txn, self.company_id).await?;
+        let user = user::Entity::find_by_id((self.company_id, id))
+            .one(txn)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let role = role_grant(txn, self.company_id, user.role_id)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        Ok((user, role))
     }
 
     async fn require_groups(
