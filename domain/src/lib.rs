@@ -8,6 +8,7 @@ mod company;
 mod contact;
 mod email;
 mod error;
+mod lead;
 pub mod lockout;
 mod mpin;
 mod name;
@@ -20,6 +21,9 @@ pub use company::{CompanyCode, CompanyName};
 pub use contact::{EmployeeCode, LeadCap, MAX_LEAD_CAP, Phone};
 pub use email::Email;
 pub use error::{FieldError, Invalid};
+pub use lead::{
+    Candidate, LeadRefusal, LeadStatus, may_take_lead, pick_assignee, plan_distribution,
+};
 pub use lockout::{Locked, MpinGuard, MpinLocked, PasswordGuard};
 pub use mpin::Mpin;
 pub use name::Name;

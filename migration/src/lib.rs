@@ -8,6 +8,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261128_000001_create_core_tables;
 mod m20261128_000002_create_audit_events;
 mod m20261128_000003_add_devices_and_lockouts;
+mod m20261128_000004_create_leads_and_settings;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000001_create_core_tables::Migration),
             Box::new(m20261128_000002_create_audit_events::Migration),
             Box::new(m20261128_000003_add_devices_and_lockouts::Migration),
+            Box::new(m20261128_000004_create_leads_and_settings::Migration),
         ]
     }
 }
