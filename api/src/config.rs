@@ -113,6 +113,10 @@ pub struct Config {
         global = true
     )]
     pub signin_burst: u32,
+    /// Whether this process runs the daily lead top-up (safe on every replica: each company's
+    /// day runs once).
+    #[arg(long, env = "CALLIYO_SCHEDULER", default_value_t = true, action = clap::ArgAction::Set, global = true)]
+    pub scheduler: bool,
     /// Seats of a new company's subscription.
     #[arg(
         long,

@@ -2,7 +2,7 @@
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, ResponseError};
-use domain::{FieldError, RuleViolation};
+use domain::{FieldError, LeadRefusal, RuleViolation};
 use persistence::{StoreError, UniqueField};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -53,6 +53,9 @@ pub enum ApiError {
     /// `agent_limit_reached`, `last_admin`, `self_action`, `system_role` or `in_use`.
     #[error("{0}")]
     Rule(RuleViolation),
+    /// 409 `assignee_banned` or `lead_cap_reached`: the user cannot take one more open lead.
+    #[error("{0}")]
+    Lead(LeadRefusal),
     /// 413 `payload_too_large`: the body is over the configured limit.
     #[error("payload too large")]
     PayloadTooLarge { limit: usize },
@@ -107,6 +110,8 @@ impl ApiError {
                 RuleViolation::SystemRole => "system_role",
                 RuleViolation::InUse { .. } => "in_use",
             },
+            Self::Lead(LeadRefusal::AssigneeBanned) => "assignee_banned",
+            Self::Lead(LeadRefusal::CapReached { .. }) => "lead_cap_reached",
             Self::PayloadTooLarge { .. } => "payload_too_large",
             Self::UnsupportedMediaType => "unsupported_media_type",
             Self::Validation(_) => "validation_failed",
@@ -140,6 +145,8 @@ impl ApiError {
                 RuleViolation::SystemRole => "System role",
                 RuleViolation::InUse { .. } => "In use",
             },
+            Self::Lead(LeadRefusal::AssigneeBanned) => "Assignee banned",
+            Self::Lead(LeadRefusal::CapReached { .. }) => "Lead cap reached",
             Self::PayloadTooLarge { .. } => "Payload too large",
             Self::UnsupportedMediaType => "Unsupported media type",
             Self::Validation(_) => "Validation failed",
@@ -194,6 +201,12 @@ impl ApiError {
                 RuleViolation::SystemRole => "The Company Admin role cannot be changed.".into(),
                 RuleViolation::InUse { users } => format!("{users} user(s) still use it."),
             },
+            Self::Lead(LeadRefusal::AssigneeBanned) => {
+                "A banned user keeps the leads they hold and gets no new ones.".into()
+            }
+            Self::Lead(LeadRefusal::CapReached { cap }) => {
+                format!("The assignee already holds their cap of {cap} open leads.")
+            }
             Self::PayloadTooLarge { limit } => {
                 format!("The body is over the limit of {limit} bytes.")
             }
@@ -235,7 +248,7 @@ impl ResponseError for ApiError {
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::Taken(_) => StatusCode::CONFLICT,
             Self::Rule(RuleViolation::Escalation) => StatusCode::FORBIDDEN,
-            Self::Rule(_) => StatusCode::CONFLICT,
+            Self::Rule(_) | Self::Lead(_) => StatusCode::CONFLICT,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -289,6 +302,7 @@ impl From<StoreError> for ApiError {
             StoreError::NotFound => Self::NotFound,
             StoreError::Invalid(error) => Self::invalid(error),
             StoreError::Rule(rule) => Self::Rule(rule),
+            StoreError::Lead(refusal) => Self::Lead(refusal),
             StoreError::Database(err) => Self::internal(err),
         }
     }

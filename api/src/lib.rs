@@ -10,6 +10,7 @@ pub mod openapi;
 pub mod paging;
 pub mod ratelimit;
 pub mod routes;
+pub mod scheduler;
 mod secret;
 pub mod security;
 pub mod startup;

@@ -11,7 +11,9 @@ use utoipa::{Modify, OpenApi};
 
 use crate::error::{PROBLEM_JSON, Problem, ProblemField};
 use crate::routes::groups::{branches, departments};
-use crate::routes::{audit, auth, me, ops, permissions, roles, subscription, users};
+use crate::routes::{
+    audit, auth, leads, me, ops, permissions, reports, roles, settings, subscription, users,
+};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -30,6 +32,10 @@ use crate::routes::{audit, auth, me, ops, permissions, roles, subscription, user
         branches::list, branches::create, branches::get, branches::rename, branches::delete,
         subscription::get_subscription, subscription::update_subscription,
         audit::list_audit_events,
+        leads::list_leads, leads::create_lead, leads::create_leads, leads::get_lead, leads::update_lead,
+        leads::delete_lead, leads::distribute,
+        settings::get_settings, settings::update_settings,
+        reports::lead_load,
     ),
     components(schemas(Problem, ProblemField)),
     modifiers(&BearerAuth, &CommonProblems),
@@ -42,6 +48,9 @@ use crate::routes::{audit, auth, me, ops, permissions, roles, subscription, user
         (name = "branches", description = "Branches (`branch:*`)."),
         (name = "subscription", description = "Seats (`billing:*`)."),
         (name = "audit", description = "The audit trail (`settings:read`)."),
+        (name = "leads", description = "Leads, lead caps and distribution (`management:*`)."),
+        (name = "settings", description = "Company settings (`settings:*`)."),
+        (name = "reports", description = "Reports (`reports:read`)."),
         (name = "operations", description = "Health and readiness."),
     ),
 )]

@@ -73,6 +73,9 @@ impl Application {
             default_agent_limit: i32::try_from(config.default_agent_limit)
                 .map_err(|_| StartupError::Config("the default agent limit is too large".into()))?,
         });
+        if config.scheduler {
+            crate::scheduler::start(state.store.clone());
+        }
         let listener = TcpListener::bind(config.bind)?;
         let port = listener.local_addr()?.port();
         let body_limit = web::Data::new(BodyLimit(config.max_body_bytes));

@@ -15,6 +15,21 @@ impl FieldChecks {
         parsed.map_err(|err| self.errors.push(err.at(field))).ok()
     }
 
+    /// A PATCH value that may clear its field: `Some(None)` for `null` or blank text, the
+    /// parsed value, or `None` (field absent, or refused and recorded).
+    pub fn clearable<T>(
+        &mut self,
+        field: &str,
+        raw: Option<Option<String>>,
+        parse: impl Fn(&str) -> Result<T, Invalid>,
+    ) -> Option<Option<T>> {
+        match raw? {
+            None => Some(None),
+            Some(text) if text.trim().is_empty() => Some(None),
+            Some(text) => self.check(field, parse(&text)).map(Some),
+        }
+    }
+
     /// 422 with every recorded error, if any.
     pub fn finish(self) -> Result<(), ApiError> {
         if self.errors.is_empty() {

@@ -113,24 +113,25 @@ pub fn pick_assignee<Id: Clone>(candidates: &[Candidate<Id>]) -> Option<Id> {
         .map(|c| c.id.clone())
 }
 
+/// A candidate's place in the distribution heap: most free capacity first, then least
+/// recently assigned (never first, then by time, then by this run's hand-out order), then id.
+type HeapEntry<Id> = (i64, Reverse<(Option<DateTime<Utc>>, u64)>, Reverse<Id>);
+
 /// Hands out up to `leads` leads one at a time by the fairness rule, each assignment making
 /// its user the most recently assigned. Returns the assignee of each lead in hand-out order
 /// (give them the oldest leads first); shorter than `leads` when capacity runs out.
 pub fn plan_distribution<Id: Clone + Ord>(candidates: &[Candidate<Id>], leads: usize) -> Vec<Id> {
-    // Heap order: most free capacity, then least recently assigned (never first, then by
-    // time, then by the order of this round's hand-outs), then id for determinism.
-    let mut heap: BinaryHeap<(i64, Reverse<(Option<DateTime<Utc>>, u64)>, Reverse<Id>)> =
-        candidates
-            .iter()
-            .filter(|c| c.free() > 0)
-            .map(|c| {
-                (
-                    c.free(),
-                    Reverse((c.last_assigned_at, 0)),
-                    Reverse(c.id.clone()),
-                )
-            })
-            .collect();
+    let mut heap: BinaryHeap<HeapEntry<Id>> = candidates
+        .iter()
+        .filter(|c| c.free() > 0)
+        .map(|c| {
+            (
+                c.free(),
+                Reverse((c.last_assigned_at, 0)),
+                Reverse(c.id.clone()),
+            )
+        })
+        .collect();
     let mut plan = Vec::with_capacity(leads.min(heap.iter().map(|h| h.0 as usize).sum()));
     let now_marker = DateTime::<Utc>::MAX_UTC;
     let mut round: u64 = 0;

@@ -126,6 +126,7 @@ impl Store {
             failed_logins: Set(0),
             locked_until: Set(None),
             failed_mpins: Set(0),
+            last_assigned_at: Set(None),
             created_at: Set(now),
             updated_at: Set(now),
         })

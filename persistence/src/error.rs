@@ -1,4 +1,4 @@
-use domain::{FieldError, RuleViolation};
+use domain::{FieldError, LeadRefusal, RuleViolation};
 use sea_orm::{DbErr, SqlErr};
 
 /// A uniqueness rule the database enforces.
@@ -24,6 +24,9 @@ pub enum StoreError {
     /// The change would break an invariant.
     #[error(transparent)]
     Rule(#[from] RuleViolation),
+    /// The assignee cannot take one more open lead.
+    #[error(transparent)]
+    Lead(#[from] LeadRefusal),
     #[error(transparent)]
     Database(#[from] DbErr),
 }

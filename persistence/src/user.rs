@@ -170,6 +170,7 @@ impl Tenant<'_> {
             )
             .expr_as(Expr::col((br.clone(), branch::Column::Name)), "branch_name")
             .expr_as(Expr::col((ro.clone(), role::Column::Name)), "role_name")
+            .expr_as(crate::lead_store::held_by_user(), "leads_held")
             .from(user::Entity)
             .join_as(
                 sea_orm::JoinType::InnerJoin,
@@ -227,7 +228,7 @@ fn user_condition(filter: &UserFilter) -> Condition {
 }
 
 /// Makes `%`, `_` and the escape character itself match literally in a LIKE pattern.
-fn escape_like(text: &str) -> String {
+pub(crate) fn escape_like(text: &str) -> String {
     let mut escaped = String::with_capacity(text.len());
     for c in text.chars() {
         if matches!(c, '%' | '_' | '\\') {
@@ -258,8 +259,7 @@ fn user_view_from_row(row: &QueryResult) -> Result<UserView, StoreError> {
             name: row.try_get("", "role_name")?,
         },
         lead_cap: row.try_get("", "lead_cap")?,
-        // Leads arrive with the leads feature; until then nobody holds any.
-        leads_held: 0,
+        leads_held: row.try_get("", "leads_held")?,
         banned: row.try_get("", "banned")?,
         mpin_set: row.try_get("", "mpin_set")?,
         created_at: row.try_get("", "created_at")?,

@@ -10,7 +10,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::entity::{session, user};
+use crate::entity::{lead, session, user};
 use crate::lookup::{
     RoleGrant, active_admins, agent_limit, named_role, require_group, role_grant, seats_used,
 };
@@ -90,6 +90,7 @@ impl Tenant<'_> {
             failed_logins: Set(0),
             locked_until: Set(None),
             failed_mpins: Set(0),
+            last_assigned_at: Set(None),
             created_at: Set(now),
             updated_at: Set(now),
         })
@@ -164,7 +165,18 @@ impl Tenant<'_> {
         if role.role.system && !current.banned {
             rules::admins_remain(active_admins(&txn, self.company_id).await? - 1)?;
         }
-        // Sessions go with the user (ON DELETE CASCADE), so its tokens stop working at once.
+        // Their leads, open or closed, go back to the unassigned pool.
+        lead::Entity::update_many()
+            .col_expr(lead::Column::AssigneeId, Expr::value(Option::<Uuid>::None))
+            .col_expr(
+                lead::Column::AssignedAt,
+                Expr::value(Option::<chrono::DateTime<Utc>>::None),
+            )
+            .filter(lead::Column::CompanyId.eq(self.company_id))
+            .filter(lead::Column::AssigneeId.eq(id))
+            .exec(&txn)
+            .await?;
+        // Sessions and devices go with the user (ON DELETE CASCADE): its tokens stop at once.
         user::Entity::delete_by_id((self.company_id, id))
             .exec(&txn)
             .await?;

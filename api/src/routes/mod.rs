@@ -11,10 +11,13 @@ use crate::error::ApiError;
 pub mod audit;
 pub mod auth;
 pub mod groups;
+pub mod leads;
 pub mod me;
 pub mod ops;
 pub mod permissions;
+pub mod reports;
 pub mod roles;
+pub mod settings;
 pub mod subscription;
 pub mod users;
 
@@ -32,7 +35,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(groups::departments::resources())
                 .service(groups::branches::resources())
                 .service(subscription::resources())
-                .service(audit::resources()),
+                .service(audit::resources())
+                .service(leads::resources())
+                .service(settings::resources())
+                .service(reports::resources()),
         );
 }
 

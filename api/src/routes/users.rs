@@ -288,13 +288,8 @@ pub async fn update_user(
         .email
         .as_deref()
         .and_then(|e| checks.check("email", Email::parse(e)));
-    let employee_code = clearable(
-        &mut checks,
-        "employee_code",
-        body.employee_code,
-        EmployeeCode::parse,
-    );
-    let phone = clearable(&mut checks, "phone", body.phone, Phone::parse);
+    let employee_code = checks.clearable("employee_code", body.employee_code, EmployeeCode::parse);
+    let phone = checks.clearable("phone", body.phone, Phone::parse);
     let lead_cap = body
         .lead_cap
         .and_then(|cap| checks.check("lead_cap", LeadCap::parse(cap)));
@@ -345,20 +340,6 @@ pub async fn update_user(
     };
     tenant.update_user(&actor.acting(), id, patch).await?;
     Ok(Json(tenant.user_view(id).await?.into()))
-}
-
-/// A PATCH value that may clear the field: `Some(None)` clears, blank text clears too.
-fn clearable<T>(
-    checks: &mut FieldChecks,
-    field: &str,
-    raw: Option<Option<String>>,
-    parse: impl Fn(&str) -> Result<T, domain::Invalid>,
-) -> Option<Option<T>> {
-    match raw? {
-        None => Some(None),
-        Some(text) if text.trim().is_empty() => Some(None),
-        Some(text) => checks.check(field, parse(&text)).map(Some),
-    }
 }
 
 /// Deletes a user: frees the seat and ends their sessions.

@@ -4,8 +4,11 @@
 pub mod audit_event;
 pub mod branch;
 pub mod company;
+pub mod company_settings;
 pub mod department;
 pub mod device;
+pub mod job_run;
+pub mod lead;
 pub mod role;
 pub mod role_permission;
 pub mod session;

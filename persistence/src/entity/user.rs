@@ -30,6 +30,8 @@ pub struct Model {
     pub locked_until: Option<DateTimeUtc>,
     /// Consecutive charged M-PIN attempts (domain's `MpinGuard`).
     pub failed_mpins: i32,
+    /// When the user last got a lead: the fairness rule's tie-breaker.
+    pub last_assigned_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

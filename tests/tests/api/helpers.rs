@@ -47,6 +47,8 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     config.default_agent_limit = 5;
     config.db_max_connections = 5;
     config.cors_origins = Vec::new();
+    // Tests run the daily top-up themselves, at the times they choose.
+    config.scheduler = false;
     adjust(&mut config);
     let app = Application::build(&config).await.expect("the app builds");
     let address = format!("http://127.0.0.1:{}", app.port());

@@ -12,6 +12,7 @@ mod cli;
 mod errors;
 mod groups;
 mod invariants;
+mod leads;
 mod lockout;
 mod login;
 mod me;

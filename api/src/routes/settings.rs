@@ -1,0 +1,167 @@
+//! Company settings (`settings:*`): how leads are handed out.
+
+use actix_web::dev::HttpServiceFactory;
+use actix_web::web::{self, Json};
+use chrono::NaiveTime;
+use domain::{Action, Invalid, Resource};
+use persistence::Settings;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::Endpoint;
+use crate::actor::Actor;
+use crate::error::ApiError;
+use crate::json::ApiJson;
+use crate::state::AppState;
+use crate::validation::FieldChecks;
+
+pub fn resources() -> impl HttpServiceFactory {
+    Endpoint::new("/settings")
+        .get(get_settings)
+        .patch(update_settings)
+        .finish()
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SettingsDto {
+    /// A new lead without an assignee goes to the fairest eligible user.
+    pub auto_assign_new_leads: bool,
+    pub daily_top_up: TopUpDto,
+}
+
+/// Once a day, at `at` in `timezone`, unassigned open leads fill users toward their caps.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TopUpDto {
+    pub enabled: bool,
+    /// `HH:MM`, 24-hour, local to `timezone`.
+    pub at: String,
+    /// An IANA zone such as `Asia/Kolkata`.
+    pub timezone: String,
+}
+
+impl From<Settings> for SettingsDto {
+    fn from(settings: Settings) -> Self {
+        Self {
+            auto_assign_new_leads: settings.auto_assign_new_leads,
+            daily_top_up: TopUpDto {
+                enabled: settings.top_up_enabled,
+                at: settings.top_up_at.format("%H:%M").to_string(),
+                timezone: settings.top_up_timezone,
+            },
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateSettingsRequest {
+    pub auto_assign_new_leads: Option<bool>,
+    pub daily_top_up: Option<UpdateTopUp>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateTopUp {
+    pub enabled: Option<bool>,
+    /// `HH:MM`, 24-hour.
+    pub at: Option<String>,
+    /// An IANA zone such as `Asia/Kolkata`.
+    pub timezone: Option<String>,
+}
+
+/// The company's lead settings (defaults until changed).
+#[utoipa::path(get, path = "/api/v1/settings", tag = "settings",
+    security(("bearer_auth" = [])),
+    responses((status = 200, description = "The settings.", body = SettingsDto)))]
+pub async fn get_settings(
+    state: web::Data<AppState>,
+    actor: Actor,
+) -> Result<Json<SettingsDto>, ApiError> {
+    actor.require(Resource::Settings, Action::Read)?;
+    Ok(Json(
+        state
+            .store
+            .tenant(actor.company_id)
+            .settings()
+            .await?
+            .into(),
+    ))
+}
+
+/// Changes any subset of the settings.
+#[utoipa::path(patch, path = "/api/v1/settings", tag = "settings", request_body = UpdateSettingsRequest,
+    security(("bearer_auth" = [])),
+    responses(
+        (status = 200, description = "The updated settings.", body = SettingsDto),
+        (status = 422, description = "`validation_failed` on `daily_top_up.at` or `daily_top_up.timezone`.", body = crate::error::Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn update_settings(
+    state: web::Data<AppState>,
+    actor: Actor,
+    body: ApiJson<UpdateSettingsRequest>,
+) -> Result<Json<SettingsDto>, ApiError> {
+    actor.require(Resource::Settings, Action::Write)?;
+    let tenant = state.store.tenant(actor.company_id);
+    let mut settings = tenant.settings().await?;
+    let body = body.0;
+    if let Some(auto) = body.auto_assign_new_leads {
+        settings.auto_assign_new_leads = auto;
+    }
+    if let Some(top_up) = body.daily_top_up {
+        let mut checks = FieldChecks::default();
+        if let Some(enabled) = top_up.enabled {
+            settings.top_up_enabled = enabled;
+        }
+        if let Some(at) = top_up
+            .at
+            .as_deref()
+            .and_then(|at| checks.check("daily_top_up.at", parse_time(at)))
+        {
+            settings.top_up_at = at;
+        }
+        if let Some(zone) = top_up
+            .timezone
+            .as_deref()
+            .and_then(|z| checks.check("daily_top_up.timezone", parse_zone(z)))
+        {
+            settings.top_up_timezone = zone;
+        }
+        checks.finish()?;
+    }
+    tenant.save_settings(&settings).await?;
+    Ok(Json(settings.into()))
+}
+
+/// `HH:MM`, exactly: two digits each, 00:00 to 23:59.
+fn parse_time(text: &str) -> Result<NaiveTime, Invalid> {
+    let invalid = || Invalid::new("invalid", "a time of day as HH:MM, 00:00 to 23:59");
+    if text.len() != 5 {
+        return Err(invalid());
+    }
+    NaiveTime::parse_from_str(text, "%H:%M").map_err(|_| invalid())
+}
+
+/// A zone of the IANA database, by its canonical name (`Asia/Kolkata`, `UTC`).
+fn parse_zone(text: &str) -> Result<String, Invalid> {
+    text.parse::<chrono_tz::Tz>()
+        .map(|zone| zone.name().to_owned())
+        .map_err(|_| Invalid::new("invalid", "not an IANA time zone such as Asia/Kolkata"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_and_zones_are_checked() {
+        assert_eq!(
+            parse_time("09:30").unwrap(),
+            NaiveTime::from_hms_opt(9, 30, 0).unwrap()
+        );
+        for bad in ["9:30", "24:00", "09:60", "0930", "09:30:00", ""] {
+            assert!(parse_time(bad).is_err(), "{bad}");
+        }
+        assert_eq!(parse_zone("Asia/Kolkata").unwrap(), "Asia/Kolkata");
+        assert!(parse_zone("Mars/Olympus").is_err());
+    }
+}
