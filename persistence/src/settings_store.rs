@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use crate::entity::{company, company_settings, job_run};
 use crate::lead_store::{Distribution, distribute_in};
+use crate::write::{ActingUser, AuditEntry, record};
 use crate::{Store, StoreError, Tenant};
 
 /// The job name of the daily top-up in `job_runs`.
@@ -51,7 +52,31 @@ impl Tenant<'_> {
         Ok(row.map(from_row).unwrap_or_default())
     }
 
-    pub async fn save_settings(&self, settings: &Settings) -> Result<(), StoreError> {
+    /// Saves the settings and records `settings.updated` with the changed field names, in
+    /// one transaction; nothing is written when nothing changed.
+    pub async fn save_settings(
+        &self,
+        actor: &ActingUser,
+        settings: &Settings,
+    ) -> Result<(), StoreError> {
+        let before = self.settings().await?;
+        let mut changes = Vec::new();
+        if before.auto_assign_new_leads != settings.auto_assign_new_leads {
+            changes.push("auto_assign_new_leads");
+        }
+        if before.top_up_enabled != settings.top_up_enabled {
+            changes.push("daily_top_up.enabled");
+        }
+        if before.top_up_at != settings.top_up_at {
+            changes.push("daily_top_up.at");
+        }
+        if before.top_up_timezone != settings.top_up_timezone {
+            changes.push("daily_top_up.timezone");
+        }
+        if changes.is_empty() {
+            return Ok(());
+        }
+        let txn = self.db.begin().await?;
         let row = company_settings::ActiveModel {
             company_id: Set(self.company_id),
             auto_assign_new_leads: Set(settings.auto_assign_new_leads),
@@ -72,9 +97,15 @@ impl Tenant<'_> {
                     ])
                     .to_owned(),
             )
-            .exec(self.db)
+            .exec(&txn)
             .await?;
-        Ok(())
+        let entry = AuditEntry {
+            action: "settings.updated",
+            target: None,
+            changes,
+        };
+        record(&txn, self.company_id, actor, entry).await?;
+        Ok(txn.commit().await?)
     }
 
     /// Runs the daily top-up for the company's local `day` (`YYYY-MM-DD`) unless it already

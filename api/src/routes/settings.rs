@@ -128,7 +128,7 @@ pub async fn update_settings(
         }
         checks.finish()?;
     }
-    tenant.save_settings(&settings).await?;
+    tenant.save_settings(&actor.acting(), &settings).await?;
     Ok(Json(settings.into()))
 }
 
