@@ -6,69 +6,31 @@
 
 use std::time::Instant;
 
-use api::{Application, Cli};
-use clap::Parser;
-use domain::{Email, LeadCap, Name, PermissionSet};
-use persistence::entity::user;
-use persistence::{ActingUser, NewUser};
-use sea_orm::{ConnectionTrait, EntityTrait, Statement};
 use serde_json::{Value, json};
-use uuid::Uuid;
+use tests::bench::{self, UserSeed};
 
 const USERS: usize = 1_000;
 const BATCHES: usize = 10;
 const BATCH: usize = 10_000;
-const PASSWORD: &str = "correct horse battery";
 
 #[tokio::main]
 async fn main() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let url = std::env::var("BENCH_DATABASE_URL").unwrap_or_else(|_| {
-        format!(
-            "sqlite://{}?mode=rwc",
-            dir.path().join("bench.db").display()
-        )
-    });
-    let mut config = Cli::parse_from(["calliyo"]).config;
-    config.database_url = url.clone();
-    config.bind = "127.0.0.1:0".parse().expect("address");
-    config.jwt_secret = Some("bench secret that is long enough for HS256".into());
-    config.default_agent_limit = (USERS + 1) as u32;
-    config.scheduler = false;
-    config.max_body_bytes = 16 * 1024 * 1024;
-    let app = Application::build(&config).await.expect("app builds");
-    let base = format!("http://127.0.0.1:{}", app.port());
-    tokio::spawn(app.run_until_stopped());
-    let client = reqwest::Client::new();
-
-    let signup: Value = client
-        .post(format!("{base}/api/v1/signup"))
-        .json(&json!({"company_name": "Bench", "company_code": "bench",
-                      "admin": {"name": "Admin", "email": "admin@bench.example", "password": PASSWORD}}))
-        .send()
-        .await
-        .expect("signup")
-        .json()
-        .await
-        .expect("json");
-    let token = signup["tokens"]["access_token"]
-        .as_str()
-        .expect("token")
-        .to_owned();
-    let company_id: Uuid = signup["company"]["id"]
-        .as_str()
-        .expect("id")
-        .parse()
-        .expect("uuid");
-    let admin_id: Uuid = signup["user"]["id"]
-        .as_str()
-        .expect("id")
-        .parse()
-        .expect("uuid");
-    let capacity = seed_users(&url, company_id, admin_id).await;
-    let off = client
-        .patch(format!("{base}/api/v1/settings"))
-        .bearer_auth(&token)
+    let app = bench::start(|config| {
+        config.default_agent_limit = (USERS + 1) as u32;
+        config.max_body_bytes = 16 * 1024 * 1024;
+    })
+    .await;
+    let cap = |i: usize| 50 + (i as i64 * 37) % 101;
+    app.seed_users(USERS, |i| UserSeed {
+        lead_cap: cap(i),
+        ..UserSeed::default()
+    })
+    .await;
+    let capacity: i64 = (0..USERS).map(cap).sum();
+    let off = app
+        .client
+        .patch(format!("{}/api/v1/settings", app.base))
+        .bearer_auth(&app.token)
         .json(&json!({"auto_assign_new_leads": false}))
         .send()
         .await
@@ -76,11 +38,7 @@ async fn main() {
     assert!(off.status().is_success());
     println!(
         "database: {}; {USERS} users, total cap {capacity}",
-        if url.starts_with("postgres") {
-            "PostgreSQL"
-        } else {
-            "SQLite"
-        }
+        app.backend()
     );
 
     let mut batch_ms = Vec::new();
@@ -90,9 +48,10 @@ async fn main() {
             .collect();
         let body = json!({"leads": leads});
         let start = Instant::now();
-        let response = client
-            .post(format!("{base}/api/v1/leads/batch"))
-            .bearer_auth(&token)
+        let response = app
+            .client
+            .post(format!("{}/api/v1/leads/batch", app.base))
+            .bearer_auth(&app.token)
             .json(&body)
             .send()
             .await
@@ -113,9 +72,10 @@ async fn main() {
     );
 
     let start = Instant::now();
-    let run: Value = client
-        .post(format!("{base}/api/v1/leads/distribute"))
-        .bearer_auth(&token)
+    let run: Value = app
+        .client
+        .post(format!("{}/api/v1/leads/distribute", app.base))
+        .bearer_auth(&app.token)
         .send()
         .await
         .expect("distribute")
@@ -133,50 +93,4 @@ async fn main() {
         run["assigned"].as_i64(),
         Some(capacity.min((BATCHES * BATCH) as i64))
     );
-}
-
-/// Creates the users through the store with caps from 50 to 150; returns the total cap.
-async fn seed_users(url: &str, company_id: Uuid, admin_id: Uuid) -> i64 {
-    let store = persistence::connect(&persistence::ConnectOptions {
-        url: url.to_owned(),
-        max_connections: 2,
-    })
-    .await
-    .expect("connect");
-    let tenant = store.tenant(company_id);
-    let admin = user::Entity::find_by_id((company_id, admin_id))
-        .one(store.connection())
-        .await
-        .expect("query")
-        .expect("admin");
-    let actor = ActingUser {
-        user_id: admin_id,
-        name: admin.name.clone(),
-        permissions: PermissionSet::all(),
-        ip: None,
-    };
-    let mut capacity = 0;
-    for i in 0..USERS {
-        let cap = 50 + (i as i64 * 37) % 101;
-        capacity += cap;
-        let new = NewUser {
-            name: Name::parse(&format!("Agent {i}")).expect("name"),
-            email: Email::parse(&format!("agent{i}@bench.example")).expect("email"),
-            employee_code: None,
-            phone: None,
-            department_id: None,
-            branch_id: None,
-            role_id: admin.role_id,
-            password_hash: admin.password_hash.clone(),
-            mpin_hash: None,
-            lead_cap: LeadCap::parse(cap).expect("cap"),
-        };
-        tenant.create_user(&actor, new).await.expect("create");
-    }
-    let db = store.connection();
-    db.execute_raw(Statement::from_string(db.get_database_backend(), "ANALYZE"))
-        .await
-        .expect("analyze");
-    store.close().await.expect("close");
-    capacity
 }

@@ -9,53 +9,25 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use api::security::passwords::PasswordHasher;
-use api::{Application, Cli};
-use clap::Parser;
 use serde_json::{Value, json};
+use tests::bench::{self, PASSWORD};
 
-const PASSWORD: &str = "correct horse battery";
 const FLOOD_CLIENTS: usize = 16;
 const FLOOD_SECONDS: u64 = 10;
 const ME_REQUESTS: usize = 400;
 
 #[tokio::main]
 async fn main() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let url = std::env::var("BENCH_DATABASE_URL").unwrap_or_else(|_| {
-        format!(
-            "sqlite://{}?mode=rwc",
-            dir.path().join("bench.db").display()
-        )
-    });
-    let mut config = Cli::parse_from(["calliyo"]).config;
-    config.database_url = url.clone();
-    config.bind = "127.0.0.1:0".parse().expect("address");
-    config.jwt_secret = Some("bench secret that is long enough for HS256".into());
-    // Every request comes from 127.0.0.1: the per-address limit would measure itself.
-    config.signin_rate = 1_000_000;
-    config.signin_burst = 1_000_000;
-    config.default_agent_limit = FLOOD_CLIENTS as u32 + 1;
+    let app = bench::start(|config| {
+        // Every request comes from 127.0.0.1: the per-address limit would measure itself.
+        config.signin_rate = 1_000_000;
+        config.signin_burst = 1_000_000;
+        config.default_agent_limit = FLOOD_CLIENTS as u32 + 1;
+    })
+    .await;
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let app = Application::build(&config).await.expect("app builds");
-    let base = format!("http://127.0.0.1:{}", app.port());
-    tokio::spawn(app.run_until_stopped());
-    let client = reqwest::Client::new();
-
+    let (base, client, token) = (app.base.clone(), app.client.clone(), app.token.clone());
     let hash_ms = one_hash_ms().await;
-    let signup: Value = client
-        .post(format!("{base}/api/v1/signup"))
-        .json(&json!({"company_name": "Bench", "company_code": "bench",
-                      "admin": {"name": "Admin", "email": "admin@bench.example", "password": PASSWORD}}))
-        .send()
-        .await
-        .expect("signup")
-        .json()
-        .await
-        .expect("json");
-    let token = signup["tokens"]["access_token"]
-        .as_str()
-        .expect("token")
-        .to_owned();
     let me_url = format!("{base}/api/v1/me");
     let roles: Value = client
         .get(format!("{base}/api/v1/roles"))
@@ -124,14 +96,7 @@ async fn main() {
     let throughput = sign_ins.load(Ordering::Relaxed) as f64 / elapsed;
     let aim = 0.8 * cores as f64 / (hash_ms / 1000.0);
 
-    println!(
-        "database: {}",
-        if url.starts_with("postgres") {
-            "PostgreSQL"
-        } else {
-            "SQLite"
-        }
-    );
+    println!("database: {}", app.backend());
     println!("one argon2id verify: {hash_ms:.1} ms; cores: {cores}");
     println!(
         "sign-ins: {throughput:.1}/s with {FLOOD_CLIENTS} clients over {elapsed:.1} s (aim >= {aim:.1}/s: 80% of cores / hash time)"

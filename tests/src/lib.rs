@@ -1,1 +1,4 @@
-//! Test helpers live in the `api` test binary (tests/api).
+//! What the benchmarks share: an app on a fresh database with a signed-up company, and
+//! users seeded through the store. (The HTTP tests have their own harness in tests/api.)
+
+pub mod bench;
