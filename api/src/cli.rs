@@ -5,7 +5,9 @@ use std::io::BufRead;
 use domain::{CompanyCode, CompanyName, Email, Name, Password, PasswordPolicy};
 use persistence::{NewAdmin, NewCompany, SignedUpCompany};
 
-use crate::config::{CompanyCommand, Config};
+use uuid::Uuid;
+
+use crate::config::{AdminCommand, CompanyCommand, Config};
 use crate::security::passwords::PasswordHasher;
 use crate::startup::{StartupError, open_store};
 
@@ -83,4 +85,27 @@ pub async fn create_company(
         .await?;
     store.close().await?;
     Ok(created)
+}
+
+/// `calliyo admin restore --company CODE --email EMAIL`.
+pub async fn admin(config: &Config, command: AdminCommand) -> Result<Uuid, StartupError> {
+    let AdminCommand::Restore { company, email } = command;
+    let code = CompanyCode::parse(&company)
+        .map_err(|e| StartupError::Config(format!("--company: {e}")))?;
+    let email = Email::parse(&email).map_err(|e| StartupError::Config(format!("--email: {e}")))?;
+    let store = open_store(config).await?;
+    persistence::migrate(&store).await?;
+    let restored = store
+        .restore_admin(&code, &email)
+        .await
+        .map_err(|err| match err {
+            persistence::StoreError::NotFound => StartupError::Config(format!(
+                "no user {} in company {}",
+                email.as_str(),
+                code.as_str()
+            )),
+            other => other.into(),
+        })?;
+    store.close().await?;
+    Ok(restored)
 }

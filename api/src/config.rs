@@ -30,6 +30,22 @@ pub enum Command {
     /// Manage companies.
     #[command(subcommand)]
     Company(CompanyCommand),
+    /// Recovery commands for operators.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Give a user the Company Admin role and lift their ban: the way back after a company
+    /// lost its last admin.
+    Restore {
+        /// The company's code.
+        #[arg(long)]
+        company: String,
+        #[arg(long)]
+        email: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -16,6 +16,9 @@ async fn main() -> ExitCode {
             Ok(())
         }
         Command::Company(command) => cli::company(&config, command).await,
+        Command::Admin(command) => cli::admin(&config, command).await.map(|id| {
+            println!("user {id} is a Company Admin again, and not banned");
+        }),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

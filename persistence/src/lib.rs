@@ -6,6 +6,7 @@
 //! by forgetting a `WHERE`.
 
 mod actor;
+mod admin_restore;
 mod audit_store;
 mod auth_store;
 mod company;

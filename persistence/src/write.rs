@@ -75,6 +75,24 @@ pub(crate) async fn record(
     actor: &ActingUser,
     entry: AuditEntry,
 ) -> Result<(), StoreError> {
+    insert_event(txn, company_id, Some(actor), entry).await
+}
+
+/// An event with no acting user: what the command line does on the operator's behalf.
+pub(crate) async fn record_by_operator(
+    txn: &impl ConnectionTrait,
+    company_id: Uuid,
+    entry: AuditEntry,
+) -> Result<(), StoreError> {
+    insert_event(txn, company_id, None, entry).await
+}
+
+async fn insert_event(
+    txn: &impl ConnectionTrait,
+    company_id: Uuid,
+    actor: Option<&ActingUser>,
+    entry: AuditEntry,
+) -> Result<(), StoreError> {
     let changes =
         serde_json::to_string(&entry.changes).map_err(|e| sea_orm::DbErr::Custom(e.to_string()))?;
     audit_event::Entity::insert(audit_event::ActiveModel {
@@ -82,13 +100,13 @@ pub(crate) async fn record(
         id: Set(Uuid::now_v7()),
         at: Set(Utc::now()),
         action: Set(entry.action.to_owned()),
-        actor_id: Set(Some(actor.user_id)),
-        actor_name: Set(Some(actor.name.clone())),
+        actor_id: Set(actor.map(|a| a.user_id)),
+        actor_name: Set(actor.map(|a| a.name.clone())),
         target_type: Set(entry.target.as_ref().map(|t| t.kind.to_owned())),
         target_id: Set(entry.target.as_ref().map(|t| t.id)),
         target_name: Set(entry.target.map(|t| t.name)),
         changes: Set(changes),
-        ip: Set(actor.ip.clone()),
+        ip: Set(actor.and_then(|a| a.ip.clone())),
     })
     .exec(txn)
     .await?;
