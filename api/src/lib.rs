@@ -6,6 +6,7 @@ pub mod config;
 pub mod dto;
 pub mod error;
 pub mod json;
+pub mod metrics;
 pub mod openapi;
 pub mod paging;
 pub mod ratelimit;

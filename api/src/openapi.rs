@@ -22,7 +22,7 @@ use crate::routes::{
         description = "Multi-tenant call-centre CRM: companies, users, roles and leads. Errors are RFC 9457 problem details whose `code` is stable.",
     ),
     paths(
-        ops::healthz, ops::readyz,
+        ops::healthz, ops::readyz, crate::metrics::metrics,
         auth::signup, auth::login, auth::mpin_login, auth::refresh, auth::logout,
         me::me, me::change_password, me::change_mpin, me::list_sessions, me::end_session,
         permissions::list_permissions,
@@ -51,7 +51,7 @@ use crate::routes::{
         (name = "leads", description = "Leads, lead caps and distribution (`management:*`)."),
         (name = "settings", description = "Company settings (`settings:*`)."),
         (name = "reports", description = "Reports (`reports:read`)."),
-        (name = "operations", description = "Health and readiness."),
+        (name = "operations", description = "Health, readiness and metrics."),
     ),
 )]
 pub struct ApiDoc;

@@ -66,6 +66,7 @@ impl Application {
                 None => PinPepper::derived_from(&secret),
             },
             sign_in_limiter: SignInLimiter::new(config.signin_rate, config.signin_burst),
+            metrics: crate::metrics::Metrics::default(),
             password_policy: PasswordPolicy {
                 min_chars: config.password_min_length,
             },
@@ -98,6 +99,7 @@ impl Application {
                 )
                 .default_service(web::to(routes::unknown_path))
                 .wrap(ErrorHandlers::new().default_handler(problem_for_foreign_error))
+                .wrap(actix_web::middleware::from_fn(crate::metrics::record))
                 .wrap(Condition::new(
                     !cors_origins.is_empty(),
                     cors(&cors_origins),

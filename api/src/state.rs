@@ -1,6 +1,7 @@
 use domain::PasswordPolicy;
 use persistence::Store;
 
+use crate::metrics::Metrics;
 use crate::ratelimit::SignInLimiter;
 use crate::security::mpin::PinPepper;
 use crate::security::passwords::PasswordHasher;
@@ -13,6 +14,7 @@ pub struct AppState {
     pub hasher: PasswordHasher,
     pub pin_pepper: PinPepper,
     pub sign_in_limiter: SignInLimiter,
+    pub metrics: Metrics,
     pub password_policy: PasswordPolicy,
     pub signup_open: bool,
     pub default_agent_limit: i32,

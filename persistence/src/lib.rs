@@ -81,6 +81,21 @@ impl Store {
         Ok(self.db.ping().await?)
     }
 
+    /// `(open, idle)` connections of the pool, for `/metrics`.
+    pub fn pool_stats(&self) -> (u32, usize) {
+        match self.db.get_database_backend() {
+            sea_orm::DatabaseBackend::Postgres => {
+                let pool = self.db.get_postgres_connection_pool();
+                (pool.size(), pool.num_idle())
+            }
+            sea_orm::DatabaseBackend::Sqlite => {
+                let pool = self.db.get_sqlite_connection_pool();
+                (pool.size(), pool.num_idle())
+            }
+            _ => (0, 0),
+        }
+    }
+
     pub async fn close(self) -> Result<(), StoreError> {
         Ok(self.db.close().await?)
     }

@@ -17,6 +17,7 @@ use super::Endpoint;
 use crate::dto::{CompanyDto, Tokens, UserDto};
 use crate::error::ApiError;
 use crate::json::ApiJson;
+use crate::metrics::SignInEvent as MetricEvent;
 use crate::security::tokens::{RefreshClaims, device_token_hash, new_device_token};
 use crate::state::AppState;
 use crate::validation::FieldChecks;
@@ -262,8 +263,10 @@ pub async fn login(
         ip: ip.clone(),
     };
     if !verified {
+        state.metrics.sign_in(MetricEvent::PasswordFailure);
         tenant.record_sign_in(event("auth.login_failed")).await?;
         if charged.is_some_and(|c| c.just_locked()) {
+            state.metrics.sign_in(MetricEvent::AccountLocked);
             tenant.record_sign_in(event("auth.locked")).await?;
         }
         return Err(ApiError::InvalidCredentials);
@@ -393,8 +396,10 @@ pub async fn mpin_login(
         ip: crate::actor::client_ip(&req),
     };
     if !verified {
+        state.metrics.sign_in(MetricEvent::MpinFailure);
         tenant.record_sign_in(event("auth.login_failed")).await?;
         if charged.locks_on_failure() {
+            state.metrics.sign_in(MetricEvent::MpinLocked);
             tenant.record_sign_in(event("auth.mpin_locked")).await?;
         }
         return Err(ApiError::InvalidCredentials);

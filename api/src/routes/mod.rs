@@ -25,6 +25,7 @@ pub mod users;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(ops::healthz_resource())
         .service(ops::readyz_resource())
+        .service(ops::metrics_resource())
         .service(
             web::scope("/api/v1")
                 .service(auth::resources())

@@ -23,6 +23,12 @@ pub fn readyz_resource() -> impl HttpServiceFactory {
     Endpoint::new("/readyz").get(readyz).finish()
 }
 
+pub fn metrics_resource() -> impl HttpServiceFactory {
+    Endpoint::new("/metrics")
+        .get(crate::metrics::metrics)
+        .finish()
+}
+
 /// The process is up.
 #[utoipa::path(get, path = "/healthz", tag = "operations",
     responses((status = 200, description = "The process is up.", body = Health)))]

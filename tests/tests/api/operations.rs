@@ -100,3 +100,42 @@ async fn cors_allows_only_the_configured_origins() {
             .is_none()
     );
 }
+
+#[tokio::test]
+async fn metrics_count_requests_by_route_and_sign_in_failures() {
+    let app = spawn_app().await;
+    let admin = app.signup("acme").await;
+    app.get("/healthz", None).await;
+    app.get(
+        &format!("/api/v1/users/{}", admin.user_id),
+        Some(&admin.access_token),
+    )
+    .await;
+    app.login("acme", &admin.email, "wrong password!").await;
+
+    let response = app.get("/metrics", None).await;
+
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain")
+    );
+    let text = response.text().await.unwrap();
+    assert!(
+        text.contains(
+            r#"calliyo_http_requests_total{method="GET",route="/healthz",status="200"} 1"#
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"route="/api/v1/users/{id}",status="200"} 1"#),
+        "route templates, not raw ids"
+    );
+    assert!(text.contains(
+        r#"calliyo_http_request_duration_seconds_count{method="POST",route="/api/v1/auth/login"} 1"#
+    ));
+    assert!(text.contains(r#"calliyo_sign_in_failures_total{secret="password"} 1"#));
+    assert!(text.contains("calliyo_db_pool_connections{state=\"open\"}"));
+}
