@@ -39,17 +39,7 @@ pub async fn spawn_app() -> TestApp {
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     init_logs();
     let database = TestDatabase::create().await;
-    let mut config = Cli::parse_from(["calliyo"]).config;
-    config.database_url = database.url.clone();
-    config.bind = "127.0.0.1:0".parse().expect("address");
-    config.jwt_secret = Some("test secret that is long enough for HS256".into());
-    config.signup = true;
-    config.default_agent_limit = 5;
-    config.db_max_connections = 5;
-    config.cors_origins = Vec::new();
-    // Tests run the daily top-up themselves, at the times they choose.
-    config.scheduler = false;
-    adjust(&mut config);
+    let config = test_config(&database.url, adjust);
     let app = Application::build(&config).await.expect("the app builds");
     let address = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
@@ -61,7 +51,53 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     }
 }
 
+/// The configuration every test app starts from, on `database_url`.
+fn test_config(database_url: &str, adjust: impl FnOnce(&mut Config)) -> Config {
+    let mut config = Cli::parse_from(["calliyo"]).config;
+    config.database_url = database_url.to_owned();
+    config.bind = "127.0.0.1:0".parse().expect("address");
+    config.jwt_secret = Some("test secret that is long enough for HS256".into());
+    config.signup = true;
+    config.default_agent_limit = 5;
+    config.db_max_connections = 5;
+    config.cors_origins = Vec::new();
+    // Tests run the daily top-up themselves, at the times they choose.
+    config.scheduler = false;
+    adjust(&mut config);
+    config
+}
+
 impl TestApp {
+    /// A second server on the same database, with its own pool: another replica. Returns
+    /// its base address; send requests there with [`TestApp::request_to`].
+    pub async fn replica(&self) -> String {
+        let app = Application::build(&test_config(&self.database_url, |_| {}))
+            .await
+            .expect("the replica builds");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        tokio::spawn(app.run_until_stopped());
+        address
+    }
+
+    /// Like [`TestApp::request`], to the server at `base`.
+    pub async fn request_to(
+        &self,
+        base: &str,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&Value>,
+    ) -> Response {
+        let mut request = self.client.request(method, format!("{base}{path}"));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        request.send().await.expect("the request is sent")
+    }
+
     pub async fn request(
         &self,
         method: Method,

@@ -20,6 +20,7 @@ mod me_secrets;
 mod migrations;
 mod mpin;
 mod operations;
+mod replicas;
 mod roles;
 mod sessions;
 mod signup;
