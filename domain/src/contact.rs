@@ -68,7 +68,8 @@ impl EmployeeCode {
 }
 
 /// How many open leads a user may hold at once.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+/// The default is 0, the contract's default for a new user.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
 pub struct LeadCap(i32);
 
 /// Far above any real agent's load; bounds arithmetic on caps.

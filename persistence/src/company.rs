@@ -1,12 +1,12 @@
 use chrono::Utc;
-use domain::{CompanyCode, CompanyName, DEFAULT_ROLES, Email, Name};
+use domain::{CompanyCode, CompanyName, DEFAULT_ROLES, Email, LeadCap, Name};
 use sea_orm::{ActiveValue::Set, EntityTrait, TransactionTrait};
 use uuid::Uuid;
 
 use crate::entity::{company, role, subscription, user};
 use crate::role_store::grant;
-use crate::user_write::SearchKeys;
-use crate::{Store, StoreError, Tenant, UniqueField};
+use crate::user_write::new_user_row;
+use crate::{NewUser, Store, StoreError, Tenant, UniqueField};
 
 /// A company as clients see it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -105,33 +105,21 @@ impl Store {
         })?;
 
         let admin_id = Uuid::now_v7();
-        let (name, email) = (new.admin.name.into_inner(), new.admin.email.into_inner());
-        let keys = SearchKeys::of(&name, &email, None, None);
-        user::Entity::insert(user::ActiveModel {
-            company_id: Set(company_id),
-            id: Set(admin_id),
-            name: Set(name),
-            name_key: Set(keys.name_key),
-            search_text: Set(keys.search_text),
-            email: Set(email),
-            employee_code: Set(None),
-            phone: Set(None),
-            department_id: Set(None),
-            branch_id: Set(None),
-            role_id: Set(admin_role_id),
-            password_hash: Set(new.admin.password_hash),
-            mpin_hash: Set(None),
-            lead_cap: Set(0),
-            banned: Set(false),
-            failed_logins: Set(0),
-            locked_until: Set(None),
-            failed_mpins: Set(0),
-            last_assigned_at: Set(None),
-            created_at: Set(now),
-            updated_at: Set(now),
-        })
-        .exec(&txn)
-        .await?;
+        let admin = NewUser {
+            name: new.admin.name,
+            email: new.admin.email,
+            employee_code: None,
+            phone: None,
+            department_id: None,
+            branch_id: None,
+            role_id: admin_role_id,
+            password_hash: new.admin.password_hash,
+            mpin_hash: None,
+            lead_cap: LeadCap::default(),
+        };
+        user::Entity::insert(new_user_row(company_id, admin_id, admin, now))
+            .exec(&txn)
+            .await?;
 
         txn.commit().await?;
         Ok(SignedUpCompany {

@@ -1,7 +1,7 @@
 //! Creating, changing and deleting users, each in one transaction that holds the company
 //! lock while it checks the invariants (seats, last admin, no escalation, not yourself).
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use domain::{Email, EmployeeCode, LeadCap, Name, Phone, rules};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -64,39 +64,12 @@ impl Tenant<'_> {
         let used = seats_used(&txn, self.company_id).await?;
         rules::seat_available(used, agent_limit(&txn, self.company_id).await?)?;
 
-        let now = Utc::now();
         let id = Uuid::now_v7();
-        let name = new.name.into_inner();
-        let email = new.email.into_inner();
-        let employee_code = new.employee_code.map(EmployeeCode::into_inner);
-        let phone = new.phone.map(Phone::into_inner);
-        let keys = SearchKeys::of(&name, &email, phone.as_deref(), employee_code.as_deref());
-        user::Entity::insert(user::ActiveModel {
-            company_id: Set(self.company_id),
-            id: Set(id),
-            name: Set(name.clone()),
-            name_key: Set(keys.name_key),
-            search_text: Set(keys.search_text),
-            email: Set(email),
-            employee_code: Set(employee_code),
-            phone: Set(phone),
-            department_id: Set(new.department_id),
-            branch_id: Set(new.branch_id),
-            role_id: Set(new.role_id),
-            password_hash: Set(new.password_hash),
-            mpin_hash: Set(new.mpin_hash),
-            lead_cap: Set(new.lead_cap.get()),
-            banned: Set(false),
-            failed_logins: Set(0),
-            locked_until: Set(None),
-            failed_mpins: Set(0),
-            last_assigned_at: Set(None),
-            created_at: Set(now),
-            updated_at: Set(now),
-        })
-        .exec(&txn)
-        .await
-        .map_err(|err| StoreError::from_write(err, UNIQUE_USER_FIELDS))?;
+        let name = new.name.as_str().to_owned();
+        user::Entity::insert(new_user_row(self.company_id, id, new, Utc::now()))
+            .exec(&txn)
+            .await
+            .map_err(|err| StoreError::from_write(err, UNIQUE_USER_FIELDS))?;
         let target = AuditTarget {
             kind: "user",
             id,
@@ -349,8 +322,46 @@ async fn revoke_user_sessions(
     Ok(())
 }
 
+/// A new user's row: the one place that fills in derived columns (sort key, search text)
+/// and the defaults of the state a user starts with (not banned, no lockouts, no leads).
+pub(crate) fn new_user_row(
+    company_id: Uuid,
+    id: Uuid,
+    new: NewUser,
+    now: DateTime<Utc>,
+) -> user::ActiveModel {
+    let name = new.name.into_inner();
+    let email = new.email.into_inner();
+    let employee_code = new.employee_code.map(EmployeeCode::into_inner);
+    let phone = new.phone.map(Phone::into_inner);
+    let keys = SearchKeys::of(&name, &email, phone.as_deref(), employee_code.as_deref());
+    user::ActiveModel {
+        company_id: Set(company_id),
+        id: Set(id),
+        name: Set(name),
+        name_key: Set(keys.name_key),
+        search_text: Set(keys.search_text),
+        email: Set(email),
+        employee_code: Set(employee_code),
+        phone: Set(phone),
+        department_id: Set(new.department_id),
+        branch_id: Set(new.branch_id),
+        role_id: Set(new.role_id),
+        password_hash: Set(new.password_hash),
+        mpin_hash: Set(new.mpin_hash),
+        lead_cap: Set(new.lead_cap.get()),
+        banned: Set(false),
+        failed_logins: Set(0),
+        locked_until: Set(None),
+        failed_mpins: Set(0),
+        last_assigned_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+}
+
 /// The columns derived from a user's searchable fields.
-pub(crate) struct SearchKeys {
+struct SearchKeys {
     pub name_key: String,
     pub search_text: String,
 }
@@ -358,12 +369,7 @@ pub(crate) struct SearchKeys {
 impl SearchKeys {
     /// Fields are joined by a unit separator (U+001F), which no parsed field contains, so a
     /// search never matches across two fields.
-    pub(crate) fn of(
-        name: &str,
-        email: &str,
-        phone: Option<&str>,
-        employee_code: Option<&str>,
-    ) -> Self {
+    fn of(name: &str, email: &str, phone: Option<&str>, employee_code: Option<&str>) -> Self {
         let fields = [Some(name), Some(email), phone, employee_code];
         let search_text = fields
             .iter()
