@@ -40,7 +40,7 @@ pub use group_store::{GroupKind, GroupView};
 pub use lead_store::{Distribution, LeadFilter, LeadLoad, LeadPatch, LeadView, NewLead, lead_text};
 pub use role_store::{RolePatch, RoleView};
 pub use session::{NewSession, Refresh};
-pub use settings_store::Settings;
+pub use settings_store::{Settings, SettingsPatch};
 pub use sign_in::SignInRecord;
 pub use subscription_store::{LimitBelowSeats, SubscriptionView};
 pub use user::{NamedRef, PageRequest, Paged, UserFilter, UserSort, UserView};

@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use crate::entity::{company, company_settings, job_run};
 use crate::lead_store::{Distribution, distribute_in};
-use crate::write::{ActingUser, AuditEntry, record};
+use crate::write::{ActingUser, AuditEntry, lock_company, record};
 use crate::{Store, StoreError, Tenant};
 
 /// The job name of the daily top-up in `job_runs`.
@@ -35,6 +35,53 @@ impl Default for Settings {
     }
 }
 
+/// A partial change: each `Some` replaces that setting (values already validated).
+#[derive(Debug, Clone, Default)]
+pub struct SettingsPatch {
+    pub auto_assign_new_leads: Option<bool>,
+    pub top_up_enabled: Option<bool>,
+    pub top_up_at: Option<NaiveTime>,
+    pub top_up_timezone: Option<String>,
+}
+
+impl SettingsPatch {
+    fn apply(&self, current: &Settings) -> Settings {
+        Settings {
+            auto_assign_new_leads: self
+                .auto_assign_new_leads
+                .unwrap_or(current.auto_assign_new_leads),
+            top_up_enabled: self.top_up_enabled.unwrap_or(current.top_up_enabled),
+            top_up_at: self.top_up_at.unwrap_or(current.top_up_at),
+            top_up_timezone: self
+                .top_up_timezone
+                .clone()
+                .unwrap_or_else(|| current.top_up_timezone.clone()),
+        }
+    }
+}
+
+/// The audit names of the settings that differ.
+fn changed_fields(before: &Settings, after: &Settings) -> Vec<&'static str> {
+    [
+        (
+            before.auto_assign_new_leads != after.auto_assign_new_leads,
+            "auto_assign_new_leads",
+        ),
+        (
+            before.top_up_enabled != after.top_up_enabled,
+            "daily_top_up.enabled",
+        ),
+        (before.top_up_at != after.top_up_at, "daily_top_up.at"),
+        (
+            before.top_up_timezone != after.top_up_timezone,
+            "daily_top_up.timezone",
+        ),
+    ]
+    .into_iter()
+    .filter_map(|(changed, field)| changed.then_some(field))
+    .collect()
+}
+
 fn from_row(row: company_settings::Model) -> Settings {
     Settings {
         auto_assign_new_leads: row.auto_assign_new_leads,
@@ -52,31 +99,27 @@ impl Tenant<'_> {
         Ok(row.map(from_row).unwrap_or_default())
     }
 
-    /// Saves the settings and records `settings.updated` with the changed field names, in
-    /// one transaction; nothing is written when nothing changed.
-    pub async fn save_settings(
+    /// Applies `patch` to the current settings and records `settings.updated` with the
+    /// changed field names, in one transaction under the company's lock, so two concurrent
+    /// partial changes both land (neither overwrites the other with what it read before).
+    /// Nothing is written when nothing changes. Returns the settings now in force.
+    pub async fn update_settings(
         &self,
         actor: &ActingUser,
-        settings: &Settings,
-    ) -> Result<(), StoreError> {
-        let before = self.settings().await?;
-        let mut changes = Vec::new();
-        if before.auto_assign_new_leads != settings.auto_assign_new_leads {
-            changes.push("auto_assign_new_leads");
-        }
-        if before.top_up_enabled != settings.top_up_enabled {
-            changes.push("daily_top_up.enabled");
-        }
-        if before.top_up_at != settings.top_up_at {
-            changes.push("daily_top_up.at");
-        }
-        if before.top_up_timezone != settings.top_up_timezone {
-            changes.push("daily_top_up.timezone");
-        }
-        if changes.is_empty() {
-            return Ok(());
-        }
+        patch: &SettingsPatch,
+    ) -> Result<Settings, StoreError> {
         let txn = self.db.begin().await?;
+        lock_company(&txn, self.company_id).await?;
+        let before = company_settings::Entity::find_by_id(self.company_id)
+            .one(&txn)
+            .await?
+            .map(from_row)
+            .unwrap_or_default();
+        let settings = patch.apply(&before);
+        let changes = changed_fields(&before, &settings);
+        if changes.is_empty() {
+            return Ok(before);
+        }
         let row = company_settings::ActiveModel {
             company_id: Set(self.company_id),
             auto_assign_new_leads: Set(settings.auto_assign_new_leads),
@@ -105,7 +148,8 @@ impl Tenant<'_> {
             changes,
         };
         record(&txn, self.company_id, actor, entry).await?;
-        Ok(txn.commit().await?)
+        txn.commit().await?;
+        Ok(settings)
     }
 
     /// Runs the daily top-up for the company's local `day` (`YYYY-MM-DD`) unless it already

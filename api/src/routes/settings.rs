@@ -4,7 +4,7 @@ use actix_web::dev::HttpServiceFactory;
 use actix_web::web::{self, Json};
 use chrono::NaiveTime;
 use domain::{Action, Invalid, Resource};
-use persistence::Settings;
+use persistence::{Settings, SettingsPatch};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -101,34 +101,29 @@ pub async fn update_settings(
     body: ApiJson<UpdateSettingsRequest>,
 ) -> Result<Json<SettingsDto>, ApiError> {
     actor.require(Resource::Settings, Action::Write)?;
-    let tenant = state.store.tenant(actor.company_id);
-    let mut settings = tenant.settings().await?;
     let body = body.0;
-    if let Some(auto) = body.auto_assign_new_leads {
-        settings.auto_assign_new_leads = auto;
-    }
+    let mut patch = SettingsPatch {
+        auto_assign_new_leads: body.auto_assign_new_leads,
+        ..SettingsPatch::default()
+    };
     if let Some(top_up) = body.daily_top_up {
         let mut checks = FieldChecks::default();
-        if let Some(enabled) = top_up.enabled {
-            settings.top_up_enabled = enabled;
-        }
-        if let Some(at) = top_up
+        patch.top_up_enabled = top_up.enabled;
+        patch.top_up_at = top_up
             .at
             .as_deref()
-            .and_then(|at| checks.check("daily_top_up.at", parse_time(at)))
-        {
-            settings.top_up_at = at;
-        }
-        if let Some(zone) = top_up
+            .and_then(|at| checks.check("daily_top_up.at", parse_time(at)));
+        patch.top_up_timezone = top_up
             .timezone
             .as_deref()
-            .and_then(|z| checks.check("daily_top_up.timezone", parse_zone(z)))
-        {
-            settings.top_up_timezone = zone;
-        }
+            .and_then(|z| checks.check("daily_top_up.timezone", parse_zone(z)));
         checks.finish()?;
     }
-    tenant.save_settings(&actor.acting(), &settings).await?;
+    let settings = state
+        .store
+        .tenant(actor.company_id)
+        .update_settings(&actor.acting(), &patch)
+        .await?;
     Ok(Json(settings.into()))
 }
 

@@ -678,3 +678,39 @@ async fn settings_have_defaults_and_validate_partial_changes() {
         .unwrap();
     assert_eq!(kept, changed, "a refused change changes nothing");
 }
+
+#[tokio::test]
+async fn concurrent_partial_settings_changes_all_land() {
+    let app = &spawn_app().await;
+    let admin = app.signup("acme").await;
+    let token = Some(admin.access_token.as_str());
+    let changes = [
+        json!({"auto_assign_new_leads": false}),
+        json!({"daily_top_up": {"enabled": false}}),
+        json!({"daily_top_up": {"at": "18:30"}}),
+        json!({"daily_top_up": {"timezone": "Asia/Kolkata"}}),
+    ];
+
+    let statuses =
+        join_all(changes.iter().map(|change| async move {
+            app.patch("/api/v1/settings", token, change).await.status()
+        }))
+        .await;
+
+    assert!(
+        statuses.iter().all(|s| *s == StatusCode::OK),
+        "{statuses:?}"
+    );
+    let settings: Value = app
+        .get("/api/v1/settings", token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        settings,
+        json!({"auto_assign_new_leads": false,
+               "daily_top_up": {"enabled": false, "at": "18:30", "timezone": "Asia/Kolkata"}}),
+        "no change overwrote another with the settings it had read"
+    );
+}
