@@ -3,11 +3,16 @@
 //! malformed body in a 400 (`admin.email: invalid type: integer, expected a string`), which
 //! actix's own extractor cannot do.
 
+use std::fmt;
+use std::marker::PhantomData;
+
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use futures_util::StreamExt;
 use futures_util::future::LocalBoxFuture;
-use serde::de::DeserializeOwned;
+use serde::de::value::MapAccessDeserializer;
+use serde::de::{DeserializeOwned, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer};
 
 use crate::error::ApiError;
 
@@ -59,21 +64,72 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
 }
 
 /// Deserializes a JSON body, turning serde's error into a 400 whose detail names the field.
+/// The body must be a JSON object (see [`Object`]).
 pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     let deserializer = &mut serde_json::Deserializer::from_slice(body);
-    serde_path_to_error::deserialize(deserializer).map_err(|err| {
-        let path = err.path().to_string();
-        let inner = err.into_inner();
-        let reason = strip_position(&inner.to_string());
-        let detail = if inner.is_syntax() || inner.is_eof() {
-            format!("the body is not valid JSON: {reason}")
-        } else if path == "." {
-            reason
-        } else {
-            format!("{path}: {reason}")
-        };
-        ApiError::BadRequest(detail)
-    })
+    serde_path_to_error::deserialize(deserializer)
+        .map(|Object(value)| value)
+        .map_err(|err| {
+            let path = err.path().to_string();
+            let inner = err.into_inner();
+            let reason = strip_position(&inner.to_string());
+            let detail = if inner.is_syntax() || inner.is_eof() {
+                format!("the body is not valid JSON: {reason}")
+            } else if path == "." {
+                reason
+            } else {
+                format!("{path}: {reason}")
+            };
+            ApiError::BadRequest(detail)
+        })
+}
+
+/// A struct that must come as a JSON object. serde's derived `Deserialize` also reads a
+/// struct from an array of its field values (`[null, null]`), which no client means and the
+/// OpenAPI document does not allow; asking for a map refuses arrays with a 400. The fields
+/// are still read through the caller's deserializer, so error paths stay intact.
+pub struct Object<T>(pub T);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Object<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ObjectVisitor<T>(PhantomData<T>);
+
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for ObjectVisitor<T> {
+            type Value = Object<T>;
+
+            fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
+                formatter.write_str("a JSON object")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                T::deserialize(MapAccessDeserializer::new(map)).map(Object)
+            }
+        }
+
+        deserializer.deserialize_map(ObjectVisitor(PhantomData))
+    }
+}
+
+/// `#[serde(deserialize_with = "object")]` for a nested struct field (see [`Object`]).
+pub fn object<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    deserializer: D,
+) -> Result<T, D::Error> {
+    Object::deserialize(deserializer).map(|Object(value)| value)
+}
+
+/// [`object`] for a list of structs.
+pub fn objects<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    deserializer: D,
+) -> Result<Vec<T>, D::Error> {
+    Vec::<Object<T>>::deserialize(deserializer)
+        .map(|items| items.into_iter().map(|Object(value)| value).collect())
+}
+
+/// [`object`] for an optional struct: absent or `null` is `None`. Use with `#[serde(default)]`.
+pub fn optional_object<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    deserializer: D,
+) -> Result<Option<T>, D::Error> {
+    Option::<Object<T>>::deserialize(deserializer).map(|value| value.map(|Object(value)| value))
 }
 
 /// serde_json ends its messages with " at line 1 column 17", which means nothing to a client
@@ -122,5 +178,31 @@ mod tests {
         let unknown = detail(r#"{"name":"a","admin":{"email":"x","role":1}}"#);
         assert!(unknown.contains("unknown field `role`"), "{unknown}");
         assert!(detail("{").starts_with("the body is not valid JSON"));
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Strict {
+        name: String,
+        #[serde(deserialize_with = "object")]
+        admin: Inner,
+    }
+
+    #[test]
+    fn structs_come_only_as_objects() {
+        let refuse = |body: &str| match parse::<Strict>(body.as_bytes()) {
+            Err(ApiError::BadRequest(detail)) => detail,
+            other => panic!("expected a bad request, got {other:?}"),
+        };
+        assert!(refuse(r#"["a", {"email":"x"}]"#).contains("expected a JSON object"));
+        let nested = refuse(r#"{"name":"a","admin":["x"]}"#);
+        assert!(
+            nested.starts_with("admin: ") && nested.contains("expected a JSON object"),
+            "{nested}"
+        );
+        let deep = refuse(r#"{"name":"a","admin":{"email":5}}"#);
+        assert!(deep.starts_with("admin.email: "), "{deep}");
+        assert!(parse::<Strict>(br#"{"name":"a","admin":{"email":"x"}}"#).is_ok());
     }
 }

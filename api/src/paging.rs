@@ -14,8 +14,12 @@ pub const MAX_PER_PAGE: u64 = 200;
 pub fn page_request(page: Option<u64>, per_page: Option<u64>) -> Result<PageRequest, ApiError> {
     let page = page.unwrap_or(1);
     let per_page = per_page.unwrap_or(DEFAULT_PER_PAGE);
-    if page < 1 {
-        return Err(ApiError::BadRequest("page: must be 1 or more".into()));
+    // The document types both as int64, and the database's OFFSET is a signed 64-bit number.
+    if !(1..=i64::MAX as u64).contains(&page) {
+        return Err(ApiError::BadRequest(format!(
+            "page: must be between 1 and {}",
+            i64::MAX
+        )));
     }
     if !(1..=MAX_PER_PAGE).contains(&per_page) {
         return Err(ApiError::BadRequest(format!(
@@ -71,6 +75,8 @@ mod tests {
             }
         );
         assert!(page_request(Some(0), None).is_err());
+        assert!(page_request(Some(i64::MAX as u64 + 1), None).is_err());
+        assert!(page_request(Some(i64::MAX as u64), Some(200)).is_ok());
         assert!(page_request(None, Some(0)).is_err());
         assert!(page_request(None, Some(201)).is_err());
         assert_eq!(

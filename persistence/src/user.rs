@@ -42,8 +42,11 @@ pub struct PageRequest {
 }
 
 impl PageRequest {
+    /// Rows to skip. Saturates at `i64::MAX`: SQL's OFFSET is signed, and a page that far out
+    /// is past the end anyway (an empty page, not an error).
     pub(crate) fn offset(&self) -> u64 {
-        (self.page.saturating_sub(1)).saturating_mul(self.per_page)
+        let rows = self.page.saturating_sub(1).saturating_mul(self.per_page);
+        std::cmp::min(rows, i64::MAX as u64)
     }
 }
 

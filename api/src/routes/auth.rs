@@ -40,6 +40,7 @@ pub struct SignupRequest {
     /// (with a short random suffix if that code is taken).
     #[serde(default)]
     pub company_code: Option<String>,
+    #[serde(deserialize_with = "crate::json::object")]
     pub admin: SignupAdmin,
 }
 

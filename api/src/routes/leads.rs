@@ -161,6 +161,7 @@ pub async fn create_lead(
 #[serde(deny_unknown_fields)]
 pub struct BatchRequest {
     /// At most 10,000.
+    #[serde(deserialize_with = "crate::json::objects")]
     pub leads: Vec<CreateLeadRequest>,
 }
 

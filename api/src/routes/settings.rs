@@ -56,6 +56,7 @@ impl From<Settings> for SettingsDto {
 #[serde(deny_unknown_fields)]
 pub struct UpdateSettingsRequest {
     pub auto_assign_new_leads: Option<bool>,
+    #[serde(default, deserialize_with = "crate::json::optional_object")]
     pub daily_top_up: Option<UpdateTopUp>,
 }
 
@@ -130,7 +131,16 @@ pub async fn update_settings(
 /// `HH:MM`, exactly: two digits each, 00:00 to 23:59.
 fn parse_time(text: &str) -> Result<NaiveTime, Invalid> {
     let invalid = || Invalid::new("invalid", "a time of day as HH:MM, 00:00 to 23:59");
-    if text.len() != 5 {
+    // Exactly two digits, a colon, two digits: chrono alone also takes ` 9:30`.
+    let shape = text.len() == 5
+        && text.bytes().enumerate().all(|(i, b)| {
+            if i == 2 {
+                b == b':'
+            } else {
+                b.is_ascii_digit()
+            }
+        });
+    if !shape {
         return Err(invalid());
     }
     NaiveTime::parse_from_str(text, "%H:%M").map_err(|_| invalid())
