@@ -12,6 +12,7 @@ pub mod paging;
 pub mod ratelimit;
 pub mod routes;
 pub mod scheduler;
+pub mod schema_rules;
 mod secret;
 pub mod security;
 pub mod startup;

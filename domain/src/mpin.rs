@@ -23,21 +23,34 @@ impl Mpin {
         if digits.len() != 4 || !digits.iter().all(u8::is_ascii_digit) {
             return Err(Invalid::new("invalid", "must be exactly 4 digits"));
         }
-        let same = digits.iter().all(|d| *d == digits[0]);
-        let steps: Vec<i16> = digits
-            .windows(2)
-            .map(|w| i16::from(w[1]) - i16::from(w[0]))
-            .collect();
-        let straight = steps.iter().all(|s| *s == 1) || steps.iter().all(|s| *s == -1);
-        if same || straight || COMMON_PINS.contains(&raw) {
+        if is_weak(digits) {
             return Err(Invalid::new("too_weak", "is too easy to guess"));
         }
         Ok(Self(raw.to_owned()))
     }
 
+    /// Every well-formed PIN that [`Mpin::parse`] refuses as weak, in ascending order: the
+    /// OpenAPI document lists them so clients can refuse them before asking.
+    pub fn weak_pins() -> impl Iterator<Item = String> {
+        (0..10_000)
+            .map(|n| format!("{n:04}"))
+            .filter(|pin| is_weak(pin.as_bytes()))
+    }
+
     pub fn expose(&self) -> &str {
         &self.0
     }
+}
+
+/// All digits the same, a straight run up or down, or one of the most common PINs.
+fn is_weak(digits: &[u8]) -> bool {
+    let same = digits.iter().all(|d| *d == digits[0]);
+    let steps: Vec<i16> = digits
+        .windows(2)
+        .map(|w| i16::from(w[1]) - i16::from(w[0]))
+        .collect();
+    let straight = steps.iter().all(|s| *s == 1) || steps.iter().all(|s| *s == -1);
+    same || straight || COMMON_PINS.iter().any(|pin| pin.as_bytes() == digits)
 }
 
 impl fmt::Debug for Mpin {
@@ -63,6 +76,16 @@ mod tests {
     fn malformed_pins_are_refused() {
         for pin in ["123", "12345", "12a4", "", " 4821", "４８２１"] {
             assert_eq!(Mpin::parse(pin).unwrap_err().code, "invalid", "{pin:?}");
+        }
+    }
+
+    #[test]
+    fn weak_pins_lists_exactly_what_parse_refuses_as_weak() {
+        let weak: Vec<String> = Mpin::weak_pins().collect();
+        assert!(weak.contains(&"0000".to_owned()) && weak.contains(&"9876".to_owned()));
+        for n in 0..10_000 {
+            let pin = format!("{n:04}");
+            assert_eq!(Mpin::parse(&pin).is_err(), weak.contains(&pin), "{pin}");
         }
     }
 

@@ -35,10 +35,12 @@ pub fn resources() -> impl HttpServiceFactory {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SignupRequest {
+    #[schema(value_type = crate::schema_rules::Name)]
     pub company_name: String,
     /// The sign-in code: 3-40 of `a-z`, `0-9`, `-`. Derived from the name when left out
     /// (with a short random suffix if that code is taken).
     #[serde(default)]
+    #[schema(value_type = Option<crate::schema_rules::CompanyCode>)]
     pub company_code: Option<String>,
     #[serde(deserialize_with = "crate::json::object")]
     pub admin: SignupAdmin,
@@ -47,9 +49,12 @@ pub struct SignupRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SignupAdmin {
+    #[schema(value_type = crate::schema_rules::Name)]
     pub name: String,
+    #[schema(value_type = crate::schema_rules::Email)]
     pub email: String,
     /// 8-128 characters (the minimum is configurable), not the email, not a common password.
+    #[schema(value_type = crate::schema_rules::NewPassword)]
     pub password: String,
 }
 
@@ -195,6 +200,7 @@ pub struct LoginRequest {
     pub password: String,
     /// Registers this device for M-PIN sign-in (e.g. `Ravi's Pixel 8`); the answer then
     /// carries its `device_token`.
+    #[schema(value_type = Option<crate::schema_rules::Name>)]
     pub device_name: Option<String>,
 }
 

@@ -39,6 +39,7 @@ impl From<GroupView> for GroupDto {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GroupRequest {
+    #[schema(value_type = crate::schema_rules::Name)]
     pub name: String,
 }
 

@@ -78,13 +78,18 @@ impl From<LeadView> for LeadDto {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateLeadRequest {
+    #[schema(value_type = crate::schema_rules::Name)]
     pub name: String,
     /// E.164, e.g. `+919812345678`.
+    #[schema(value_type = Option<crate::schema_rules::PhoneOrBlank>)]
     pub phone: Option<String>,
+    #[schema(value_type = Option<crate::schema_rules::EmailOrBlank>)]
     pub email: Option<String>,
     /// Where the lead came from, e.g. `website` (at most 100 characters).
+    #[schema(value_type = Option<crate::schema_rules::NameOrBlank>)]
     pub source: Option<String>,
     /// Default `new`.
+    #[schema(value_type = Option<crate::schema_rules::LeadStatus>)]
     pub status: Option<String>,
     /// Assigns it at once (409 `assignee_banned` or `lead_cap_reached`); without it, an open
     /// lead is auto-assigned when the company's `auto_assign_new_leads` is on.
@@ -162,6 +167,7 @@ pub async fn create_lead(
 pub struct BatchRequest {
     /// At most 10,000.
     #[serde(deserialize_with = "crate::json::objects")]
+    #[schema(max_items = 10_000)]
     pub leads: Vec<CreateLeadRequest>,
 }
 
@@ -222,6 +228,7 @@ pub async fn create_leads(
 #[into_params(parameter_in = Query)]
 pub struct LeadQuery {
     /// `new`, `contacted`, `qualified`, `won` or `lost`.
+    #[param(value_type = Option<crate::schema_rules::LeadStatus>)]
     pub status: Option<String>,
     pub assignee_id: Option<Uuid>,
     /// `true`: only leads nobody holds.
@@ -294,20 +301,22 @@ pub async fn get_lead(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateLeadRequest {
+    #[schema(value_type = Option<crate::schema_rules::Name>)]
     pub name: Option<String>,
     /// `null` clears it.
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<crate::schema_rules::PhoneOrBlank>)]
     pub phone: Option<Option<String>>,
     /// `null` clears it.
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<crate::schema_rules::EmailOrBlank>)]
     pub email: Option<Option<String>>,
     /// `null` clears it.
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<crate::schema_rules::NameOrBlank>)]
     pub source: Option<Option<String>>,
     /// Reopening a closed lead counts against its assignee's cap again.
+    #[schema(value_type = Option<crate::schema_rules::LeadStatus>)]
     pub status: Option<String>,
     /// Assigns manually; `null` unassigns.
     #[serde(default, deserialize_with = "nullable")]

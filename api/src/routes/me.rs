@@ -62,6 +62,7 @@ pub async fn me(state: web::Data<AppState>, actor: Actor) -> Result<Json<MeRespo
 pub struct ChangePasswordRequest {
     pub current_password: String,
     /// 8-128 characters (configurable minimum), not the email, not a common password.
+    #[schema(value_type = crate::schema_rules::NewPassword)]
     pub new_password: String,
 }
 
@@ -130,6 +131,7 @@ pub struct ChangeMpinRequest {
     /// Your current password.
     pub password: String,
     /// 4 digits, not a weak PIN (all the same, a straight run, or a common one).
+    #[schema(value_type = crate::schema_rules::Mpin)]
     pub mpin: String,
 }
 

@@ -90,16 +90,20 @@ pub async fn list_roles(
 #[serde(deny_unknown_fields)]
 pub struct CreateRoleRequest {
     /// Unique within the company, case-insensitively.
+    #[schema(value_type = crate::schema_rules::Name)]
     pub name: String,
     /// `resource:action` strings from `GET /api/v1/permissions`.
+    #[schema(value_type = Vec<crate::schema_rules::Permission>)]
     pub permissions: Vec<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateRoleRequest {
+    #[schema(value_type = Option<crate::schema_rules::Name>)]
     pub name: Option<String>,
     /// Replaces the whole set.
+    #[schema(value_type = Option<Vec<crate::schema_rules::Permission>>)]
     pub permissions: Option<Vec<String>>,
 }
 

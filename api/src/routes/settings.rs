@@ -65,8 +65,10 @@ pub struct UpdateSettingsRequest {
 pub struct UpdateTopUp {
     pub enabled: Option<bool>,
     /// `HH:MM`, 24-hour.
+    #[schema(value_type = Option<crate::schema_rules::TimeOfDay>)]
     pub at: Option<String>,
     /// An IANA zone such as `Asia/Kolkata`.
+    #[schema(value_type = Option<crate::schema_rules::TimeZone>)]
     pub timezone: Option<String>,
 }
 

@@ -104,20 +104,27 @@ pub async fn list_users(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateUserRequest {
+    #[schema(value_type = crate::schema_rules::Name)]
     pub name: String,
     /// Unique within the company, case-insensitively.
+    #[schema(value_type = crate::schema_rules::Email)]
     pub email: String,
+    #[schema(value_type = Option<crate::schema_rules::EmployeeCodeOrBlank>)]
     pub employee_code: Option<String>,
     /// E.164, e.g. `+919812345678`.
+    #[schema(value_type = Option<crate::schema_rules::PhoneOrBlank>)]
     pub phone: Option<String>,
     pub department_id: Option<Uuid>,
     pub branch_id: Option<Uuid>,
     pub role_id: Uuid,
     /// 8-128 characters (configurable minimum), not the email, not a common password.
+    #[schema(value_type = crate::schema_rules::NewPassword)]
     pub password: String,
     /// 4 digits, not a weak PIN.
+    #[schema(value_type = Option<crate::schema_rules::MpinOrBlank>)]
     pub mpin: Option<String>,
     /// Open leads the user may hold (default 0).
+    #[schema(minimum = 0, maximum = 100_000)]
     pub lead_cap: Option<i64>,
 }
 
@@ -230,16 +237,18 @@ pub async fn get_user(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateUserRequest {
+    #[schema(value_type = Option<crate::schema_rules::Name>)]
     pub name: Option<String>,
     /// Applies at once: the old address stops working for sign-in.
+    #[schema(value_type = Option<crate::schema_rules::Email>)]
     pub email: Option<String>,
     /// `null` clears it.
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<crate::schema_rules::EmployeeCodeOrBlank>)]
     pub employee_code: Option<Option<String>>,
     /// `null` clears it.
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<crate::schema_rules::PhoneOrBlank>)]
     pub phone: Option<Option<String>>,
     /// `null` clears it.
     #[serde(default, deserialize_with = "nullable")]
@@ -251,9 +260,12 @@ pub struct UpdateUserRequest {
     pub branch_id: Option<Option<Uuid>>,
     pub role_id: Option<Uuid>,
     /// An admin reset: signs the user out everywhere.
+    #[schema(value_type = Option<crate::schema_rules::NewPassword>)]
     pub password: Option<String>,
     /// An admin reset: signs the user out everywhere.
+    #[schema(value_type = Option<crate::schema_rules::Mpin>)]
     pub mpin: Option<String>,
+    #[schema(minimum = 0, maximum = 100_000)]
     pub lead_cap: Option<i64>,
     /// `true` bans (no sign-in, sessions end, leads and seat kept); `false` unbans.
     pub banned: Option<bool>,
