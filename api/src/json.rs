@@ -11,7 +11,7 @@ use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use futures_util::StreamExt;
 use futures_util::future::LocalBoxFuture;
 use serde::de::value::MapAccessDeserializer;
-use serde::de::{DeserializeOwned, MapAccess, Visitor};
+use serde::de::{self, DeserializeOwned, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 
 use crate::error::ApiError;
@@ -141,6 +141,50 @@ fn strip_position(message: &str) -> String {
     }
 }
 
+/// `#[serde(deserialize_with = "whole")]` for an integer field. The document types it
+/// `integer`, and JSON Schema counts `474.0` as one; serde's `i64` refuses every float. A
+/// float with a fraction, or outside `i64`, is still a 400.
+pub fn whole<'de, D: Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error> {
+    struct WholeVisitor;
+
+    impl Visitor<'_> for WholeVisitor {
+        type Value = i64;
+
+        fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
+            formatter.write_str("an integer")
+        }
+
+        fn visit_i64<E: de::Error>(self, value: i64) -> Result<i64, E> {
+            Ok(value)
+        }
+
+        fn visit_u64<E: de::Error>(self, value: u64) -> Result<i64, E> {
+            i64::try_from(value)
+                .map_err(|_| E::invalid_value(de::Unexpected::Unsigned(value), &self))
+        }
+
+        fn visit_f64<E: de::Error>(self, value: f64) -> Result<i64, E> {
+            // 2^63 is exactly representable; everything below it that is whole fits an i64.
+            const LIMIT: f64 = 9_223_372_036_854_775_808.0;
+            if value.fract() == 0.0 && (-LIMIT..LIMIT).contains(&value) {
+                Ok(value as i64)
+            } else {
+                Err(E::invalid_value(de::Unexpected::Float(value), &self))
+            }
+        }
+    }
+
+    deserializer.deserialize_any(WholeVisitor)
+}
+
+/// [`whole`] for an optional integer: absent or `null` is `None`. Use with `#[serde(default)]`.
+pub fn optional_whole<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<i64>, D::Error> {
+    #[derive(Deserialize)]
+    struct Whole(#[serde(deserialize_with = "whole")] i64);
+
+    Option::<Whole>::deserialize(deserializer).map(|value| value.map(|Whole(value)| value))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -187,6 +231,36 @@ mod tests {
         name: String,
         #[serde(deserialize_with = "object")]
         admin: Inner,
+    }
+
+    #[derive(Debug, Deserialize)]
+    struct Counts {
+        #[serde(deserialize_with = "whole")]
+        count: i64,
+        #[serde(default, deserialize_with = "optional_whole")]
+        cap: Option<i64>,
+    }
+
+    #[test]
+    fn integers_may_be_written_as_whole_floats() {
+        let counts = |body: &str| parse::<Counts>(body.as_bytes()).map(|c| (c.count, c.cap));
+        assert_eq!(
+            counts(r#"{"count": 474.0, "cap": 5}"#).ok(),
+            Some((474, Some(5)))
+        );
+        assert_eq!(
+            counts(r#"{"count": -3, "cap": null}"#).ok(),
+            Some((-3, None))
+        );
+        assert_eq!(counts(r#"{"count": 1e3}"#).ok(), Some((1000, None)));
+        for refused in [
+            r#"{"count": 474.5}"#,
+            r#"{"count": "474"}"#,
+            r#"{"count": 9223372036854775808}"#,
+            r#"{"count": 1e19}"#,
+        ] {
+            assert!(counts(refused).is_err(), "{refused}");
+        }
     }
 
     #[test]

@@ -47,6 +47,7 @@ impl From<SubscriptionView> for SubscriptionDto {
 #[serde(deny_unknown_fields)]
 pub struct UpdateSubscriptionRequest {
     /// At least the seats in use, at most 100,000.
+    #[serde(deserialize_with = "crate::json::whole")]
     #[schema(minimum = 0, maximum = 100_000)]
     pub agent_limit: i64,
 }

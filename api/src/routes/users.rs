@@ -124,6 +124,7 @@ pub struct CreateUserRequest {
     #[schema(value_type = Option<crate::schema_rules::MpinOrBlank>)]
     pub mpin: Option<String>,
     /// Open leads the user may hold (default 0).
+    #[serde(default, deserialize_with = "crate::json::optional_whole")]
     #[schema(minimum = 0, maximum = 100_000)]
     pub lead_cap: Option<i64>,
 }
@@ -265,6 +266,7 @@ pub struct UpdateUserRequest {
     /// An admin reset: signs the user out everywhere.
     #[schema(value_type = Option<crate::schema_rules::Mpin>)]
     pub mpin: Option<String>,
+    #[serde(default, deserialize_with = "crate::json::optional_whole")]
     #[schema(minimum = 0, maximum = 100_000)]
     pub lead_cap: Option<i64>,
     /// `true` bans (no sign-in, sessions end, leads and seat kept); `false` unbans.

@@ -95,6 +95,35 @@ async fn a_top_up_time_is_exactly_hh_mm() {
     assert_eq!(response.status(), StatusCode::OK);
 }
 
+#[tokio::test]
+async fn an_integer_may_be_written_as_a_whole_float_as_json_schema_allows() {
+    let app = spawn_app().await;
+    let admin = app.signup("acme").await;
+    let token = Some(admin.access_token.as_str());
+    let response = app
+        .patch("/api/v1/subscription", token, &json!({"agent_limit": 7.0}))
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["agent_limit"], 7);
+    let response = app
+        .patch("/api/v1/subscription", token, &json!({"agent_limit": 7.5}))
+        .await;
+    problem(response, StatusCode::BAD_REQUEST).await;
+    let agent = app.role_id(&admin.access_token, "Agent").await;
+    let response = app
+        .post(
+            "/api/v1/users",
+            token,
+            &json!({"name": "Ravi", "email": "ravi@acme.example", "role_id": agent,
+                    "password": "another long secret", "lead_cap": 25.0}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["lead_cap"], 25);
+}
+
 fn text_of(problem: &Value) -> String {
     problem["detail"].as_str().unwrap_or_default().to_owned()
 }
