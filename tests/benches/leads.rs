@@ -30,7 +30,7 @@ async fn main() {
     let off = app
         .client
         .patch(format!("{}/api/v1/settings", app.base))
-        .bearer_auth(&app.token)
+        .bearer_auth(&app.company.token)
         .json(&json!({"auto_assign_new_leads": false}))
         .send()
         .await
@@ -43,15 +43,12 @@ async fn main() {
 
     let mut batch_ms = Vec::new();
     for b in 0..BATCHES {
-        let leads: Vec<Value> = (0..BATCH)
-            .map(|i| json!({"name": format!("Lead {b}-{i}"), "phone": format!("+9198{:08}", b * BATCH + i), "source": "import"}))
-            .collect();
-        let body = json!({"leads": leads});
+        let body = bench::lead_batch(b * BATCH, BATCH);
         let start = Instant::now();
         let response = app
             .client
             .post(format!("{}/api/v1/leads/batch", app.base))
-            .bearer_auth(&app.token)
+            .bearer_auth(&app.company.token)
             .json(&body)
             .send()
             .await
@@ -75,7 +72,7 @@ async fn main() {
     let run: Value = app
         .client
         .post(format!("{}/api/v1/leads/distribute", app.base))
-        .bearer_auth(&app.token)
+        .bearer_auth(&app.company.token)
         .send()
         .await
         .expect("distribute")

@@ -26,7 +26,11 @@ async fn main() {
     })
     .await;
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let (base, client, token) = (app.base.clone(), app.client.clone(), app.token.clone());
+    let (base, client, token) = (
+        app.base.clone(),
+        app.client.clone(),
+        app.company.token.clone(),
+    );
     let hash_ms = one_hash_ms().await;
     let me_url = format!("{base}/api/v1/me");
     let roles: Value = client
@@ -48,7 +52,7 @@ async fn main() {
     // Each flooding client signs in as its own agent, as a shift starting would: one account's
     // simultaneous attempts are charged against its lockout until they succeed.
     for i in 0..FLOOD_CLIENTS {
-        let user = json!({"name": format!("Agent {i}"), "email": format!("agent{i}@bench.example"),
+        let user = json!({"name": format!("Agent {i}"), "email": bench::agent_email(i),
                           "role_id": agent_role, "password": PASSWORD});
         let response = client
             .post(format!("{base}/api/v1/users"))
@@ -73,7 +77,7 @@ async fn main() {
         .map(|i| {
             let (client, url, stop, sign_ins) = (client.clone(), login_url.clone(), stop.clone(), sign_ins.clone());
             tokio::spawn(async move {
-                let body = json!({"company": "bench", "email": format!("agent{i}@bench.example"), "password": PASSWORD});
+                let body = json!({"company": bench::COMPANY_CODE, "email": bench::agent_email(i), "password": PASSWORD});
                 while !stop.load(Ordering::Relaxed) {
                     let response = client.post(&url).json(&body).send().await.expect("login");
                     assert!(response.status().is_success(), "login: {}", response.status());
