@@ -17,6 +17,8 @@ pub enum Endpoint {
     Healthz,
     Readyz,
     Me,
+    /// Authentication alone: the actor extractor's query and a constant answer.
+    Permissions,
     UsersSearch,
     UserGet,
     UserPatch,
@@ -25,10 +27,11 @@ pub enum Endpoint {
 }
 
 impl Endpoint {
-    pub const ALL: [Endpoint; 8] = [
+    pub const ALL: [Endpoint; 9] = [
         Endpoint::Healthz,
         Endpoint::Readyz,
         Endpoint::Me,
+        Endpoint::Permissions,
         Endpoint::UsersSearch,
         Endpoint::UserGet,
         Endpoint::UserPatch,
@@ -53,6 +56,10 @@ impl Endpoint {
             Endpoint::Healthz => get("GET /healthz", format!("{base}/healthz")),
             Endpoint::Readyz => get("GET /readyz", format!("{base}/readyz")),
             Endpoint::Me => get("GET /api/v1/me", format!("{base}/api/v1/me")),
+            Endpoint::Permissions => get(
+                "GET /api/v1/permissions (auth only)",
+                format!("{base}/api/v1/permissions"),
+            ),
             Endpoint::UsersSearch => get(
                 "GET /api/v1/users?per_page=50&q=agent 12",
                 format!("{base}/api/v1/users?{SEARCH}"),
