@@ -36,7 +36,11 @@ impl Tenant<'_> {
             query = query.filter(audit_event::Column::ActorId.eq(actor_id));
         }
         if let Some(action) = &filter.action {
-            query = query.filter(audit_event::Column::Action.eq(action.as_str()));
+            query = query.filter(if crate::user::storable(action) {
+                audit_event::Column::Action.eq(action.as_str())
+            } else {
+                crate::user::matches_nothing()
+            });
         }
         let total = query.clone().count(self.db).await?;
         let events = query

@@ -557,13 +557,17 @@ fn lead_condition(filter: &LeadFilter) -> Condition {
             sea_orm::sea_query::Func::lower(column(c))
                 .like(LikeExpr::new(pattern.clone()).escape('\\'))
         };
-        condition = condition.add(
-            Condition::any()
-                .add(matches(lead::Column::Name))
-                .add(matches(lead::Column::Phone))
-                .add(matches(lead::Column::Email))
-                .add(matches(lead::Column::Source)),
-        );
+        condition = if crate::user::storable(q) {
+            condition.add(
+                Condition::any()
+                    .add(matches(lead::Column::Name))
+                    .add(matches(lead::Column::Phone))
+                    .add(matches(lead::Column::Email))
+                    .add(matches(lead::Column::Source)),
+            )
+        } else {
+            condition.add(crate::user::matches_nothing())
+        };
     }
     condition
 }

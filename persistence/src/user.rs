@@ -212,8 +212,11 @@ fn user_condition(filter: &UserFilter) -> Condition {
     let mut condition = Condition::all();
     if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
         let pattern = format!("%{}%", escape_like(&q.to_lowercase()));
-        condition = condition
-            .add(column(user::Column::SearchText).like(LikeExpr::new(pattern).escape('\\')));
+        condition = condition.add(if storable(q) {
+            column(user::Column::SearchText).like(LikeExpr::new(pattern).escape('\\'))
+        } else {
+            matches_nothing()
+        });
     }
     if let Some(id) = filter.department_id {
         condition = condition.add(column(user::Column::DepartmentId).eq(id));
@@ -228,6 +231,18 @@ fn user_condition(filter: &UserFilter) -> Condition {
         condition = condition.add(column(user::Column::Banned).eq(banned));
     }
     condition
+}
+
+/// Whether a text filter can be sent to the database. PostgreSQL refuses a NUL character in
+/// any text value (an error, not a miss); no stored text holds one either, since every text
+/// field refuses control characters, so a filter with one simply matches nothing.
+pub(crate) fn storable(text: &str) -> bool {
+    !text.contains('\0')
+}
+
+/// The condition for a filter that cannot match ([`storable`]).
+pub(crate) fn matches_nothing() -> Expr {
+    Expr::val(1).eq(0)
 }
 
 /// Makes `%`, `_` and the escape character itself match literally in a LIKE pattern.

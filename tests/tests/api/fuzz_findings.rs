@@ -124,6 +124,25 @@ async fn an_integer_may_be_written_as_a_whole_float_as_json_schema_allows() {
     assert_eq!(body["lead_cap"], 25);
 }
 
+#[tokio::test]
+async fn a_nul_character_in_a_text_filter_matches_nothing() {
+    let app = spawn_app().await;
+    let admin = app.signup("acme").await;
+    let token = Some(admin.access_token.as_str());
+    // PostgreSQL refuses NUL in a text value: these were 500s.
+    for path in [
+        "/api/v1/users?q=a%00b",
+        "/api/v1/leads?q=%00",
+        "/api/v1/audit-events?action=user.created%00",
+    ] {
+        let response = app.get(path, token).await;
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["items"], json!([]), "{path}");
+        assert_eq!(body["total"], 0, "{path}");
+    }
+}
+
 fn text_of(problem: &Value) -> String {
     problem["detail"].as_str().unwrap_or_default().to_owned()
 }
