@@ -4,6 +4,13 @@ use api::config::{Cli, Command};
 use api::{Application, cli, telemetry};
 use clap::Parser;
 
+/// mimalloc instead of glibc's malloc: every sign-in allocates argon2's 19 MiB working
+/// memory, and glibc, after the first such block is freed, serves the next ones from
+/// per-thread arenas that stay resident (measured: 260-312 MiB under a sign-in load instead
+/// of ~70 MiB). mimalloc hands freed pages back to the system.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[actix_web::main]
 async fn main() -> ExitCode {
     let Cli { config, command } = Cli::parse();
