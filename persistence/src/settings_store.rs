@@ -2,7 +2,7 @@
 
 use chrono::{NaiveTime, Utc};
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ActiveValue::Set, EntityTrait, SqlErr, TransactionTrait};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait, SqlErr, TransactionTrait};
 use uuid::Uuid;
 
 use crate::entity::{company, company_settings, job_run};
@@ -82,6 +82,14 @@ fn changed_fields(before: &Settings, after: &Settings) -> Vec<&'static str> {
     .collect()
 }
 
+/// The company's settings as `db` sees them (the defaults until first changed).
+async fn settings_of(db: &impl ConnectionTrait, company_id: Uuid) -> Result<Settings, StoreError> {
+    let row = company_settings::Entity::find_by_id(company_id)
+        .one(db)
+        .await?;
+    Ok(row.map(from_row).unwrap_or_default())
+}
+
 fn from_row(row: company_settings::Model) -> Settings {
     Settings {
         auto_assign_new_leads: row.auto_assign_new_leads,
@@ -93,10 +101,7 @@ fn from_row(row: company_settings::Model) -> Settings {
 
 impl Tenant<'_> {
     pub async fn settings(&self) -> Result<Settings, StoreError> {
-        let row = company_settings::Entity::find_by_id(self.company_id)
-            .one(self.db)
-            .await?;
-        Ok(row.map(from_row).unwrap_or_default())
+        settings_of(self.db, self.company_id).await
     }
 
     /// Applies `patch` to the current settings and records `settings.updated` with the
@@ -110,11 +115,7 @@ impl Tenant<'_> {
     ) -> Result<Settings, StoreError> {
         let txn = self.db.begin().await?;
         lock_company(&txn, self.company_id).await?;
-        let before = company_settings::Entity::find_by_id(self.company_id)
-            .one(&txn)
-            .await?
-            .map(from_row)
-            .unwrap_or_default();
+        let before = settings_of(&txn, self.company_id).await?;
         let settings = patch.apply(&before);
         let changes = changed_fields(&before, &settings);
         if changes.is_empty() {
