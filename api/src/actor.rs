@@ -4,7 +4,6 @@ use actix_web::http::header;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use domain::{Action, Permission, PermissionSet, Resource};
 use futures_util::future::LocalBoxFuture;
-use persistence::ActingUser;
 use tracing_actix_web::RootSpan;
 use uuid::Uuid;
 
@@ -27,9 +26,10 @@ pub struct Actor {
 }
 
 impl Actor {
-    /// The actor as the store's rules and audit trail see it.
-    pub fn acting(&self) -> ActingUser {
-        ActingUser {
+    /// The actor as the domain's rules and audit trail see it.
+    pub fn acting(&self) -> domain::Actor {
+        domain::Actor {
+            company_id: self.company_id,
             user_id: self.user_id,
             name: self.name.clone(),
             permissions: self.permissions,

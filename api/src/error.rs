@@ -2,8 +2,8 @@
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, ResponseError};
-use domain::{FieldError, LeadRefusal, RuleViolation};
-use persistence::{StoreError, UniqueField};
+use domain::{DomainError, FieldError, LeadRefusal, RuleViolation, UniqueField};
+use persistence::StoreError;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -295,16 +295,23 @@ fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
     text
 }
 
+impl From<DomainError> for ApiError {
+    fn from(err: DomainError) -> Self {
+        match err {
+            DomainError::NotFound => Self::NotFound,
+            DomainError::Conflict(field) => Self::Taken(field),
+            DomainError::Invalid(error) => Self::invalid(error),
+            DomainError::Rule(rule) => Self::Rule(rule),
+            DomainError::Lead(refusal) => Self::Lead(refusal),
+            DomainError::Overloaded(what) => Self::Unavailable(what.into()),
+            DomainError::Fault(cause) => Self::Internal(cause),
+        }
+    }
+}
+
 impl From<StoreError> for ApiError {
     fn from(err: StoreError) -> Self {
-        match err {
-            StoreError::Conflict(field) => Self::Taken(field),
-            StoreError::NotFound => Self::NotFound,
-            StoreError::Invalid(error) => Self::invalid(error),
-            StoreError::Rule(rule) => Self::Rule(rule),
-            StoreError::Lead(refusal) => Self::Lead(refusal),
-            StoreError::Database(err) => Self::internal(err),
-        }
+        DomainError::from(err).into()
     }
 }
 

@@ -1,6 +1,8 @@
-use domain::PasswordPolicy;
+use domain::ports::SecretHasher;
+use domain::{DomainError, Mpin, Password, PasswordPolicy};
 use persistence::Store;
 
+use crate::error::ApiError;
 use crate::metrics::Metrics;
 use crate::ratelimit::SignInLimiter;
 use crate::security::mpin::PinPepper;
@@ -18,4 +20,29 @@ pub struct AppState {
     pub password_policy: PasswordPolicy,
     pub signup_open: bool,
     pub default_agent_limit: i32,
+}
+
+/// The use cases' [`SecretHasher`]: argon2id on the hashing threads, an M-PIN keyed with the
+/// pepper first.
+impl SecretHasher for AppState {
+    async fn hash_password(&self, password: &Password) -> Result<String, DomainError> {
+        self.hasher
+            .hash(password.expose().to_owned())
+            .await
+            .map_err(hashing_failed)
+    }
+
+    async fn hash_mpin(&self, mpin: &Mpin) -> Result<String, DomainError> {
+        self.hasher
+            .hash(self.pin_pepper.apply(mpin.expose()))
+            .await
+            .map_err(hashing_failed)
+    }
+}
+
+fn hashing_failed(err: ApiError) -> DomainError {
+    match err {
+        ApiError::Unavailable(_) => DomainError::Overloaded("the password-hashing queue is full"),
+        other => DomainError::fault(other),
+    }
 }

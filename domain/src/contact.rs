@@ -62,6 +62,10 @@ impl EmployeeCode {
         Ok(Self(code.to_owned()))
     }
 
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
     pub fn into_inner(self) -> String {
         self.0
     }

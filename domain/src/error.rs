@@ -43,3 +43,50 @@ pub struct FieldError {
     pub code: &'static str,
     pub message: String,
 }
+
+/// A uniqueness rule the database enforces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UniqueField {
+    CompanyCode,
+    Email,
+    EmployeeCode,
+    Name,
+}
+
+/// Why a use case did not apply. Storage failures stay opaque ([`DomainError::Fault`]): the
+/// domain never names a database type.
+#[derive(Debug, thiserror::Error)]
+pub enum DomainError {
+    /// The record the change is about is not there (or belongs to another company).
+    #[error("not found")]
+    NotFound,
+    /// A unique value is already taken.
+    #[error("{0:?} is already taken")]
+    Conflict(UniqueField),
+    /// A value names nothing in this company (a role id, say): the client's field is wrong.
+    #[error("invalid {}: {}", .0.field, .0.message)]
+    Invalid(FieldError),
+    /// The change would break an invariant.
+    #[error(transparent)]
+    Rule(#[from] crate::RuleViolation),
+    /// The assignee cannot take one more open lead.
+    #[error(transparent)]
+    Lead(#[from] crate::LeadRefusal),
+    /// A bounded resource (the password-hashing queue) is full: try again shortly.
+    #[error("overloaded: {0}")]
+    Overloaded(&'static str),
+    /// Storage or another dependency failed; the cause is for the logs, never the client.
+    #[error(transparent)]
+    Fault(Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl DomainError {
+    /// A 422 for an id in `field` that names nothing in this company.
+    pub fn names_nothing(field: &str) -> Self {
+        Self::Invalid(Invalid::new("not_found", "names nothing in this company").at(field))
+    }
+
+    pub fn fault(cause: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        Self::Fault(cause.into())
+    }
+}

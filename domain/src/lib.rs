@@ -4,6 +4,8 @@
 //! once you hold an [`Email`] or a [`CompanyCode`], it is valid. Rules that need the current
 //! time take it as an argument so they can be tested by stepping made-up times.
 
+mod actor;
+mod audit;
 mod company;
 mod contact;
 mod email;
@@ -14,13 +16,17 @@ mod mpin;
 mod name;
 mod password;
 mod permission;
+pub mod ports;
 mod role;
 pub mod rules;
+pub mod users;
 
+pub use actor::Actor;
+pub use audit::{AuditEntry, AuditTarget};
 pub use company::{CompanyCode, CompanyName};
 pub use contact::{EmployeeCode, LeadCap, MAX_LEAD_CAP, Phone};
 pub use email::Email;
-pub use error::{FieldError, Invalid};
+pub use error::{DomainError, FieldError, Invalid, UniqueField};
 pub use lead::{
     Candidate, LeadRefusal, LeadStatus, may_take_lead, pick_assignee, plan_distribution,
 };
@@ -29,5 +35,5 @@ pub use mpin::Mpin;
 pub use name::Name;
 pub use password::{Password, PasswordPolicy};
 pub use permission::{Action, Permission, PermissionSet, Resource, UnknownPermission};
-pub use role::{DEFAULT_ROLES, DefaultRole};
+pub use role::{DEFAULT_ROLES, DefaultRole, role_permissions};
 pub use rules::RuleViolation;

@@ -21,6 +21,17 @@ impl DefaultRole {
     }
 }
 
+/// What a role grants: the system Company Admin role holds the whole catalogue by
+/// construction (a resource added to the catalogue reaches every company's admins with no
+/// data migration); any other role holds what was granted to it.
+pub fn role_permissions(system: bool, granted: PermissionSet) -> PermissionSet {
+    if system {
+        PermissionSet::all()
+    } else {
+        granted
+    }
+}
+
 const RWD: &[Action] = &[Action::Read, Action::Write, Action::Delete];
 const RW: &[Action] = &[Action::Read, Action::Write];
 const R: &[Action] = &[Action::Read];
@@ -57,6 +68,17 @@ pub const DEFAULT_ROLES: [DefaultRole; 3] = [
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_system_role_holds_the_catalogue_whatever_is_stored() {
+        let stored = DEFAULT_ROLES[2].permissions();
+        assert_eq!(
+            role_permissions(true, PermissionSet::empty()),
+            PermissionSet::all()
+        );
+        assert_eq!(role_permissions(true, stored), PermissionSet::all());
+        assert_eq!(role_permissions(false, stored), stored);
+    }
 
     #[test]
     fn the_default_roles_nest() {

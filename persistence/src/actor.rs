@@ -1,10 +1,10 @@
 use chrono::Utc;
-use domain::{Permission, PermissionSet};
+use domain::{Permission, PermissionSet, role_permissions};
 use sea_orm::ConnectionTrait;
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use uuid::Uuid;
 
-use crate::entity::{role_permission, session, user};
+use crate::entity::{role, role_permission, session, user};
 use crate::{StoreError, Tenant};
 
 /// Who is making a request, as the database says right now.
@@ -18,8 +18,8 @@ pub struct ActorRecord {
 }
 
 impl Tenant<'_> {
-    /// Loads the actor behind an access token in ONE query (user, live session and role
-    /// permissions, one row per permission). `None` when the user is gone or banned, or the
+    /// Loads the actor behind an access token in ONE query (user, live session, role and its
+    /// stored permissions, one row per permission; the system role holds the catalogue). `None` when the user is gone or banned, or the
     /// session is revoked or expired: that is what makes a ban, a delete or a sign-out bite on
     /// the very next request, whatever the token's own expiry says.
     pub async fn actor(
@@ -30,6 +30,7 @@ impl Tenant<'_> {
         let query = Query::select()
             .column((user::Entity, user::Column::Name))
             .column((user::Entity, user::Column::RoleId))
+            .column((role::Entity, role::Column::System))
             .column((role_permission::Entity, role_permission::Column::Permission))
             .from(user::Entity)
             .inner_join(
@@ -39,6 +40,15 @@ impl Tenant<'_> {
                     .and(
                         Expr::col((session::Entity, session::Column::UserId))
                             .equals((user::Entity, user::Column::Id)),
+                    ),
+            )
+            .inner_join(
+                role::Entity,
+                Expr::col((role::Entity, role::Column::CompanyId))
+                    .equals((user::Entity, user::Column::CompanyId))
+                    .and(
+                        Expr::col((role::Entity, role::Column::Id))
+                            .equals((user::Entity, user::Column::RoleId)),
                     ),
             )
             .left_join(
@@ -64,6 +74,7 @@ impl Tenant<'_> {
         };
         let role_id = first.try_get("", "role_id")?;
         let name = first.try_get("", "name")?;
+        let system = first.try_get("", "system")?;
         let mut permissions = PermissionSet::empty();
         for row in &rows {
             let text: Option<String> = row.try_get("", "permission")?;
@@ -78,7 +89,7 @@ impl Tenant<'_> {
             name,
             session_id,
             role_id,
-            permissions,
+            permissions: role_permissions(system, permissions),
         }))
     }
 }

@@ -8,8 +8,9 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::entity::{company, role, user};
-use crate::write::{AuditEntry, AuditTarget, lock_company, record_by_operator};
+use crate::write::{lock_company, record_by_operator};
 use crate::{Store, StoreError};
+use domain::{AuditEntry, AuditTarget};
 
 impl Store {
     /// Gives the user the system Company Admin role, lifts a ban and clears their lockouts,

@@ -36,10 +36,10 @@ impl Tenant<'_> {
             query = query.filter(audit_event::Column::ActorId.eq(actor_id));
         }
         if let Some(action) = &filter.action {
-            query = query.filter(if crate::user::storable(action) {
+            query = query.filter(if crate::query::storable(action) {
                 audit_event::Column::Action.eq(action.as_str())
             } else {
-                crate::user::matches_nothing()
+                crate::query::matches_nothing()
             });
         }
         let total = query.clone().count(self.db).await?;

@@ -10,8 +10,9 @@ use uuid::Uuid;
 
 use crate::entity::{device, session, user};
 use crate::session::insert_session;
-use crate::write::{ActingUser, AuditEntry, AuditTarget, record};
+use crate::write::record;
 use crate::{NewSession, PageRequest, Paged, StoreError, Tenant};
+use domain::{Actor, AuditEntry, AuditTarget};
 
 /// How often a charge retries when a concurrent attempt changed the count first.
 const CHARGE_RETRIES: usize = 50;
@@ -309,7 +310,7 @@ impl Tenant<'_> {
     /// Sets the user's own password and ends every other session, in one transaction.
     pub async fn change_own_password(
         &self,
-        actor: &ActingUser,
+        actor: &Actor,
         keep_session: Uuid,
         password_hash: String,
     ) -> Result<(), StoreError> {
@@ -336,7 +337,7 @@ impl Tenant<'_> {
     /// Sets the user's own M-PIN, which also lifts an M-PIN lock.
     pub async fn change_own_mpin(
         &self,
-        actor: &ActingUser,
+        actor: &Actor,
         mpin_hash: String,
     ) -> Result<(), StoreError> {
         let txn = self.db.begin().await?;
@@ -355,7 +356,7 @@ impl Tenant<'_> {
     async fn audit_own_change(
         &self,
         txn: &impl ConnectionTrait,
-        actor: &ActingUser,
+        actor: &Actor,
         field: &'static str,
     ) -> Result<(), StoreError> {
         let target = AuditTarget {
@@ -446,7 +447,8 @@ async fn record_sign_in(
     company_id: Uuid,
     event: SignInEvent,
 ) -> Result<(), StoreError> {
-    let actor = ActingUser {
+    let actor = Actor {
+        company_id,
         user_id: event.user_id,
         name: event.user_name.clone(),
         permissions: domain::PermissionSet::empty(),

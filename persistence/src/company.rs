@@ -1,12 +1,13 @@
 use chrono::Utc;
+use domain::users::{NewUserRecord, UserDetails};
 use domain::{CompanyCode, CompanyName, DEFAULT_ROLES, Email, LeadCap, Name};
 use sea_orm::{ActiveValue::Set, EntityTrait, TransactionTrait};
 use uuid::Uuid;
 
 use crate::entity::{company, role, subscription, user};
 use crate::role_store::grant;
-use crate::user_write::new_user_row;
-use crate::{NewUser, Store, StoreError, Tenant, UniqueField};
+use crate::users::new_user_row;
+use crate::{Store, StoreError, Tenant, UniqueField};
 
 /// A company as clients see it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -98,24 +99,29 @@ impl Store {
             })
             .exec(&txn)
             .await?;
-            grant(&txn, company_id, role_id, default.permissions()).await?;
+            // The system role's permissions are the catalogue by construction, never rows.
+            if !default.system {
+                grant(&txn, company_id, role_id, default.permissions()).await?;
+            }
         }
         let admin_role_id = admin_role_id.ok_or_else(|| {
             sea_orm::DbErr::Custom("no system role among the defaults".to_owned())
         })?;
 
         let admin_id = Uuid::now_v7();
-        let admin = NewUser {
-            name: new.admin.name,
-            email: new.admin.email,
-            employee_code: None,
-            phone: None,
-            department_id: None,
-            branch_id: None,
-            role_id: admin_role_id,
+        let admin = NewUserRecord {
+            details: UserDetails {
+                name: new.admin.name,
+                email: new.admin.email,
+                employee_code: None,
+                phone: None,
+                department_id: None,
+                branch_id: None,
+                role_id: admin_role_id,
+                lead_cap: LeadCap::default(),
+            },
             password_hash: new.admin.password_hash,
             mpin_hash: None,
-            lead_cap: LeadCap::default(),
         };
         user::Entity::insert(new_user_row(company_id, admin_id, admin, now))
             .exec(&txn)

@@ -1,14 +1,5 @@
-use domain::{FieldError, LeadRefusal, RuleViolation};
+use domain::{DomainError, FieldError, LeadRefusal, RuleViolation, UniqueField};
 use sea_orm::{DbErr, SqlErr};
-
-/// A uniqueness rule the database enforces.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum UniqueField {
-    CompanyCode,
-    Email,
-    EmployeeCode,
-    Name,
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -44,5 +35,20 @@ impl StoreError {
             }
         }
         Self::Database(err)
+    }
+}
+
+/// At the ports' boundary a database error becomes an opaque fault: the domain never names
+/// a database type.
+impl From<StoreError> for DomainError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::Conflict(field) => Self::Conflict(field),
+            StoreError::NotFound => Self::NotFound,
+            StoreError::Invalid(error) => Self::Invalid(error),
+            StoreError::Rule(rule) => Self::Rule(rule),
+            StoreError::Lead(refusal) => Self::Lead(refusal),
+            StoreError::Database(err) => Self::fault(err),
+        }
     }
 }

@@ -9,8 +9,9 @@ use uuid::Uuid;
 
 use crate::entity::user;
 use crate::role_store::users_holding;
-use crate::write::{ActingUser, AuditEntry, AuditTarget, lock_company, record};
+use crate::write::{lock_company, record};
 use crate::{PageRequest, Paged, StoreError, Tenant, UniqueField};
+use domain::{Actor, AuditEntry, AuditTarget};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum GroupKind {
@@ -127,7 +128,7 @@ impl Tenant<'_> {
 
     pub async fn create_group(
         &self,
-        actor: &ActingUser,
+        actor: &Actor,
         kind: GroupKind,
         name: Name,
     ) -> Result<Uuid, StoreError> {
@@ -179,7 +180,7 @@ impl Tenant<'_> {
 
     pub async fn rename_group(
         &self,
-        actor: &ActingUser,
+        actor: &Actor,
         kind: GroupKind,
         id: Uuid,
         name: Name,
@@ -219,7 +220,7 @@ impl Tenant<'_> {
 
     pub async fn delete_group(
         &self,
-        actor: &ActingUser,
+        actor: &Actor,
         kind: GroupKind,
         id: Uuid,
     ) -> Result<(), StoreError> {

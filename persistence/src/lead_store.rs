@@ -552,12 +552,12 @@ fn lead_condition(filter: &LeadFilter) -> Condition {
         condition = condition.add(column(lead::Column::AssigneeId).is_null());
     }
     if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-        let pattern = format!("%{}%", crate::user::escape_like(&q.to_lowercase()));
+        let pattern = format!("%{}%", crate::query::escape_like(&q.to_lowercase()));
         let matches = |c: lead::Column| {
             sea_orm::sea_query::Func::lower(column(c))
                 .like(LikeExpr::new(pattern.clone()).escape('\\'))
         };
-        condition = if crate::user::storable(q) {
+        condition = if crate::query::storable(q) {
             condition.add(
                 Condition::any()
                     .add(matches(lead::Column::Name))
@@ -566,7 +566,7 @@ fn lead_condition(filter: &LeadFilter) -> Condition {
                     .add(matches(lead::Column::Source)),
             )
         } else {
-            condition.add(crate::user::matches_nothing())
+            condition.add(crate::query::matches_nothing())
         };
     }
     condition

@@ -16,13 +16,14 @@ mod error;
 mod group_store;
 mod lead_store;
 mod lookup;
+mod query;
 mod role_store;
 mod session;
 mod settings_store;
 mod sign_in;
 mod subscription_store;
-mod user;
-mod user_write;
+mod tx;
+mod users;
 mod write;
 
 use sea_orm::DatabaseConnection;
@@ -35,7 +36,8 @@ pub use auth_store::{
 };
 pub use company::{CompanyRecord, NewAdmin, NewCompany, SignedUpCompany};
 pub use connect::{ConnectOptions, connect, migrate};
-pub use error::{StoreError, UniqueField};
+pub(crate) use domain::UniqueField;
+pub use error::StoreError;
 pub use group_store::{GroupKind, GroupView};
 pub use lead_store::{Distribution, LeadFilter, LeadLoad, LeadPatch, LeadView, NewLead, lead_text};
 pub use role_store::{RolePatch, RoleView};
@@ -43,9 +45,7 @@ pub use session::{NewSession, Refresh};
 pub use settings_store::{Settings, SettingsPatch};
 pub use sign_in::SignInRecord;
 pub use subscription_store::{LimitBelowSeats, SubscriptionView};
-pub use user::{NamedRef, PageRequest, Paged, UserFilter, UserSort, UserView};
-pub use user_write::{NewUser, UserPatch};
-pub use write::{ActingUser, AuditTarget};
+pub use users::{NamedRef, PageRequest, Paged, UserFilter, UserSort, UserView};
 
 /// The database, shared by every request.
 #[derive(Clone, Debug)]

@@ -1,6 +1,6 @@
 //! Reads that changes make inside their transaction, after taking the company lock.
 
-use domain::{Invalid, Permission, PermissionSet};
+use domain::{Invalid, Permission, PermissionSet, role_permissions};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter,
@@ -28,27 +28,30 @@ pub(crate) async fn role_grant(
     else {
         return Ok(None);
     };
-    let permissions = role_permission::Entity::find()
-        .filter(role_permission::Column::CompanyId.eq(company_id))
-        .filter(role_permission::Column::RoleId.eq(role_id))
-        .all(txn)
-        .await?
-        .into_iter()
-        .filter_map(|grant| grant.permission.parse::<Permission>().ok())
-        .collect();
+    let permissions = permissions_of(txn, company_id, &role).await?;
     Ok(Some(RoleGrant { role, permissions }))
 }
 
-/// The role a request names in `field`, or a 422 on that field.
-pub(crate) async fn named_role(
-    txn: &DatabaseTransaction,
+/// What a role grants: the whole catalogue for the system role (no rows read), its stored
+/// grants for any other.
+pub(crate) async fn permissions_of(
+    db: &impl ConnectionTrait,
     company_id: Uuid,
-    role_id: Uuid,
-    field: &str,
-) -> Result<RoleGrant, StoreError> {
-    role_grant(txn, company_id, role_id)
+    role: &role::Model,
+) -> Result<PermissionSet, StoreError> {
+    if role.system {
+        return Ok(role_permissions(true, PermissionSet::empty()));
+    }
+    let stored = role_permission::Entity::find()
+        .filter(role_permission::Column::CompanyId.eq(company_id))
+        .filter(role_permission::Column::RoleId.eq(role.id))
+        .all(db)
         .await?
-        .ok_or_else(|| missing(field))
+        .into_iter()
+        // A permission this build does not know (written by a newer version) grants nothing.
+        .filter_map(|grant| grant.permission.parse::<Permission>().ok())
+        .collect();
+    Ok(role_permissions(false, stored))
 }
 
 /// A 422 for an id that names nothing in this company (another company's ids included).
@@ -56,14 +59,13 @@ pub(crate) fn missing(field: &str) -> StoreError {
     StoreError::Invalid(Invalid::new("not_found", "names nothing in this company").at(field))
 }
 
-/// Checks that `id` names a row of the department or branch table `table` in this company.
-pub(crate) async fn require_group(
+/// Whether `id` names a row of the department or branch table `table` in this company.
+pub(crate) async fn group_exists(
     txn: &DatabaseTransaction,
     table: &str,
     company_id: Uuid,
     id: Uuid,
-    field: &str,
-) -> Result<(), StoreError> {
+) -> Result<bool, StoreError> {
     let query = Query::select()
         .expr(Expr::val(1))
         .from(Alias::new(table))
@@ -71,10 +73,7 @@ pub(crate) async fn require_group(
         .and_where(Expr::col(Alias::new("id")).eq(id))
         .take();
     let statement = txn.get_database_backend().build(&query);
-    match txn.query_one_raw(statement).await? {
-        Some(_) => Ok(()),
-        None => Err(missing(field)),
-    }
+    Ok(txn.query_one_raw(statement).await?.is_some())
 }
 
 pub(crate) async fn seats_used(

@@ -1,7 +1,7 @@
 //! Roles: named bundles of permissions. The system Company Admin role is fixed.
 
 use chrono::Utc;
-use domain::{Name, Permission, PermissionSet, RuleViolation, rules};
+use domain::{Name, PermissionSet, RuleViolation, rules};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction,
@@ -10,9 +10,10 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::entity::{role, role_permission, user};
-use crate::lookup::{RoleGrant, role_grant};
-use crate::write::{ActingUser, AuditEntry, AuditTarget, lock_company, record};
+use crate::lookup::{RoleGrant, permissions_of, role_grant};
+use crate::write::{lock_company, record};
 use crate::{PageRequest, Paged, StoreError, Tenant, UniqueField};
+use domain::{Actor, AuditEntry, AuditTarget};
 
 /// A role as clients see it.
 #[derive(Debug, Clone)]
@@ -63,14 +64,7 @@ impl Tenant<'_> {
     }
 
     async fn role_view_of(&self, role: role::Model) -> Result<RoleView, StoreError> {
-        let permissions = role_permission::Entity::find()
-            .filter(role_permission::Column::CompanyId.eq(self.company_id))
-            .filter(role_permission::Column::RoleId.eq(role.id))
-            .all(self.db)
-            .await?
-            .into_iter()
-            .filter_map(|grant| grant.permission.parse::<Permission>().ok())
-            .collect();
+        let permissions = permissions_of(self.db, self.company_id, &role).await?;
         let users_count =
             users_holding(self.db, self.company_id, user::Column::RoleId, role.id).await?;
         Ok(RoleView {
@@ -84,7 +78,7 @@ impl Tenant<'_> {
 
     pub async fn create_role(
         &self,
-        actor: &ActingUser,
+        actor: &Actor,
         name: Name,
         permissions: PermissionSet,
     ) -> Result<Uuid, StoreError> {
@@ -123,7 +117,7 @@ impl Tenant<'_> {
 
     pub async fn update_role(
         &self,
-        actor: &ActingUser,
+        actor: &Actor,
         id: Uuid,
         patch: RolePatch,
     ) -> Result<(), StoreError> {
@@ -172,7 +166,7 @@ impl Tenant<'_> {
         Ok(txn.commit().await?)
     }
 
-    pub async fn delete_role(&self, actor: &ActingUser, id: Uuid) -> Result<(), StoreError> {
+    pub async fn delete_role(&self, actor: &Actor, id: Uuid) -> Result<(), StoreError> {
         let txn = self.db.begin().await?;
         let current = self.lock_editable_role(&txn, actor, id).await?;
         rules::unused(users_holding(&txn, self.company_id, user::Column::RoleId, id).await?)?;
@@ -200,7 +194,7 @@ impl Tenant<'_> {
     async fn lock_editable_role(
         &self,
         txn: &DatabaseTransaction,
-        actor: &ActingUser,
+        actor: &Actor,
         id: Uuid,
     ) -> Result<RoleGrant, StoreError> {
         lock_company(txn, self.company_id).await?;

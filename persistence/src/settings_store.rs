@@ -7,8 +7,9 @@ use uuid::Uuid;
 
 use crate::entity::{company, company_settings, job_run};
 use crate::lead_store::{Distribution, distribute_in};
-use crate::write::{ActingUser, AuditEntry, lock_company, record};
+use crate::write::{lock_company, record};
 use crate::{Store, StoreError, Tenant};
+use domain::{Actor, AuditEntry};
 
 /// The job name of the daily top-up in `job_runs`.
 const DAILY_TOP_UP: &str = "daily_top_up";
@@ -110,7 +111,7 @@ impl Tenant<'_> {
     /// Nothing is written when nothing changes. Returns the settings now in force.
     pub async fn update_settings(
         &self,
-        actor: &ActingUser,
+        actor: &Actor,
         patch: &SettingsPatch,
     ) -> Result<Settings, StoreError> {
         let txn = self.db.begin().await?;

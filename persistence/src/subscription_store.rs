@@ -5,8 +5,9 @@ use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, TransactionTrait}
 
 use crate::entity::subscription;
 use crate::lookup::seats_used;
-use crate::write::{ActingUser, AuditEntry, lock_company, record};
+use crate::write::{lock_company, record};
 use crate::{StoreError, Tenant};
+use domain::{Actor, AuditEntry};
 
 #[derive(Debug, Clone)]
 pub struct SubscriptionView {
@@ -37,7 +38,7 @@ impl Tenant<'_> {
     /// Sets the agent limit, unless it is below the seats in use (then nothing changes).
     pub async fn set_agent_limit(
         &self,
-        actor: &ActingUser,
+        actor: &Actor,
         agent_limit: i32,
     ) -> Result<Result<(), LimitBelowSeats>, StoreError> {
         let txn = self.db.begin().await?;

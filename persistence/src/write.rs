@@ -1,7 +1,7 @@
-//! What every change shares: the acting user, the company lock and the audit record.
+//! What every change shares: the company lock and the audit record.
 
 use chrono::Utc;
-use domain::PermissionSet;
+use domain::{Actor, AuditEntry};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveValue::Set, ConnectionTrait, DatabaseBackend, DatabaseTransaction, EntityTrait,
@@ -10,15 +10,6 @@ use uuid::Uuid;
 
 use crate::StoreError;
 use crate::entity::{audit_event, company};
-
-/// Who makes a change: what the rules check and the audit trail records.
-#[derive(Debug, Clone)]
-pub struct ActingUser {
-    pub user_id: Uuid,
-    pub name: String,
-    pub permissions: PermissionSet,
-    pub ip: Option<String>,
-}
 
 /// Locks the company's row for the rest of the transaction. Every change whose rule reads
 /// company-wide state (seats, admins, references) takes this lock FIRST, so concurrent
@@ -52,27 +43,10 @@ pub(crate) async fn lock_company(
     Ok(())
 }
 
-/// A record an event is about.
-#[derive(Debug, Clone)]
-pub struct AuditTarget {
-    pub kind: &'static str,
-    pub id: Uuid,
-    pub name: String,
-}
-
-/// One audit event, written in the transaction of the change it describes.
-#[derive(Debug, Clone)]
-pub(crate) struct AuditEntry {
-    pub action: &'static str,
-    pub target: Option<AuditTarget>,
-    /// Field names, never values.
-    pub changes: Vec<&'static str>,
-}
-
 pub(crate) async fn record(
     txn: &impl ConnectionTrait,
     company_id: Uuid,
-    actor: &ActingUser,
+    actor: &Actor,
     entry: AuditEntry,
 ) -> Result<(), StoreError> {
     insert_event(txn, company_id, Some(actor), entry).await
@@ -90,7 +64,7 @@ pub(crate) async fn record_by_operator(
 async fn insert_event(
     txn: &impl ConnectionTrait,
     company_id: Uuid,
-    actor: Option<&ActingUser>,
+    actor: Option<&Actor>,
     entry: AuditEntry,
 ) -> Result<(), StoreError> {
     let changes =

@@ -4,10 +4,10 @@ use actix_web::dev::HttpServiceFactory;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Utc;
-use domain::{CompanyCode, CompanyName, Email, Name, Password, PasswordPolicy};
+use domain::{CompanyCode, CompanyName, Email, Name, Password, PasswordPolicy, UniqueField};
 use persistence::{
     NewAdmin, NewCompany, NewSession, Refresh, SignInEvent, SignInMethod, SignInRecord,
-    SignInSuccess, StoreError, UniqueField,
+    SignInSuccess, StoreError,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;

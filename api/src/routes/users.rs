@@ -4,8 +4,9 @@ use actix_web::HttpResponse;
 use actix_web::dev::HttpServiceFactory;
 use actix_web::http::header;
 use actix_web::web::{self, Json, Path, Query};
+use domain::users::{self, NewUser, UserDetails, UserPatch};
 use domain::{Action, Email, EmployeeCode, LeadCap, Mpin, Name, Password, Phone, Resource};
-use persistence::{NewUser, UserFilter, UserPatch, UserSort};
+use persistence::{UserFilter, UserSort};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -171,35 +172,23 @@ pub async fn create_user(
     else {
         return Err(ApiError::internal("a refused field recorded no error"));
     };
-    let password_hash = state.hasher.hash(password.expose().to_owned()).await?;
-    let mpin_hash = match mpin {
-        Some(pin) => Some(
-            state
-                .hasher
-                .hash(state.pin_pepper.apply(pin.expose()))
-                .await?,
-        ),
-        None => None,
+    let new = NewUser {
+        details: UserDetails {
+            name,
+            email,
+            employee_code,
+            phone,
+            department_id: body.department_id,
+            branch_id: body.branch_id,
+            role_id: body.role_id,
+            lead_cap,
+        },
+        password,
+        mpin,
     };
-    let tenant = state.store.tenant(actor.company_id);
-    let id = tenant
-        .create_user(
-            &actor.acting(),
-            NewUser {
-                name,
-                email,
-                employee_code,
-                phone,
-                department_id: body.department_id,
-                branch_id: body.branch_id,
-                role_id: body.role_id,
-                password_hash,
-                mpin_hash,
-                lead_cap,
-            },
-        )
-        .await?;
-    let user = tenant.user_view(id).await?;
+    let state = state.get_ref();
+    let id = users::create_user(&state.store, state, &actor.acting(), new).await?;
+    let user = state.store.tenant(actor.company_id).user_view(id).await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/users/{id}")))
         .json(UserDto::from(user)))
@@ -326,19 +315,6 @@ pub async fn update_user(
         None => None,
     };
     checks.finish()?;
-    let password_hash = match password {
-        Some(password) => Some(state.hasher.hash(password.expose().to_owned()).await?),
-        None => None,
-    };
-    let mpin_hash = match mpin {
-        Some(pin) => Some(
-            state
-                .hasher
-                .hash(state.pin_pepper.apply(pin.expose()))
-                .await?,
-        ),
-        None => None,
-    };
     let patch = UserPatch {
         name,
         email,
@@ -347,12 +323,13 @@ pub async fn update_user(
         department_id: body.department_id,
         branch_id: body.branch_id,
         role_id: body.role_id,
-        password_hash,
-        mpin_hash,
+        password,
+        mpin,
         lead_cap,
         banned: body.banned,
     };
-    tenant.update_user(&actor.acting(), id, patch).await?;
+    let state = state.get_ref();
+    users::update_user(&state.store, state, &actor.acting(), id, patch).await?;
     Ok(Json(tenant.user_view(id).await?.into()))
 }
 
@@ -370,10 +347,6 @@ pub async fn delete_user(
     id: Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     actor.require(Resource::Agent, Action::Delete)?;
-    state
-        .store
-        .tenant(actor.company_id)
-        .delete_user(&actor.acting(), id.into_inner())
-        .await?;
+    users::delete_user(&state.store, &actor.acting(), id.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -39,6 +39,34 @@ async fn a_company_starts_with_three_roles() {
     assert_eq!(roles["total"], 3);
 }
 
+/// A company signed up before a resource joined the catalogue has no stored grant of it: the
+/// Company Admin must hold it anyway (by construction, not by rows) and be able to grant it.
+#[tokio::test]
+async fn the_company_admin_holds_the_whole_catalogue_whatever_rows_are_stored() {
+    let app = spawn_app().await;
+    let admin = app.signup("acme").await;
+    app.execute("DELETE FROM role_permissions WHERE permission LIKE 'settings:%'")
+        .await;
+
+    let me: Value = app
+        .get("/api/v1/me", Some(&admin.access_token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let held = me["permissions"].as_array().unwrap();
+    assert_eq!(held.len(), 33);
+    assert!(held.contains(&json!("settings:write")));
+    let granted = app
+        .post(
+            "/api/v1/roles",
+            Some(&admin.access_token),
+            &json!({"name": "Settings Keeper", "permissions": ["settings:write"]}),
+        )
+        .await;
+    assert_eq!(granted.status(), StatusCode::CREATED);
+}
+
 #[tokio::test]
 async fn roles_are_created_renamed_regranted_and_deleted() {
     let app = spawn_app().await;

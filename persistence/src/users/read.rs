@@ -6,6 +6,7 @@ use sea_orm::{ConnectionTrait, QueryResult};
 use uuid::Uuid;
 
 use crate::entity::{branch, department, role, user};
+use crate::query::{escape_like, matches_nothing, storable};
 use crate::{StoreError, Tenant};
 
 /// `{id, name}` of a record a user refers to.
@@ -231,30 +232,6 @@ fn user_condition(filter: &UserFilter) -> Condition {
         condition = condition.add(column(user::Column::Banned).eq(banned));
     }
     condition
-}
-
-/// Whether a text filter can be sent to the database. PostgreSQL refuses a NUL character in
-/// any text value (an error, not a miss); no stored text holds one either, since every text
-/// field refuses control characters, so a filter with one simply matches nothing.
-pub(crate) fn storable(text: &str) -> bool {
-    !text.contains('\0')
-}
-
-/// The condition for a filter that cannot match ([`storable`]).
-pub(crate) fn matches_nothing() -> Expr {
-    Expr::val(1).eq(0)
-}
-
-/// Makes `%`, `_` and the escape character itself match literally in a LIKE pattern.
-pub(crate) fn escape_like(text: &str) -> String {
-    let mut escaped = String::with_capacity(text.len());
-    for c in text.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            escaped.push('\\');
-        }
-        escaped.push(c);
-    }
-    escaped
 }
 
 fn named_ref(row: &QueryResult, id: &str, name: &str) -> Result<Option<NamedRef>, StoreError> {

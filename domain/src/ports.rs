@@ -1,0 +1,102 @@
+//! What the use cases need from the outside world, split by capability. `persistence`
+//! implements the storage ports with SeaORM; the api implements [`SecretHasher`] with argon2;
+//! the `testing` feature implements them all in memory.
+//!
+//! A method's name says what it locks (`lock_seats`, `lock_user`); the implementation decides
+//! how (`SELECT ... FOR UPDATE` on PostgreSQL, the database write lock on SQLite), so a rule
+//! checked after the lock holds against concurrent requests on every replica.
+// The use cases run on actix's single-threaded workers, so their futures need not be `Send`;
+// the lint's advice (spell out `impl Future + Send`) would bind every implementation for no use.
+#![allow(async_fn_in_trait)]
+
+use uuid::Uuid;
+
+use crate::users::{NewSecrets, NewUserRecord, UserRecord};
+use crate::{Actor, AuditEntry, DomainError, Mpin, Password, PermissionSet};
+
+/// Opens one transaction on one company's data; every port method of the transaction is
+/// scoped to that company.
+pub trait Store {
+    type Tx: Seats + Users + Roles + Groups + Sessions + Audit + Commit;
+
+    async fn begin(&self, company_id: Uuid) -> Result<Self::Tx, DomainError>;
+}
+
+/// Ends a transaction. Dropping it without committing rolls everything back.
+pub trait Commit {
+    async fn commit(self) -> Result<(), DomainError>;
+}
+
+/// Seats taken and the subscription's limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SeatCount {
+    pub used: i64,
+    pub limit: i64,
+}
+
+pub trait Seats {
+    /// Takes the company lock, then counts the seats: no other change of the company's users
+    /// runs until this transaction ends.
+    async fn lock_seats(&mut self) -> Result<SeatCount, DomainError>;
+}
+
+pub trait Users {
+    /// Takes the company lock, then loads the user.
+    async fn lock_user(&mut self, id: Uuid) -> Result<Option<UserRecord>, DomainError>;
+    /// Users of the system Company Admin role who are not banned.
+    async fn active_admins(&mut self) -> Result<i64, DomainError>;
+    /// Stores a new user under a new id. Fails with [`DomainError::Conflict`] when the email
+    /// or employee code is taken.
+    async fn insert_user(&mut self, user: NewUserRecord) -> Result<Uuid, DomainError>;
+    /// Writes every field of `user`, and the secrets that are set (which also lift their
+    /// lockouts). Fails with [`DomainError::Conflict`] like [`Users::insert_user`].
+    async fn save_user(
+        &mut self,
+        user: &UserRecord,
+        secrets: NewSecrets,
+    ) -> Result<(), DomainError>;
+    /// Deletes the user; their leads, open or closed, go back to the unassigned pool, and their
+    /// sessions and devices go with them.
+    async fn delete_user(&mut self, id: Uuid) -> Result<(), DomainError>;
+}
+
+/// A role and what it grants.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleGrant {
+    pub id: Uuid,
+    pub name: String,
+    /// The Company Admin role: fixed, and holds the whole catalogue.
+    pub system: bool,
+    pub permissions: PermissionSet,
+}
+
+pub trait Roles {
+    async fn role(&mut self, id: Uuid) -> Result<Option<RoleGrant>, DomainError>;
+}
+
+/// Departments and branches: the groups a user may belong to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum GroupKind {
+    Department,
+    Branch,
+}
+
+pub trait Groups {
+    async fn group_exists(&mut self, kind: GroupKind, id: Uuid) -> Result<bool, DomainError>;
+}
+
+pub trait Sessions {
+    /// Ends every session of the user: their tokens stop working at the next request.
+    async fn revoke_sessions(&mut self, user_id: Uuid) -> Result<(), DomainError>;
+}
+
+pub trait Audit {
+    async fn record(&mut self, actor: &Actor, entry: AuditEntry) -> Result<(), DomainError>;
+}
+
+/// Turns new secrets into what is stored (argon2id PHC strings; an M-PIN keyed with the
+/// server's pepper first). Slow on purpose: use cases call it before opening a transaction.
+pub trait SecretHasher {
+    async fn hash_password(&self, password: &Password) -> Result<String, DomainError>;
+    async fn hash_mpin(&self, mpin: &Mpin) -> Result<String, DomainError>;
+}

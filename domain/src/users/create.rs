@@ -1,0 +1,48 @@
+use uuid::Uuid;
+
+use super::{NewUser, NewUserRecord, named_role, require_groups};
+use crate::ports::{Audit, Commit, Seats, SecretHasher, Store, Users};
+use crate::{Actor, AuditEntry, AuditTarget, DomainError, rules};
+
+/// Creates a user, taking one seat: within the subscription's limit, with a role that grants
+/// no more than the actor holds.
+pub async fn create_user(
+    store: &impl Store,
+    hasher: &impl SecretHasher,
+    actor: &Actor,
+    new: NewUser,
+) -> Result<Uuid, DomainError> {
+    let password_hash = hasher.hash_password(&new.password).await?;
+    let mpin_hash = match &new.mpin {
+        Some(pin) => Some(hasher.hash_mpin(pin).await?),
+        None => None,
+    };
+    let details = new.details;
+
+    let mut tx = store.begin(actor.company_id).await?;
+    let seats = tx.lock_seats().await?;
+    let role = named_role(&mut tx, details.role_id, "role_id").await?;
+    require_groups(&mut tx, details.department_id, details.branch_id).await?;
+    rules::within_actor(&actor.permissions, &role.permissions)?;
+    rules::seat_available(seats.used, seats.limit)?;
+
+    let name = details.name.as_str().to_owned();
+    let record = NewUserRecord {
+        details,
+        password_hash,
+        mpin_hash,
+    };
+    let id = tx.insert_user(record).await?;
+    let entry = AuditEntry {
+        action: "user.created",
+        target: Some(AuditTarget {
+            kind: "user",
+            id,
+            name,
+        }),
+        changes: Vec::new(),
+    };
+    tx.record(actor, entry).await?;
+    tx.commit().await?;
+    Ok(id)
+}

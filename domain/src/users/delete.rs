@@ -1,0 +1,29 @@
+use uuid::Uuid;
+
+use super::admin_remains_without;
+use crate::ports::{Audit, Commit, Roles, Store, Users};
+use crate::{Actor, AuditEntry, AuditTarget, DomainError, rules};
+
+/// Deletes a user, freeing their seat: not yourself, not a holder of more than the actor
+/// holds, never the last active Company Admin. Their leads go back to the unassigned pool.
+pub async fn delete_user(store: &impl Store, actor: &Actor, id: Uuid) -> Result<(), DomainError> {
+    let mut tx = store.begin(actor.company_id).await?;
+    let user = tx.lock_user(id).await?.ok_or(DomainError::NotFound)?;
+    let role = tx.role(user.role_id).await?.ok_or(DomainError::NotFound)?;
+    rules::within_actor(&actor.permissions, &role.permissions)?;
+    rules::not_self(&actor.user_id, &id)?;
+    admin_remains_without(&mut tx, role.system && !user.banned).await?;
+
+    tx.delete_user(id).await?;
+    let entry = AuditEntry {
+        action: "user.deleted",
+        target: Some(AuditTarget {
+            kind: "user",
+            id,
+            name: user.name,
+        }),
+        changes: Vec::new(),
+    };
+    tx.record(actor, entry).await?;
+    tx.commit().await
+}

@@ -1,0 +1,196 @@
+//! Users of a company: the use cases that create, change, ban and delete them, each one
+//! transaction of load -> rule -> write over the [`ports`](crate::ports).
+
+mod create;
+mod delete;
+mod update;
+
+use uuid::Uuid;
+
+pub use create::create_user;
+pub use delete::delete_user;
+pub use update::update_user;
+
+use crate::ports::{GroupKind, Groups, RoleGrant, Roles, Users};
+use crate::{DomainError, Email, EmployeeCode, LeadCap, Mpin, Name, Password, Phone, rules};
+
+/// What an admin fills in for a user, secrets aside.
+#[derive(Debug, Clone)]
+pub struct UserDetails {
+    pub name: Name,
+    pub email: Email,
+    pub employee_code: Option<EmployeeCode>,
+    pub phone: Option<Phone>,
+    pub department_id: Option<Uuid>,
+    pub branch_id: Option<Uuid>,
+    pub role_id: Uuid,
+    pub lead_cap: LeadCap,
+}
+
+/// A user to create, with the secrets as typed.
+#[derive(Clone)]
+pub struct NewUser {
+    pub details: UserDetails,
+    pub password: Password,
+    pub mpin: Option<Mpin>,
+}
+
+/// A user to store, with the secrets hashed.
+#[derive(Debug, Clone)]
+pub struct NewUserRecord {
+    pub details: UserDetails,
+    pub password_hash: String,
+    pub mpin_hash: Option<String>,
+}
+
+/// A stored user, as the rules of a change read it. Its text fields were parsed when they
+/// were written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserRecord {
+    pub id: Uuid,
+    pub name: String,
+    pub email: String,
+    pub employee_code: Option<String>,
+    pub phone: Option<String>,
+    pub department_id: Option<Uuid>,
+    pub branch_id: Option<Uuid>,
+    pub role_id: Uuid,
+    pub lead_cap: i32,
+    pub banned: bool,
+}
+
+/// New secrets to store with a change, hashed; `None` keeps the current one.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NewSecrets {
+    pub password_hash: Option<String>,
+    pub mpin_hash: Option<String>,
+}
+
+/// A partial change: `None` leaves a field alone; `Some(None)` clears a nullable one.
+#[derive(Clone, Default)]
+pub struct UserPatch {
+    pub name: Option<Name>,
+    pub email: Option<Email>,
+    pub employee_code: Option<Option<EmployeeCode>>,
+    pub phone: Option<Option<Phone>>,
+    pub department_id: Option<Option<Uuid>>,
+    pub branch_id: Option<Option<Uuid>>,
+    pub role_id: Option<Uuid>,
+    /// An admin reset: signs the user out everywhere and lifts the password lockout.
+    pub password: Option<Password>,
+    /// An admin reset: signs the user out everywhere and lifts the M-PIN lockout.
+    pub mpin: Option<Mpin>,
+    pub lead_cap: Option<LeadCap>,
+    /// `true` bans, `false` unbans.
+    pub banned: Option<bool>,
+}
+
+impl UserRecord {
+    /// The user after `patch` (secrets aside), and the names of the fields whose value
+    /// actually changed, in a fixed order.
+    pub fn patched(&self, patch: &UserPatch) -> (UserRecord, Vec<&'static str>) {
+        let mut after = self.clone();
+        let mut changes = Vec::new();
+        let mut set = |slot_changed: bool, name: &'static str| {
+            if slot_changed {
+                changes.push(name);
+            }
+        };
+        set(
+            assign(
+                &mut after.name,
+                patch.name.as_ref().map(|n| n.as_str().to_owned()),
+            ),
+            "name",
+        );
+        set(
+            assign(
+                &mut after.email,
+                patch.email.as_ref().map(|e| e.as_str().to_owned()),
+            ),
+            "email",
+        );
+        set(
+            assign(
+                &mut after.employee_code,
+                patch
+                    .employee_code
+                    .as_ref()
+                    .map(|c| c.as_ref().map(|c| c.as_str().to_owned())),
+            ),
+            "employee_code",
+        );
+        set(
+            assign(
+                &mut after.phone,
+                patch
+                    .phone
+                    .as_ref()
+                    .map(|p| p.as_ref().map(|p| p.as_str().to_owned())),
+            ),
+            "phone",
+        );
+        set(
+            assign(&mut after.department_id, patch.department_id),
+            "department_id",
+        );
+        set(assign(&mut after.branch_id, patch.branch_id), "branch_id");
+        set(assign(&mut after.role_id, patch.role_id), "role_id");
+        set(
+            assign(&mut after.lead_cap, patch.lead_cap.map(LeadCap::get)),
+            "lead_cap",
+        );
+        set(assign(&mut after.banned, patch.banned), "banned");
+        (after, changes)
+    }
+}
+
+/// Sets `slot` to `value` when one is given; true when that changed it.
+fn assign<T: PartialEq>(slot: &mut T, value: Option<T>) -> bool {
+    match value {
+        Some(value) if *slot != value => {
+            *slot = value;
+            true
+        }
+        _ => false,
+    }
+}
+
+/// The role a request names in `field`, or a 422 on that field.
+async fn named_role(tx: &mut impl Roles, id: Uuid, field: &str) -> Result<RoleGrant, DomainError> {
+    tx.role(id)
+        .await?
+        .ok_or_else(|| DomainError::names_nothing(field))
+}
+
+/// The department and branch a request names, each a 422 on its field when it names nothing.
+async fn require_groups(
+    tx: &mut impl Groups,
+    department_id: Option<Uuid>,
+    branch_id: Option<Uuid>,
+) -> Result<(), DomainError> {
+    let named = [
+        (GroupKind::Department, department_id, "department_id"),
+        (GroupKind::Branch, branch_id, "branch_id"),
+    ];
+    for (kind, id, field) in named {
+        if let Some(id) = id
+            && !tx.group_exists(kind, id).await?
+        {
+            return Err(DomainError::names_nothing(field));
+        }
+    }
+    Ok(())
+}
+
+/// The last-admin rule for a change that takes an active Company Admin away (a ban, a
+/// deletion): counts the active admins only when the change removes one.
+async fn admin_remains_without(
+    tx: &mut impl Users,
+    removes_an_active_admin: bool,
+) -> Result<(), DomainError> {
+    if removes_an_active_admin {
+        rules::admins_remain(tx.active_admins().await? - 1)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,105 @@
+use uuid::Uuid;
+
+use super::{NewSecrets, UserPatch, UserRecord, admin_remains_without, named_role, require_groups};
+use crate::ports::{Audit, Commit, Roles, SecretHasher, Sessions, Store, Users};
+use crate::{Actor, AuditEntry, AuditTarget, DomainError, rules};
+
+/// Changes any subset of a user's fields, bans or unbans them, or resets their secrets (which
+/// signs them out everywhere). The actor must hold every permission of the user's current
+/// role and of the new one; a ban is never of yourself nor of the last active Company Admin.
+pub async fn update_user(
+    store: &impl Store,
+    hasher: &impl SecretHasher,
+    actor: &Actor,
+    id: Uuid,
+    patch: UserPatch,
+) -> Result<(), DomainError> {
+    let secrets = NewSecrets {
+        password_hash: match &patch.password {
+            Some(password) => Some(hasher.hash_password(password).await?),
+            None => None,
+        },
+        mpin_hash: match &patch.mpin {
+            Some(pin) => Some(hasher.hash_mpin(pin).await?),
+            None => None,
+        },
+    };
+
+    let mut tx = store.begin(actor.company_id).await?;
+    let current = tx.lock_user(id).await?.ok_or(DomainError::NotFound)?;
+    let current_role = tx
+        .role(current.role_id)
+        .await?
+        .ok_or(DomainError::NotFound)?;
+    if let Some(role_id) = patch.role_id {
+        let new_role = named_role(&mut tx, role_id, "role_id").await?;
+        rules::within_actor(&actor.permissions, &new_role.permissions)?;
+    }
+    require_groups(
+        &mut tx,
+        patch.department_id.flatten(),
+        patch.branch_id.flatten(),
+    )
+    .await?;
+    rules::within_actor(&actor.permissions, &current_role.permissions)?;
+    if patch.banned == Some(true) && !current.banned {
+        rules::not_self(&actor.user_id, &id)?;
+        admin_remains_without(&mut tx, current_role.system).await?;
+    }
+
+    let (after, mut changes) = current.patched(&patch);
+    let resets = [
+        (secrets.password_hash.is_some(), "password"),
+        (secrets.mpin_hash.is_some(), "mpin"),
+    ];
+    changes.extend(resets.iter().filter(|(set, _)| *set).map(|(_, name)| *name));
+    if changes.is_empty() {
+        return tx.commit().await;
+    }
+    let signs_out = secrets != NewSecrets::default();
+    tx.save_user(&after, secrets).await?;
+    if signs_out {
+        tx.revoke_sessions(id).await?;
+    }
+    record_changes(&mut tx, actor, &current, changes).await?;
+    tx.commit().await
+}
+
+/// A ban or unban is an event of its own; every other change is one `user.updated`.
+async fn record_changes(
+    tx: &mut impl Audit,
+    actor: &Actor,
+    before: &UserRecord,
+    mut changes: Vec<&'static str>,
+) -> Result<(), DomainError> {
+    let target = || {
+        Some(AuditTarget {
+            kind: "user",
+            id: before.id,
+            name: before.name.clone(),
+        })
+    };
+    if let Some(at) = changes.iter().position(|c| *c == "banned") {
+        changes.remove(at);
+        let action = if before.banned {
+            "user.unbanned"
+        } else {
+            "user.banned"
+        };
+        let entry = AuditEntry {
+            action,
+            target: target(),
+            changes: Vec::new(),
+        };
+        tx.record(actor, entry).await?;
+    }
+    if !changes.is_empty() {
+        let entry = AuditEntry {
+            action: "user.updated",
+            target: target(),
+            changes,
+        };
+        tx.record(actor, entry).await?;
+    }
+    Ok(())
+}

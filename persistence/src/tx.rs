@@ -1,0 +1,90 @@
+//! `domain`'s storage ports over one SeaORM transaction bound to one company. The users
+//! port lives with its aggregate (`users/write.rs`); the smaller ones are here.
+
+use chrono::Utc;
+use domain::ports::{
+    Audit, Commit, GroupKind, Groups, RoleGrant, Roles, SeatCount, Seats, Sessions, Store,
+};
+use domain::{Actor, AuditEntry, DomainError};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, TransactionTrait};
+use uuid::Uuid;
+
+use crate::StoreError;
+use crate::entity::session;
+use crate::lookup::{agent_limit, group_exists, role_grant, seats_used};
+use crate::write::{lock_company, record};
+
+/// One transaction on one company's data: every port method filters by `company_id`.
+/// Dropped without [`Commit::commit`], it rolls back.
+pub struct SeaTx {
+    pub(crate) txn: DatabaseTransaction,
+    pub(crate) company_id: Uuid,
+}
+
+impl Store for crate::Store {
+    type Tx = SeaTx;
+
+    async fn begin(&self, company_id: Uuid) -> Result<SeaTx, DomainError> {
+        let txn = self.db.begin().await.map_err(StoreError::from)?;
+        Ok(SeaTx { txn, company_id })
+    }
+}
+
+impl Commit for SeaTx {
+    async fn commit(self) -> Result<(), DomainError> {
+        Ok(self.txn.commit().await.map_err(StoreError::from)?)
+    }
+}
+
+impl Seats for SeaTx {
+    async fn lock_seats(&mut self) -> Result<SeatCount, DomainError> {
+        lock_company(&self.txn, self.company_id).await?;
+        Ok(SeatCount {
+            used: seats_used(&self.txn, self.company_id).await?,
+            limit: agent_limit(&self.txn, self.company_id).await?,
+        })
+    }
+}
+
+impl Roles for SeaTx {
+    async fn role(&mut self, id: Uuid) -> Result<Option<RoleGrant>, DomainError> {
+        let grant = role_grant(&self.txn, self.company_id, id).await?;
+        Ok(grant.map(|grant| RoleGrant {
+            id: grant.role.id,
+            name: grant.role.name,
+            system: grant.role.system,
+            permissions: grant.permissions,
+        }))
+    }
+}
+
+impl Groups for SeaTx {
+    async fn group_exists(&mut self, kind: GroupKind, id: Uuid) -> Result<bool, DomainError> {
+        let table = match kind {
+            GroupKind::Department => "departments",
+            GroupKind::Branch => "branches",
+        };
+        Ok(group_exists(&self.txn, table, self.company_id, id).await?)
+    }
+}
+
+impl Sessions for SeaTx {
+    async fn revoke_sessions(&mut self, user_id: Uuid) -> Result<(), DomainError> {
+        session::Entity::update_many()
+            .col_expr(session::Column::RevokedAt, Expr::value(Utc::now()))
+            .filter(session::Column::CompanyId.eq(self.company_id))
+            .filter(session::Column::UserId.eq(user_id))
+            .filter(session::Column::RevokedAt.is_null())
+            .exec(&self.txn)
+            .await
+            .map_err(StoreError::from)?;
+        Ok(())
+    }
+}
+
+impl Audit for SeaTx {
+    async fn record(&mut self, actor: &Actor, entry: AuditEntry) -> Result<(), DomainError> {
+        Ok(record(&self.txn, self.company_id, actor, entry).await?)
+    }
+}

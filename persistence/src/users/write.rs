@@ -1,0 +1,92 @@
+//! The [`Users`] port: the writes of the user use cases, inside their transaction.
+
+use chrono::Utc;
+use domain::DomainError;
+use domain::ports::Users;
+use domain::users::{NewSecrets, NewUserRecord, UserRecord};
+use sea_orm::ActiveValue::Set;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use uuid::Uuid;
+
+use super::row::{changed_row, new_user_row};
+use crate::entity::{lead, user};
+use crate::lookup::active_admins;
+use crate::tx::SeaTx;
+use crate::write::lock_company;
+use crate::{StoreError, UniqueField};
+
+const UNIQUE_USER_FIELDS: &[(UniqueField, &str)] = &[
+    (UniqueField::Email, "email"),
+    (UniqueField::EmployeeCode, "employee_code"),
+];
+
+impl Users for SeaTx {
+    async fn lock_user(&mut self, id: Uuid) -> Result<Option<UserRecord>, DomainError> {
+        lock_company(&self.txn, self.company_id).await?;
+        let user = user::Entity::find_by_id((self.company_id, id))
+            .one(&self.txn)
+            .await
+            .map_err(StoreError::from)?;
+        Ok(user.map(UserRecord::from))
+    }
+
+    async fn active_admins(&mut self) -> Result<i64, DomainError> {
+        Ok(active_admins(&self.txn, self.company_id).await?)
+    }
+
+    async fn insert_user(&mut self, new: NewUserRecord) -> Result<Uuid, DomainError> {
+        let id = Uuid::now_v7();
+        user::Entity::insert(new_user_row(self.company_id, id, new, Utc::now()))
+            .exec(&self.txn)
+            .await
+            .map_err(|err| StoreError::from_write(err, UNIQUE_USER_FIELDS))?;
+        Ok(id)
+    }
+
+    async fn save_user(
+        &mut self,
+        record: &UserRecord,
+        secrets: NewSecrets,
+    ) -> Result<(), DomainError> {
+        let mut row = changed_row(record, Utc::now());
+        // A new secret also lifts its lockout.
+        if let Some(hash) = secrets.password_hash {
+            row.password_hash = Set(hash);
+            row.failed_logins = Set(0);
+            row.locked_until = Set(None);
+        }
+        if let Some(hash) = secrets.mpin_hash {
+            row.mpin_hash = Set(Some(hash));
+            row.failed_mpins = Set(0);
+        }
+        user::Entity::update_many()
+            .set(row)
+            .filter(user::Column::CompanyId.eq(self.company_id))
+            .filter(user::Column::Id.eq(record.id))
+            .exec(&self.txn)
+            .await
+            .map_err(|err| StoreError::from_write(err, UNIQUE_USER_FIELDS))?;
+        Ok(())
+    }
+
+    async fn delete_user(&mut self, id: Uuid) -> Result<(), DomainError> {
+        lead::Entity::update_many()
+            .col_expr(lead::Column::AssigneeId, Expr::value(Option::<Uuid>::None))
+            .col_expr(
+                lead::Column::AssignedAt,
+                Expr::value(Option::<chrono::DateTime<Utc>>::None),
+            )
+            .filter(lead::Column::CompanyId.eq(self.company_id))
+            .filter(lead::Column::AssigneeId.eq(id))
+            .exec(&self.txn)
+            .await
+            .map_err(StoreError::from)?;
+        // Sessions and devices go with the user (ON DELETE CASCADE): its tokens stop at once.
+        user::Entity::delete_by_id((self.company_id, id))
+            .exec(&self.txn)
+            .await
+            .map_err(StoreError::from)?;
+        Ok(())
+    }
+}
