@@ -19,6 +19,8 @@ mod permission;
 pub mod ports;
 mod role;
 pub mod rules;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 pub mod users;
 
 pub use actor::Actor;

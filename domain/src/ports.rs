@@ -75,7 +75,7 @@ pub trait Roles {
 }
 
 /// Departments and branches: the groups a user may belong to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum GroupKind {
     Department,
     Branch,

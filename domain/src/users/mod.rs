@@ -3,6 +3,8 @@
 
 mod create;
 mod delete;
+#[cfg(test)]
+mod tests;
 mod update;
 
 use uuid::Uuid;

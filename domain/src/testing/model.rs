@@ -1,0 +1,191 @@
+//! Model-based test of the user use cases: random sequences of operations, each outcome
+//! predicted from the state before it by the rules as the contract states them, and the
+//! invariants checked after every step. A refused operation must leave nothing behind.
+//!
+//! Besides the three default roles the company has a "Deputy" role: not the system role, yet
+//! granting every permission, so its holders may delete and ban Company Admins and only the
+//! last-admin rule stands in their way.
+//!
+//! The contract's one exception to "an active Company Admin remains": changing the last
+//! admin's role is allowed (the CLI's `admin restore` is the way back), so the admin invariant
+//! is asserted until a role change has taken the last one out.
+
+use proptest::prelude::*;
+use uuid::Uuid;
+
+use super::{Company, MemoryStore, PlainHasher, run};
+use crate::users::{NewUser, UserDetails, UserPatch, create_user, delete_user, update_user};
+use crate::{
+    Action, Email, LeadCap, Name, Password, PasswordPolicy, Permission, PermissionSet, Resource,
+};
+
+#[derive(Debug, Clone)]
+enum Op {
+    Create { role: usize, email: u8 },
+    Rename { user: usize, name: u8 },
+    Ban { user: usize },
+    Unban { user: usize },
+    Delete { user: usize },
+    ChangeRole { user: usize, role: usize },
+    SetCap { user: usize, cap: u16 },
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        3 => (0..4usize, 0..40u8).prop_map(|(role, email)| Op::Create { role, email }),
+        1 => (any::<usize>(), 0..4u8).prop_map(|(user, name)| Op::Rename { user, name }),
+        2 => any::<usize>().prop_map(|user| Op::Ban { user }),
+        1 => any::<usize>().prop_map(|user| Op::Unban { user }),
+        2 => any::<usize>().prop_map(|user| Op::Delete { user }),
+        2 => (any::<usize>(), 0..4usize).prop_map(|(user, role)| Op::ChangeRole { user, role }),
+        1 => (any::<usize>(), 0..200u16).prop_map(|(user, cap)| Op::SetCap { user, cap }),
+    ]
+}
+
+/// The `n`-th user of the company, in id order.
+fn nth_user(company: &Company, n: usize) -> Uuid {
+    let ids: Vec<Uuid> = company.users.keys().copied().collect();
+    ids[n % ids.len()]
+}
+
+/// Whoever the API would let make the request: an active user holding `agent:<action>`.
+fn pick_actor(company: &Company, n: usize, action: Action) -> Option<Uuid> {
+    let needed = Permission::new(Resource::Agent, action);
+    let able: Vec<Uuid> = company
+        .users
+        .values()
+        .filter(|u| {
+            !u.record.banned
+                && company.roles[&u.record.role_id]
+                    .permissions
+                    .contains(needed)
+        })
+        .map(|u| u.record.id)
+        .collect();
+    (!able.is_empty()).then(|| able[n % able.len()])
+}
+
+/// The actor holds everything `role` grants.
+fn within(company: &Company, actor: Uuid, role: Uuid) -> bool {
+    let held = company.roles[&company.users[&actor].record.role_id].permissions;
+    held.contains_all(&company.roles[&role].permissions)
+}
+
+fn removes_last_admin(company: &Company, user: Uuid) -> bool {
+    let record = &company.users[&user].record;
+    company.roles[&record.role_id].system && !record.banned && company.active_admins() == 1
+}
+
+fn patch(change: impl FnOnce(&mut UserPatch)) -> UserPatch {
+    let mut patch = UserPatch::default();
+    change(&mut patch);
+    patch
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn user_invariants_hold_over_random_operation_sequences(
+        limit in 1i64..12,
+        actors in proptest::collection::vec(any::<usize>(), 200..260),
+        ops in proptest::collection::vec(op(), 200..260),
+    ) {
+        let store = MemoryStore::default();
+        let seeded = store.sign_up(limit);
+        let company_id = seeded.company_id;
+        let deputy = store.add_role(company_id, "Deputy", PermissionSet::all());
+        let roles = [seeded.roles[0], seeded.roles[1], seeded.roles[2], deputy];
+        let password = Password::parse("correct horse battery", None, PasswordPolicy::default())
+            .expect("password");
+        let mut admin_moved_out = false;
+
+        for (op, pick) in ops.into_iter().zip(actors) {
+            let before = store.company(company_id);
+            let action = if matches!(op, Op::Delete { .. }) { Action::Delete } else { Action::Write };
+            let Some(actor_id) = pick_actor(&before, pick, action) else { continue };
+            let actor = store.actor(company_id, actor_id);
+            let (expected_ok, outcome) = match op {
+                Op::Create { role, email } => {
+                    let role_id = roles[role];
+                    let email = format!("user{email}@example.com");
+                    let taken = before.users.values().any(|u| u.record.email == email);
+                    let used = i64::try_from(before.users.len()).expect("count");
+                    let new = NewUser {
+                        details: UserDetails {
+                            name: Name::parse("Someone").expect("name"),
+                            email: Email::parse(&email).expect("email"),
+                            employee_code: None,
+                            phone: None,
+                            department_id: None,
+                            branch_id: None,
+                            role_id,
+                            lead_cap: LeadCap::default(),
+                        },
+                        password: password.clone(),
+                        mpin: None,
+                    };
+                    let expected = within(&before, actor_id, role_id) && used < limit && !taken;
+                    (expected, run(create_user(&store, &PlainHasher, &actor, new)).map(drop))
+                }
+                Op::Rename { user, name } => {
+                    let user = nth_user(&before, user);
+                    let name = Name::parse(&format!("Name {name}")).expect("name");
+                    let expected = within(&before, actor_id, before.users[&user].record.role_id);
+                    let change = patch(|p| p.name = Some(name));
+                    (expected, run(update_user(&store, &PlainHasher, &actor, user, change)))
+                }
+                Op::Ban { user } => {
+                    let user = nth_user(&before, user);
+                    let target = &before.users[&user].record;
+                    let expected = within(&before, actor_id, target.role_id)
+                        && (target.banned || (user != actor_id && !removes_last_admin(&before, user)));
+                    let change = patch(|p| p.banned = Some(true));
+                    (expected, run(update_user(&store, &PlainHasher, &actor, user, change)))
+                }
+                Op::Unban { user } => {
+                    let user = nth_user(&before, user);
+                    let expected = within(&before, actor_id, before.users[&user].record.role_id);
+                    let change = patch(|p| p.banned = Some(false));
+                    (expected, run(update_user(&store, &PlainHasher, &actor, user, change)))
+                }
+                Op::Delete { user } => {
+                    let user = nth_user(&before, user);
+                    let expected = within(&before, actor_id, before.users[&user].record.role_id)
+                        && user != actor_id
+                        && !removes_last_admin(&before, user);
+                    (expected, run(delete_user(&store, &actor, user)))
+                }
+                Op::ChangeRole { user, role } => {
+                    let user = nth_user(&before, user);
+                    let role_id = roles[role];
+                    let expected = within(&before, actor_id, role_id)
+                        && within(&before, actor_id, before.users[&user].record.role_id);
+                    if expected && role != 0 && removes_last_admin(&before, user) {
+                        admin_moved_out = true;
+                    }
+                    let change = patch(|p| p.role_id = Some(role_id));
+                    (expected, run(update_user(&store, &PlainHasher, &actor, user, change)))
+                }
+                Op::SetCap { user, cap } => {
+                    let user = nth_user(&before, user);
+                    let cap = LeadCap::parse(i64::from(cap)).expect("cap");
+                    let expected = within(&before, actor_id, before.users[&user].record.role_id);
+                    let change = patch(|p| p.lead_cap = Some(cap));
+                    (expected, run(update_user(&store, &PlainHasher, &actor, user, change)))
+                }
+            };
+
+            let after = store.company(company_id);
+            prop_assert_eq!(outcome.is_ok(), expected_ok, "outcome {:?}", outcome);
+            if outcome.is_err() {
+                prop_assert_eq!(&after.users, &before.users);
+                prop_assert_eq!(after.audit.len(), before.audit.len());
+            }
+            prop_assert!(i64::try_from(after.users.len()).expect("count") <= limit);
+            if !admin_moved_out {
+                prop_assert!(after.active_admins() >= 1);
+            }
+        }
+    }
+}

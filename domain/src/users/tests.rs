@@ -1,0 +1,292 @@
+//! The user invariants, each through its use case on the in-memory store.
+
+use uuid::Uuid;
+
+use super::{NewUser, UserDetails, UserPatch, create_user, delete_user, update_user};
+use crate::ports::GroupKind;
+use crate::testing::{MemoryStore, PlainHasher, Seeded, run};
+use crate::{
+    DomainError, Email, EmployeeCode, LeadCap, Mpin, Name, Password, PasswordPolicy, RuleViolation,
+    UniqueField,
+};
+
+const ADMIN: usize = 0;
+const MANAGER: usize = 1;
+const AGENT: usize = 2;
+
+fn new_user(email: &str, role_id: Uuid) -> NewUser {
+    NewUser {
+        details: UserDetails {
+            name: Name::parse("Asha Rao").expect("name"),
+            email: Email::parse(email).expect("email"),
+            employee_code: None,
+            phone: None,
+            department_id: None,
+            branch_id: None,
+            role_id,
+            lead_cap: LeadCap::default(),
+        },
+        password: Password::parse("correct horse battery", None, PasswordPolicy::default())
+            .expect("password"),
+        mpin: None,
+    }
+}
+
+fn create(store: &MemoryStore, company: &Seeded, email: &str, role: usize) -> Uuid {
+    run(create_user(
+        store,
+        &PlainHasher,
+        &company.admin,
+        new_user(email, company.roles[role]),
+    ))
+    .expect("created")
+}
+
+fn ban(banned: bool) -> UserPatch {
+    UserPatch {
+        banned: Some(banned),
+        ..UserPatch::default()
+    }
+}
+
+fn rule(result: Result<impl Sized, DomainError>) -> RuleViolation {
+    match result {
+        Err(DomainError::Rule(rule)) => rule,
+        Err(other) => panic!("expected a broken rule, got {other:?}"),
+        Ok(_) => panic!("expected a broken rule, got success"),
+    }
+}
+
+#[test]
+fn the_last_seat_can_be_taken_and_no_more() {
+    let store = MemoryStore::default();
+    let company = store.sign_up(2);
+    create(&store, &company, "one@example.com", AGENT);
+
+    let refused = run(create_user(
+        &store,
+        &PlainHasher,
+        &company.admin,
+        new_user("two@example.com", company.roles[AGENT]),
+    ));
+
+    assert_eq!(rule(refused), RuleViolation::AgentLimitReached { limit: 2 });
+    assert_eq!(store.company(company.company_id).users.len(), 2);
+}
+
+#[test]
+fn a_manager_cannot_create_a_company_admin_nor_touch_one() {
+    let store = MemoryStore::default();
+    let company = store.sign_up(10);
+    let manager_id = create(&store, &company, "manager@example.com", MANAGER);
+    let manager = store.actor(company.company_id, manager_id);
+
+    let new_admin = run(create_user(
+        &store,
+        &PlainHasher,
+        &manager,
+        new_user("boss@example.com", company.roles[ADMIN]),
+    ));
+    let ban_admin = run(update_user(
+        &store,
+        &PlainHasher,
+        &manager,
+        company.admin.user_id,
+        ban(true),
+    ));
+    let delete_admin = run(delete_user(&store, &manager, company.admin.user_id));
+
+    assert_eq!(rule(new_admin), RuleViolation::Escalation);
+    assert_eq!(rule(ban_admin), RuleViolation::Escalation);
+    assert_eq!(rule(delete_admin), RuleViolation::Escalation);
+}
+
+#[test]
+fn the_last_active_company_admin_can_be_neither_banned_nor_deleted() {
+    let store = MemoryStore::default();
+    let company = store.sign_up(10);
+    let second = create(&store, &company, "second@example.com", ADMIN);
+    let as_second = store.actor(company.company_id, second);
+    run(update_user(
+        &store,
+        &PlainHasher,
+        &company.admin,
+        second,
+        ban(true),
+    ))
+    .expect("one admin stays active");
+
+    // The second admin is banned: the first is the last active one.
+    let unbanned_first = store.actor(company.company_id, company.admin.user_id);
+    let by_banned = run(delete_user(&store, &as_second, company.admin.user_id));
+    assert_eq!(rule(by_banned), RuleViolation::LastAdmin);
+    assert_eq!(
+        rule(run(delete_user(
+            &store,
+            &unbanned_first,
+            unbanned_first.user_id
+        ))),
+        RuleViolation::SelfAction
+    );
+    // Deleting the banned admin removes no active one.
+    run(delete_user(&store, &unbanned_first, second)).expect("a banned admin can go");
+    assert_eq!(store.company(company.company_id).active_admins(), 1);
+}
+
+#[test]
+fn nobody_bans_or_deletes_themselves() {
+    let store = MemoryStore::default();
+    let company = store.sign_up(10);
+    create(&store, &company, "second@example.com", ADMIN);
+    let me = company.admin.user_id;
+
+    let banned = run(update_user(
+        &store,
+        &PlainHasher,
+        &company.admin,
+        me,
+        ban(true),
+    ));
+    let deleted = run(delete_user(&store, &company.admin, me));
+
+    assert_eq!(rule(banned), RuleViolation::SelfAction);
+    assert_eq!(rule(deleted), RuleViolation::SelfAction);
+}
+
+#[test]
+fn a_ban_keeps_the_seat_and_is_audited_apart_from_other_changes() {
+    let store = MemoryStore::default();
+    let company = store.sign_up(10);
+    let agent = create(&store, &company, "agent@example.com", AGENT);
+    let patch = UserPatch {
+        banned: Some(true),
+        lead_cap: Some(LeadCap::parse(5).expect("cap")),
+        ..UserPatch::default()
+    };
+
+    run(update_user(
+        &store,
+        &PlainHasher,
+        &company.admin,
+        agent,
+        patch,
+    ))
+    .expect("banned");
+    run(update_user(
+        &store,
+        &PlainHasher,
+        &company.admin,
+        agent,
+        ban(false),
+    ))
+    .expect("unbanned");
+
+    let after = store.company(company.company_id);
+    assert_eq!(after.users.len(), 2);
+    let actions: Vec<_> = after
+        .audit
+        .iter()
+        .map(|e| (e.action, e.changes.clone()))
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            ("user.created", vec![]),
+            ("user.banned", vec![]),
+            ("user.updated", vec!["lead_cap"]),
+            ("user.unbanned", vec![]),
+        ]
+    );
+}
+
+#[test]
+fn a_reset_signs_the_user_out_and_a_no_op_writes_nothing() {
+    let store = MemoryStore::default();
+    let company = store.sign_up(10);
+    let agent = create(&store, &company, "agent@example.com", AGENT);
+    let reset = UserPatch {
+        mpin: Some(Mpin::parse("4821").expect("pin")),
+        ..UserPatch::default()
+    };
+    let same_name = UserPatch {
+        name: Some(Name::parse("Asha Rao").expect("name")),
+        ..UserPatch::default()
+    };
+
+    run(update_user(
+        &store,
+        &PlainHasher,
+        &company.admin,
+        agent,
+        reset,
+    ))
+    .expect("reset");
+    run(update_user(
+        &store,
+        &PlainHasher,
+        &company.admin,
+        agent,
+        same_name,
+    ))
+    .expect("no-op");
+
+    let after = store.company(company.company_id);
+    assert_eq!(after.signed_out, [agent]);
+    assert_eq!(
+        after.users[&agent].mpin_hash.as_deref(),
+        Some("mpin of 4 digits")
+    );
+    assert_eq!(
+        after.audit.last().map(|e| e.changes.clone()),
+        Some(vec!["mpin"])
+    );
+}
+
+#[test]
+fn a_refused_change_leaves_nothing_behind() {
+    let store = MemoryStore::default();
+    let company = store.sign_up(10);
+    let agent = create(&store, &company, "agent@example.com", AGENT);
+    let mut taken = new_user("other@example.com", company.roles[AGENT]);
+    taken.details.employee_code = Some(EmployeeCode::parse("E-1").expect("code"));
+    run(create_user(&store, &PlainHasher, &company.admin, taken)).expect("created");
+    let before = store.company(company.company_id);
+    let clash = UserPatch {
+        name: Some(Name::parse("Renamed").expect("name")),
+        employee_code: Some(Some(EmployeeCode::parse("E-1").expect("code"))),
+        ..UserPatch::default()
+    };
+
+    let refused = run(update_user(
+        &store,
+        &PlainHasher,
+        &company.admin,
+        agent,
+        clash,
+    ));
+
+    assert!(matches!(
+        refused,
+        Err(DomainError::Conflict(UniqueField::EmployeeCode))
+    ));
+    let after = store.company(company.company_id);
+    assert_eq!(after.users, before.users);
+    assert_eq!(after.audit, before.audit);
+}
+
+#[test]
+fn ids_that_name_nothing_are_refused_on_their_field() {
+    let store = MemoryStore::default();
+    let company = store.sign_up(10);
+    let branch = store.add_group(company.company_id, GroupKind::Branch);
+    let mut new = new_user("agent@example.com", company.roles[AGENT]);
+    new.details.branch_id = Some(branch);
+    new.details.department_id = Some(branch);
+
+    let refused = run(create_user(&store, &PlainHasher, &company.admin, new));
+
+    match refused {
+        Err(DomainError::Invalid(error)) => assert_eq!(error.field, "department_id"),
+        other => panic!("expected a refused department, got {other:?}"),
+    }
+}
