@@ -19,6 +19,7 @@ mod permission;
 pub mod ports;
 mod role;
 pub mod rules;
+pub mod subscription;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod users;

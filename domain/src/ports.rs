@@ -38,6 +38,8 @@ pub trait Seats {
     /// Takes the company lock, then counts the seats: no other change of the company's users
     /// runs until this transaction ends.
     async fn lock_seats(&mut self) -> Result<SeatCount, DomainError>;
+    /// Sets the subscription's agent limit.
+    async fn set_agent_limit(&mut self, limit: i64) -> Result<(), DomainError>;
 }
 
 pub trait Users {

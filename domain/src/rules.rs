@@ -2,7 +2,7 @@
 //! runs each inside one transaction that first locks what the rule reads (the company's
 //! row), so concurrent requests on several replicas cannot both pass.
 
-use crate::PermissionSet;
+use crate::{Invalid, PermissionSet};
 
 /// An invariant a change would break.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -74,8 +74,13 @@ pub fn unused(users: i64) -> Result<(), RuleViolation> {
 }
 
 /// The subscription's new limit must cover the seats already taken.
-pub fn limit_covers_seats(new_limit: i64, used: i64) -> bool {
-    new_limit >= used
+pub fn limit_covers_seats(new_limit: i64, used: i64) -> Result<(), Invalid> {
+    if new_limit >= used {
+        Ok(())
+    } else {
+        let message = format!("below the {used} seats in use");
+        Err(Invalid::new("below_seats_used", message))
+    }
 }
 
 #[cfg(test)]
@@ -120,8 +125,11 @@ mod tests {
         assert_eq!(not_self(&1, &2), Ok(()));
         assert_eq!(unused(0), Ok(()));
         assert_eq!(unused(3), Err(RuleViolation::InUse { users: 3 }));
-        assert!(limit_covers_seats(5, 5));
-        assert!(!limit_covers_seats(4, 5));
+        assert!(limit_covers_seats(5, 5).is_ok());
+        assert_eq!(
+            limit_covers_seats(4, 5).map_err(|e| e.code),
+            Err("below_seats_used")
+        );
     }
 
     proptest! {

@@ -44,7 +44,7 @@ pub use role_store::{RolePatch, RoleView};
 pub use session::{NewSession, Refresh};
 pub use settings_store::{Settings, SettingsPatch};
 pub use sign_in::SignInRecord;
-pub use subscription_store::{LimitBelowSeats, SubscriptionView};
+pub use subscription_store::SubscriptionView;
 pub use users::{NamedRef, PageRequest, Paged, UserFilter, UserSort, UserView};
 
 /// The database, shared by every request.

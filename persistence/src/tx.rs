@@ -11,7 +11,7 @@ use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, Transa
 use uuid::Uuid;
 
 use crate::StoreError;
-use crate::entity::session;
+use crate::entity::{session, subscription};
 use crate::lookup::{agent_limit, group_exists, role_grant, seats_used};
 use crate::write::{lock_company, record};
 
@@ -44,6 +44,18 @@ impl Seats for SeaTx {
             used: seats_used(&self.txn, self.company_id).await?,
             limit: agent_limit(&self.txn, self.company_id).await?,
         })
+    }
+
+    async fn set_agent_limit(&mut self, limit: i64) -> Result<(), DomainError> {
+        let limit = i32::try_from(limit).map_err(DomainError::fault)?;
+        subscription::Entity::update_many()
+            .col_expr(subscription::Column::AgentLimit, Expr::value(limit))
+            .col_expr(subscription::Column::UpdatedAt, Expr::value(Utc::now()))
+            .filter(subscription::Column::CompanyId.eq(self.company_id))
+            .exec(&self.txn)
+            .await
+            .map_err(StoreError::from)?;
+        Ok(())
     }
 }
 

@@ -2,7 +2,7 @@
 
 use actix_web::dev::HttpServiceFactory;
 use actix_web::web::{self, Json};
-use domain::{Action, Invalid, Resource};
+use domain::{Action, Invalid, Resource, subscription};
 use persistence::SubscriptionView;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -95,12 +95,13 @@ pub async fn update_subscription(
             let message = format!("must be between 0 and {MAX_AGENT_LIMIT}");
             ApiError::invalid(Invalid::new("out_of_range", message).at("agent_limit"))
         })?;
-    let tenant = state.store.tenant(actor.company_id);
-    if let Err(refused) = tenant.set_agent_limit(&actor.acting(), limit).await? {
-        let message = format!("below the {} seats in use", refused.seats_used);
-        return Err(ApiError::invalid(
-            Invalid::new("below_seats_used", message).at("agent_limit"),
-        ));
-    }
-    Ok(Json(tenant.subscription().await?.into()))
+    subscription::set_agent_limit(&state.store, &actor.acting(), limit.into()).await?;
+    Ok(Json(
+        state
+            .store
+            .tenant(actor.company_id)
+            .subscription()
+            .await?
+            .into(),
+    ))
 }

@@ -248,6 +248,11 @@ impl Seats for MemoryTx {
             limit: self.company.agent_limit,
         })
     }
+
+    async fn set_agent_limit(&mut self, limit: i64) -> Result<(), DomainError> {
+        self.company.agent_limit = limit;
+        Ok(())
+    }
 }
 
 impl Users for MemoryTx {

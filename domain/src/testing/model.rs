@@ -14,6 +14,7 @@ use proptest::prelude::*;
 use uuid::Uuid;
 
 use super::{Company, MemoryStore, PlainHasher, run};
+use crate::subscription::set_agent_limit;
 use crate::users::{NewUser, UserDetails, UserPatch, create_user, delete_user, update_user};
 use crate::{
     Action, Email, LeadCap, Name, Password, PasswordPolicy, Permission, PermissionSet, Resource,
@@ -28,6 +29,7 @@ enum Op {
     Delete { user: usize },
     ChangeRole { user: usize, role: usize },
     SetCap { user: usize, cap: u16 },
+    SetLimit { limit: i64 },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -39,6 +41,7 @@ fn op() -> impl Strategy<Value = Op> {
         2 => any::<usize>().prop_map(|user| Op::Delete { user }),
         2 => (any::<usize>(), 0..4usize).prop_map(|(user, role)| Op::ChangeRole { user, role }),
         1 => (any::<usize>(), 0..200u16).prop_map(|(user, cap)| Op::SetCap { user, cap }),
+        1 => (0..14i64).prop_map(|limit| Op::SetLimit { limit }),
     ]
 }
 
@@ -48,9 +51,8 @@ fn nth_user(company: &Company, n: usize) -> Uuid {
     ids[n % ids.len()]
 }
 
-/// Whoever the API would let make the request: an active user holding `agent:<action>`.
-fn pick_actor(company: &Company, n: usize, action: Action) -> Option<Uuid> {
-    let needed = Permission::new(Resource::Agent, action);
+/// Whoever the API would let make the request: an active user holding `needed`.
+fn pick_actor(company: &Company, n: usize, needed: Permission) -> Option<Uuid> {
     let able: Vec<Uuid> = company
         .users
         .values()
@@ -102,8 +104,12 @@ proptest! {
 
         for (op, pick) in ops.into_iter().zip(actors) {
             let before = store.company(company_id);
-            let action = if matches!(op, Op::Delete { .. }) { Action::Delete } else { Action::Write };
-            let Some(actor_id) = pick_actor(&before, pick, action) else { continue };
+            let needed = match op {
+                Op::Delete { .. } => Permission::new(Resource::Agent, Action::Delete),
+                Op::SetLimit { .. } => Permission::new(Resource::Billing, Action::Write),
+                _ => Permission::new(Resource::Agent, Action::Write),
+            };
+            let Some(actor_id) = pick_actor(&before, pick, needed) else { continue };
             let actor = store.actor(company_id, actor_id);
             let (expected_ok, outcome) = match op {
                 Op::Create { role, email } => {
@@ -125,7 +131,8 @@ proptest! {
                         password: password.clone(),
                         mpin: None,
                     };
-                    let expected = within(&before, actor_id, role_id) && used < limit && !taken;
+                    let expected =
+                        within(&before, actor_id, role_id) && used < before.agent_limit && !taken;
                     (expected, run(create_user(&store, &PlainHasher, &actor, new)).map(drop))
                 }
                 Op::Rename { user, name } => {
@@ -174,15 +181,20 @@ proptest! {
                     let change = patch(|p| p.lead_cap = Some(cap));
                     (expected, run(update_user(&store, &PlainHasher, &actor, user, change)))
                 }
+                Op::SetLimit { limit } => {
+                    let used = i64::try_from(before.users.len()).expect("count");
+                    (limit >= used, run(set_agent_limit(&store, &actor, limit)))
+                }
             };
 
             let after = store.company(company_id);
             prop_assert_eq!(outcome.is_ok(), expected_ok, "outcome {:?}", outcome);
             if outcome.is_err() {
                 prop_assert_eq!(&after.users, &before.users);
+                prop_assert_eq!(after.agent_limit, before.agent_limit);
                 prop_assert_eq!(after.audit.len(), before.audit.len());
             }
-            prop_assert!(i64::try_from(after.users.len()).expect("count") <= limit);
+            prop_assert!(i64::try_from(after.users.len()).expect("count") <= after.agent_limit);
             if !admin_moved_out {
                 prop_assert!(after.active_admins() >= 1);
             }
