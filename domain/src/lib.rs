@@ -10,6 +10,7 @@ mod company;
 mod contact;
 mod email;
 mod error;
+pub mod groups;
 mod lead;
 pub mod lockout;
 mod mpin;
@@ -18,6 +19,7 @@ mod password;
 mod permission;
 pub mod ports;
 mod role;
+pub mod roles;
 pub mod rules;
 pub mod subscription;
 #[cfg(any(test, feature = "testing"))]

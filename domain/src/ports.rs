@@ -12,7 +12,7 @@
 use uuid::Uuid;
 
 use crate::users::{NewSecrets, NewUserRecord, UserRecord};
-use crate::{Actor, AuditEntry, DomainError, Mpin, Password, PermissionSet};
+use crate::{Actor, AuditEntry, DomainError, Mpin, Name, Password, PermissionSet};
 
 /// Opens one transaction on one company's data; every port method of the transaction is
 /// scoped to that company.
@@ -74,6 +74,26 @@ pub struct RoleGrant {
 
 pub trait Roles {
     async fn role(&mut self, id: Uuid) -> Result<Option<RoleGrant>, DomainError>;
+    /// Takes the company lock, then loads the role.
+    async fn lock_role(&mut self, id: Uuid) -> Result<Option<RoleGrant>, DomainError>;
+    /// Users who hold the role.
+    async fn role_holders(&mut self, id: Uuid) -> Result<i64, DomainError>;
+    /// Stores a new (never system) role under a new id. Fails with [`DomainError::Conflict`]
+    /// when the name is taken, case-insensitively.
+    async fn insert_role(
+        &mut self,
+        name: &Name,
+        permissions: PermissionSet,
+    ) -> Result<Uuid, DomainError>;
+    /// Writes what is given: a new name, new permissions or both.
+    async fn save_role(
+        &mut self,
+        id: Uuid,
+        name: Option<&Name>,
+        permissions: Option<PermissionSet>,
+    ) -> Result<(), DomainError>;
+    /// Deletes the role with its grants.
+    async fn delete_role(&mut self, id: Uuid) -> Result<(), DomainError>;
 }
 
 /// Departments and branches: the groups a user may belong to.
@@ -83,8 +103,43 @@ pub enum GroupKind {
     Branch,
 }
 
+impl GroupKind {
+    /// The audit trail's target type: `department` or `branch`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GroupKind::Department => "department",
+            GroupKind::Branch => "branch",
+        }
+    }
+}
+
+/// A department or branch: a named group.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupRecord {
+    pub id: Uuid,
+    pub name: String,
+}
+
 pub trait Groups {
     async fn group_exists(&mut self, kind: GroupKind, id: Uuid) -> Result<bool, DomainError>;
+    /// Takes the company lock, then loads the group.
+    async fn lock_group(
+        &mut self,
+        kind: GroupKind,
+        id: Uuid,
+    ) -> Result<Option<GroupRecord>, DomainError>;
+    /// Users who belong to the group.
+    async fn group_members(&mut self, kind: GroupKind, id: Uuid) -> Result<i64, DomainError>;
+    /// Stores a new group under a new id. Fails with [`DomainError::Conflict`] when the name
+    /// is taken, case-insensitively.
+    async fn insert_group(&mut self, kind: GroupKind, name: &Name) -> Result<Uuid, DomainError>;
+    async fn rename_group(
+        &mut self,
+        kind: GroupKind,
+        id: Uuid,
+        name: &Name,
+    ) -> Result<(), DomainError>;
+    async fn delete_group(&mut self, kind: GroupKind, id: Uuid) -> Result<(), DomainError>;
 }
 
 pub trait Sessions {

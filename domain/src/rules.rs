@@ -55,6 +55,19 @@ pub fn within_actor(actor: &PermissionSet, target: &PermissionSet) -> Result<(),
     }
 }
 
+/// A role may be changed or deleted when it is not the system role and grants nothing the
+/// actor lacks.
+pub fn role_editable(
+    actor: &PermissionSet,
+    system: bool,
+    grants: &PermissionSet,
+) -> Result<(), RuleViolation> {
+    if system {
+        return Err(RuleViolation::SystemRole);
+    }
+    within_actor(actor, grants)
+}
+
 /// Banning or deleting yourself is refused: it is never what an admin means to do.
 pub fn not_self<T: PartialEq>(actor: &T, target: &T) -> Result<(), RuleViolation> {
     if actor == target {
@@ -115,6 +128,20 @@ mod tests {
         assert_eq!(within_actor(&manager, &manager), Ok(()));
         assert_eq!(
             within_actor(&manager, &admin),
+            Err(RuleViolation::Escalation)
+        );
+    }
+
+    #[test]
+    fn only_ordinary_roles_within_the_actor_are_editable() {
+        let [admin, manager, agent] = DEFAULT_ROLES.map(|r| r.permissions());
+        assert_eq!(
+            role_editable(&admin, true, &admin),
+            Err(RuleViolation::SystemRole)
+        );
+        assert_eq!(role_editable(&manager, false, &agent), Ok(()));
+        assert_eq!(
+            role_editable(&agent, false, &manager),
             Err(RuleViolation::Escalation)
         );
     }

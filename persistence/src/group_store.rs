@@ -2,55 +2,29 @@
 //! same shape, so one implementation serves both, parameterised by [`GroupKind`].
 
 use chrono::Utc;
-use domain::{Name, rules};
+use domain::ports::{GroupKind, GroupRecord, Groups};
+use domain::{DomainError, Name};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query, QueryStatementBuilder};
-use sea_orm::{ConnectionTrait, QueryResult, TransactionTrait};
+use sea_orm::{ConnectionTrait, QueryResult};
 use uuid::Uuid;
 
 use crate::entity::user;
 use crate::role_store::users_holding;
-use crate::write::{lock_company, record};
+use crate::tx::SeaTx;
+use crate::write::lock_company;
 use crate::{PageRequest, Paged, StoreError, Tenant, UniqueField};
-use domain::{Actor, AuditEntry, AuditTarget};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum GroupKind {
-    Department,
-    Branch,
+fn table(kind: GroupKind) -> Alias {
+    Alias::new(match kind {
+        GroupKind::Department => "departments",
+        GroupKind::Branch => "branches",
+    })
 }
 
-impl GroupKind {
-    fn table(self) -> Alias {
-        Alias::new(match self {
-            GroupKind::Department => "departments",
-            GroupKind::Branch => "branches",
-        })
-    }
-
-    /// The audit trail's target type and the prefix of its actions.
-    fn kind(self) -> &'static str {
-        match self {
-            GroupKind::Department => "department",
-            GroupKind::Branch => "branch",
-        }
-    }
-
-    fn user_column(self) -> user::Column {
-        match self {
-            GroupKind::Department => user::Column::DepartmentId,
-            GroupKind::Branch => user::Column::BranchId,
-        }
-    }
-
-    fn action(self, verb: &str) -> &'static str {
-        match (self, verb) {
-            (GroupKind::Department, "created") => "department.created",
-            (GroupKind::Department, "updated") => "department.updated",
-            (GroupKind::Department, _) => "department.deleted",
-            (GroupKind::Branch, "created") => "branch.created",
-            (GroupKind::Branch, "updated") => "branch.updated",
-            (GroupKind::Branch, _) => "branch.deleted",
-        }
+fn user_column(kind: GroupKind) -> user::Column {
+    match kind {
+        GroupKind::Department => user::Column::DepartmentId,
+        GroupKind::Branch => user::Column::BranchId,
     }
 }
 
@@ -76,7 +50,7 @@ impl Tenant<'_> {
         let backend = self.db.get_database_backend();
         let count = Query::select()
             .expr_as(Expr::col(col("id")).count(), "total")
-            .from(kind.table())
+            .from(table(kind))
             .and_where(Expr::col(col("company_id")).eq(self.company_id))
             .take();
         let total: i64 = match self.db.query_one_raw(backend.build(&count)).await? {
@@ -85,7 +59,7 @@ impl Tenant<'_> {
         };
         let query = self
             .group_select(kind)
-            .order_by((kind.table(), col("name_key")), Order::Asc)
+            .order_by((table(kind), col("name_key")), Order::Asc)
             .limit(page.per_page)
             .offset(page.offset())
             .take();
@@ -108,38 +82,87 @@ impl Tenant<'_> {
             .from(user::Entity)
             .and_where(
                 Expr::col((user::Entity, user::Column::CompanyId))
-                    .equals((kind.table(), col("company_id"))),
+                    .equals((table(kind), col("company_id"))),
             )
             .and_where(
-                Expr::col((user::Entity, kind.user_column())).equals((kind.table(), col("id"))),
+                Expr::col((user::Entity, user_column(kind))).equals((table(kind), col("id"))),
             )
             .take();
         Query::select()
-            .column((kind.table(), col("id")))
-            .column((kind.table(), col("name")))
+            .column((table(kind), col("id")))
+            .column((table(kind), col("name")))
             .expr_as(
                 Expr::SubQuery(None, Box::new(users_count.into_sub_query_statement())),
                 "users_count",
             )
-            .from(kind.table())
-            .and_where(Expr::col((kind.table(), col("company_id"))).eq(self.company_id))
+            .from(table(kind))
+            .and_where(Expr::col((table(kind), col("company_id"))).eq(self.company_id))
             .take()
     }
 
-    pub async fn create_group(
+    async fn group_view_in(
         &self,
-        actor: &Actor,
+        txn: &impl ConnectionTrait,
         kind: GroupKind,
-        name: Name,
-    ) -> Result<Uuid, StoreError> {
-        let txn = self.db.begin().await?;
-        lock_company(&txn, self.company_id).await?;
+        id: Uuid,
+    ) -> Result<GroupView, StoreError> {
+        let query = self
+            .group_select(kind)
+            .and_where(Expr::col((table(kind), col("id"))).eq(id))
+            .take();
+        let row = txn
+            .query_one_raw(txn.get_database_backend().build(&query))
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        group_from_row(&row)
+    }
+}
+
+impl Groups for SeaTx {
+    async fn group_exists(&mut self, kind: GroupKind, id: Uuid) -> Result<bool, DomainError> {
+        let query = Query::select()
+            .expr(Expr::val(1))
+            .from(table(kind))
+            .and_where(Expr::col(col("company_id")).eq(self.company_id))
+            .and_where(Expr::col(col("id")).eq(id))
+            .take();
+        let statement = self.txn.get_database_backend().build(&query);
+        let row = self.txn.query_one_raw(statement).await;
+        Ok(row.map_err(StoreError::from)?.is_some())
+    }
+
+    async fn lock_group(
+        &mut self,
+        kind: GroupKind,
+        id: Uuid,
+    ) -> Result<Option<GroupRecord>, DomainError> {
+        lock_company(&self.txn, self.company_id).await?;
+        let query = Query::select()
+            .column(col("name"))
+            .from(table(kind))
+            .and_where(Expr::col(col("company_id")).eq(self.company_id))
+            .and_where(Expr::col(col("id")).eq(id))
+            .take();
+        let statement = self.txn.get_database_backend().build(&query);
+        let row = self.txn.query_one_raw(statement).await;
+        let Some(row) = row.map_err(StoreError::from)? else {
+            return Ok(None);
+        };
+        let name = row.try_get("", "name").map_err(StoreError::from)?;
+        Ok(Some(GroupRecord { id, name }))
+    }
+
+    async fn group_members(&mut self, kind: GroupKind, id: Uuid) -> Result<i64, DomainError> {
+        Ok(users_holding(&self.txn, self.company_id, user_column(kind), id).await?)
+    }
+
+    async fn insert_group(&mut self, kind: GroupKind, name: &Name) -> Result<Uuid, DomainError> {
+        lock_company(&self.txn, self.company_id).await?;
         let now = Utc::now();
         let id = Uuid::now_v7();
-        let name = name.into_inner();
         let mut insert = Query::insert();
         insert
-            .into_table(kind.table())
+            .into_table(table(kind))
             .columns(
                 [
                     "company_id",
@@ -154,116 +177,53 @@ impl Tenant<'_> {
             .values([
                 self.company_id.into(),
                 id.into(),
-                name.clone().into(),
-                name.to_lowercase().into(),
+                name.as_str().into(),
+                name.as_str().to_lowercase().into(),
                 now.into(),
                 now.into(),
             ])
-            .map_err(|err| sea_orm::DbErr::Custom(err.to_string()))?;
-        txn.execute_raw(txn.get_database_backend().build(&insert))
+            .map_err(DomainError::fault)?;
+        self.txn
+            .execute_raw(self.txn.get_database_backend().build(&insert))
             .await
             .map_err(|err| StoreError::from_write(err, UNIQUE_GROUP_NAME))?;
-        let target = AuditTarget {
-            kind: kind.kind(),
-            id,
-            name,
-        };
-        let entry = AuditEntry {
-            action: kind.action("created"),
-            target: Some(target),
-            changes: Vec::new(),
-        };
-        record(&txn, self.company_id, actor, entry).await?;
-        txn.commit().await?;
         Ok(id)
     }
 
-    pub async fn rename_group(
-        &self,
-        actor: &Actor,
+    async fn rename_group(
+        &mut self,
         kind: GroupKind,
         id: Uuid,
-        name: Name,
-    ) -> Result<(), StoreError> {
-        let txn = self.db.begin().await?;
-        lock_company(&txn, self.company_id).await?;
-        let before = self.group_view_in(&txn, kind, id).await?;
-        let name = name.into_inner();
-        if before.name != name {
-            let update = Query::update()
-                .table(kind.table())
-                .values([
-                    (col("name"), name.clone().into()),
-                    (col("name_key"), name.to_lowercase().into()),
-                    (col("updated_at"), Utc::now().into()),
-                ])
-                .and_where(Expr::col(col("company_id")).eq(self.company_id))
-                .and_where(Expr::col(col("id")).eq(id))
-                .take();
-            txn.execute_raw(txn.get_database_backend().build(&update))
-                .await
-                .map_err(|err| StoreError::from_write(err, UNIQUE_GROUP_NAME))?;
-            let target = AuditTarget {
-                kind: kind.kind(),
-                id,
-                name: before.name,
-            };
-            let entry = AuditEntry {
-                action: kind.action("updated"),
-                target: Some(target),
-                changes: vec!["name"],
-            };
-            record(&txn, self.company_id, actor, entry).await?;
-        }
-        Ok(txn.commit().await?)
-    }
-
-    pub async fn delete_group(
-        &self,
-        actor: &Actor,
-        kind: GroupKind,
-        id: Uuid,
-    ) -> Result<(), StoreError> {
-        let txn = self.db.begin().await?;
-        lock_company(&txn, self.company_id).await?;
-        let before = self.group_view_in(&txn, kind, id).await?;
-        rules::unused(users_holding(&txn, self.company_id, kind.user_column(), id).await?)?;
-        let delete = Query::delete()
-            .from_table(kind.table())
+        name: &Name,
+    ) -> Result<(), DomainError> {
+        let update = Query::update()
+            .table(table(kind))
+            .values([
+                (col("name"), name.as_str().into()),
+                (col("name_key"), name.as_str().to_lowercase().into()),
+                (col("updated_at"), Utc::now().into()),
+            ])
             .and_where(Expr::col(col("company_id")).eq(self.company_id))
             .and_where(Expr::col(col("id")).eq(id))
             .take();
-        txn.execute_raw(txn.get_database_backend().build(&delete))
-            .await?;
-        let target = AuditTarget {
-            kind: kind.kind(),
-            id,
-            name: before.name,
-        };
-        let entry = AuditEntry {
-            action: kind.action("deleted"),
-            target: Some(target),
-            changes: Vec::new(),
-        };
-        record(&txn, self.company_id, actor, entry).await?;
-        Ok(txn.commit().await?)
+        self.txn
+            .execute_raw(self.txn.get_database_backend().build(&update))
+            .await
+            .map_err(|err| StoreError::from_write(err, UNIQUE_GROUP_NAME))?;
+        Ok(())
     }
 
-    async fn group_view_in(
-        &self,
-        txn: &impl ConnectionTrait,
-        kind: GroupKind,
-        id: Uuid,
-    ) -> Result<GroupView, StoreError> {
-        let query = self
-            .group_select(kind)
-            .and_where(Expr::col((kind.table(), col("id"))).eq(id))
+    async fn delete_group(&mut self, kind: GroupKind, id: Uuid) -> Result<(), DomainError> {
+        let delete = Query::delete()
+            .from_table(table(kind))
+            .and_where(Expr::col(col("company_id")).eq(self.company_id))
+            .and_where(Expr::col(col("id")).eq(id))
             .take();
-        let row = txn
-            .query_one_raw(txn.get_database_backend().build(&query))
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        group_from_row(&row)
+        self.txn
+            .execute_raw(self.txn.get_database_backend().build(&delete))
+            .await
+            .map_err(StoreError::from)?;
+        Ok(())
     }
 }
 

@@ -1,7 +1,7 @@
 //! Reads that changes make inside their transaction, after taking the company lock.
 
+use domain::ports::RoleGrant;
 use domain::{Invalid, Permission, PermissionSet, role_permissions};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter,
 };
@@ -12,16 +12,27 @@ use crate::entity::{role, role_permission, subscription, user};
 
 /// A role and what it grants.
 #[derive(Debug, Clone)]
-pub(crate) struct RoleGrant {
+pub(crate) struct StoredRole {
     pub role: role::Model,
     pub permissions: PermissionSet,
+}
+
+impl From<StoredRole> for RoleGrant {
+    fn from(stored: StoredRole) -> Self {
+        Self {
+            id: stored.role.id,
+            name: stored.role.name,
+            system: stored.role.system,
+            permissions: stored.permissions,
+        }
+    }
 }
 
 pub(crate) async fn role_grant(
     txn: &DatabaseTransaction,
     company_id: Uuid,
     role_id: Uuid,
-) -> Result<Option<RoleGrant>, StoreError> {
+) -> Result<Option<StoredRole>, StoreError> {
     let Some(role) = role::Entity::find_by_id((company_id, role_id))
         .one(txn)
         .await?
@@ -29,7 +40,7 @@ pub(crate) async fn role_grant(
         return Ok(None);
     };
     let permissions = permissions_of(txn, company_id, &role).await?;
-    Ok(Some(RoleGrant { role, permissions }))
+    Ok(Some(StoredRole { role, permissions }))
 }
 
 /// What a role grants: the whole catalogue for the system role (no rows read), its stored
@@ -57,23 +68,6 @@ pub(crate) async fn permissions_of(
 /// A 422 for an id that names nothing in this company (another company's ids included).
 pub(crate) fn missing(field: &str) -> StoreError {
     StoreError::Invalid(Invalid::new("not_found", "names nothing in this company").at(field))
-}
-
-/// Whether `id` names a row of the department or branch table `table` in this company.
-pub(crate) async fn group_exists(
-    txn: &DatabaseTransaction,
-    table: &str,
-    company_id: Uuid,
-    id: Uuid,
-) -> Result<bool, StoreError> {
-    let query = Query::select()
-        .expr(Expr::val(1))
-        .from(Alias::new(table))
-        .and_where(Expr::col(Alias::new("company_id")).eq(company_id))
-        .and_where(Expr::col(Alias::new("id")).eq(id))
-        .take();
-    let statement = txn.get_database_backend().build(&query);
-    Ok(txn.query_one_raw(statement).await?.is_some())
 }
 
 pub(crate) async fn seats_used(

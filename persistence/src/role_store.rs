@@ -1,19 +1,20 @@
 //! Roles: named bundles of permissions. The system Company Admin role is fixed.
 
 use chrono::Utc;
-use domain::{Name, PermissionSet, RuleViolation, rules};
+use domain::ports::{RoleGrant, Roles};
+use domain::{DomainError, Name, PermissionSet};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction,
-    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
 
 use crate::entity::{role, role_permission, user};
-use crate::lookup::{RoleGrant, permissions_of, role_grant};
-use crate::write::{lock_company, record};
+use crate::lookup::{permissions_of, role_grant};
+use crate::tx::SeaTx;
+use crate::write::lock_company;
 use crate::{PageRequest, Paged, StoreError, Tenant, UniqueField};
-use domain::{Actor, AuditEntry, AuditTarget};
 
 /// A role as clients see it.
 #[derive(Debug, Clone)]
@@ -23,13 +24,6 @@ pub struct RoleView {
     pub system: bool,
     pub permissions: PermissionSet,
     pub users_count: i64,
-}
-
-/// A partial change of a role.
-#[derive(Debug, Clone, Default)]
-pub struct RolePatch {
-    pub name: Option<Name>,
-    pub permissions: Option<PermissionSet>,
 }
 
 const UNIQUE_ROLE_NAME: &[(UniqueField, &str)] = &[(UniqueField::Name, "name_key")];
@@ -75,137 +69,87 @@ impl Tenant<'_> {
             users_count,
         })
     }
+}
 
-    pub async fn create_role(
-        &self,
-        actor: &Actor,
-        name: Name,
+impl Roles for SeaTx {
+    async fn role(&mut self, id: Uuid) -> Result<Option<RoleGrant>, DomainError> {
+        let grant = role_grant(&self.txn, self.company_id, id).await?;
+        Ok(grant.map(RoleGrant::from))
+    }
+
+    async fn lock_role(&mut self, id: Uuid) -> Result<Option<RoleGrant>, DomainError> {
+        lock_company(&self.txn, self.company_id).await?;
+        self.role(id).await
+    }
+
+    async fn role_holders(&mut self, id: Uuid) -> Result<i64, DomainError> {
+        Ok(users_holding(&self.txn, self.company_id, user::Column::RoleId, id).await?)
+    }
+
+    async fn insert_role(
+        &mut self,
+        name: &Name,
         permissions: PermissionSet,
-    ) -> Result<Uuid, StoreError> {
-        rules::within_actor(&actor.permissions, &permissions)?;
-        let txn = self.db.begin().await?;
-        lock_company(&txn, self.company_id).await?;
+    ) -> Result<Uuid, DomainError> {
+        lock_company(&self.txn, self.company_id).await?;
         let now = Utc::now();
         let id = Uuid::now_v7();
-        let name = name.into_inner();
         role::Entity::insert(role::ActiveModel {
             company_id: Set(self.company_id),
             id: Set(id),
-            name: Set(name.clone()),
-            name_key: Set(name.to_lowercase()),
+            name: Set(name.as_str().to_owned()),
+            name_key: Set(name.as_str().to_lowercase()),
             system: Set(false),
             created_at: Set(now),
             updated_at: Set(now),
         })
-        .exec(&txn)
+        .exec(&self.txn)
         .await
         .map_err(|err| StoreError::from_write(err, UNIQUE_ROLE_NAME))?;
-        grant(&txn, self.company_id, id, permissions).await?;
-        let entry = AuditEntry {
-            action: "role.created",
-            target: Some(AuditTarget {
-                kind: "role",
-                id,
-                name,
-            }),
-            changes: Vec::new(),
-        };
-        record(&txn, self.company_id, actor, entry).await?;
-        txn.commit().await?;
+        grant(&self.txn, self.company_id, id, permissions).await?;
         Ok(id)
     }
 
-    pub async fn update_role(
-        &self,
-        actor: &Actor,
+    async fn save_role(
+        &mut self,
         id: Uuid,
-        patch: RolePatch,
-    ) -> Result<(), StoreError> {
-        let txn = self.db.begin().await?;
-        let current = self.lock_editable_role(&txn, actor, id).await?;
-        if let Some(permissions) = &patch.permissions {
-            rules::within_actor(&actor.permissions, permissions)?;
+        name: Option<&Name>,
+        permissions: Option<PermissionSet>,
+    ) -> Result<(), DomainError> {
+        let mut changed = role::ActiveModel {
+            updated_at: Set(Utc::now()),
+            ..Default::default()
+        };
+        if let Some(name) = name {
+            changed.name = Set(name.as_str().to_owned());
+            changed.name_key = Set(name.as_str().to_lowercase());
         }
-        let mut changes = Vec::new();
-        let mut model: role::ActiveModel = current.role.clone().into();
-        if let Some(name) = patch
-            .name
-            .map(Name::into_inner)
-            .filter(|n| *n != current.role.name)
-        {
-            model.name_key = Set(name.to_lowercase());
-            model.name = Set(name);
-            changes.push("name");
-        }
-        if let Some(permissions) = patch.permissions.filter(|p| *p != current.permissions) {
+        role::Entity::update_many()
+            .set(changed)
+            .filter(role::Column::CompanyId.eq(self.company_id))
+            .filter(role::Column::Id.eq(id))
+            .exec(&self.txn)
+            .await
+            .map_err(|err| StoreError::from_write(err, UNIQUE_ROLE_NAME))?;
+        if let Some(permissions) = permissions {
             role_permission::Entity::delete_many()
                 .filter(role_permission::Column::CompanyId.eq(self.company_id))
                 .filter(role_permission::Column::RoleId.eq(id))
-                .exec(&txn)
-                .await?;
-            grant(&txn, self.company_id, id, permissions).await?;
-            changes.push("permissions");
-        }
-        if !changes.is_empty() {
-            model.updated_at = Set(Utc::now());
-            model
-                .update(&txn)
+                .exec(&self.txn)
                 .await
-                .map_err(|err| StoreError::from_write(err, UNIQUE_ROLE_NAME))?;
-            let entry = AuditEntry {
-                action: "role.updated",
-                target: Some(AuditTarget {
-                    kind: "role",
-                    id,
-                    name: current.role.name,
-                }),
-                changes,
-            };
-            record(&txn, self.company_id, actor, entry).await?;
+                .map_err(StoreError::from)?;
+            grant(&self.txn, self.company_id, id, permissions).await?;
         }
-        Ok(txn.commit().await?)
+        Ok(())
     }
 
-    pub async fn delete_role(&self, actor: &Actor, id: Uuid) -> Result<(), StoreError> {
-        let txn = self.db.begin().await?;
-        let current = self.lock_editable_role(&txn, actor, id).await?;
-        rules::unused(users_holding(&txn, self.company_id, user::Column::RoleId, id).await?)?;
+    async fn delete_role(&mut self, id: Uuid) -> Result<(), DomainError> {
         // Its permissions go with it (ON DELETE CASCADE).
         role::Entity::delete_by_id((self.company_id, id))
-            .exec(&txn)
-            .await?;
-        let entry = AuditEntry {
-            action: "role.deleted",
-            target: Some(AuditTarget {
-                kind: "role",
-                id,
-                name: current.role.name,
-            }),
-            changes: Vec::new(),
-        };
-        record(&txn, self.company_id, actor, entry).await?;
-        Ok(txn.commit().await?)
-    }
-}
-
-impl Tenant<'_> {
-    /// Takes the company lock, then loads a role the actor may change: not the system role,
-    /// and granting nothing the actor lacks.
-    async fn lock_editable_role(
-        &self,
-        txn: &DatabaseTransaction,
-        actor: &Actor,
-        id: Uuid,
-    ) -> Result<RoleGrant, StoreError> {
-        lock_company(txn, self.company_id).await?;
-        let role = role_grant(txn, self.company_id, id)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        if role.role.system {
-            return Err(RuleViolation::SystemRole.into());
-        }
-        rules::within_actor(&actor.permissions, &role.permissions)?;
-        Ok(role)
+            .exec(&self.txn)
+            .await
+            .map_err(StoreError::from)?;
+        Ok(())
     }
 }
 

@@ -1,10 +1,9 @@
-//! `domain`'s storage ports over one SeaORM transaction bound to one company. The users
-//! port lives with its aggregate (`users/write.rs`); the smaller ones are here.
+//! `domain`'s storage ports over one SeaORM transaction bound to one company. The ports of
+//! users, roles and groups live with their aggregates (`users/write.rs`, `role_store.rs`,
+//! `group_store.rs`); the smaller ones are here.
 
 use chrono::Utc;
-use domain::ports::{
-    Audit, Commit, GroupKind, Groups, RoleGrant, Roles, SeatCount, Seats, Sessions, Store,
-};
+use domain::ports::{Audit, Commit, SeatCount, Seats, Sessions, Store};
 use domain::{Actor, AuditEntry, DomainError};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, TransactionTrait};
@@ -12,7 +11,7 @@ use uuid::Uuid;
 
 use crate::StoreError;
 use crate::entity::{session, subscription};
-use crate::lookup::{agent_limit, group_exists, role_grant, seats_used};
+use crate::lookup::{agent_limit, seats_used};
 use crate::write::{lock_company, record};
 
 /// One transaction on one company's data: every port method filters by `company_id`.
@@ -56,28 +55,6 @@ impl Seats for SeaTx {
             .await
             .map_err(StoreError::from)?;
         Ok(())
-    }
-}
-
-impl Roles for SeaTx {
-    async fn role(&mut self, id: Uuid) -> Result<Option<RoleGrant>, DomainError> {
-        let grant = role_grant(&self.txn, self.company_id, id).await?;
-        Ok(grant.map(|grant| RoleGrant {
-            id: grant.role.id,
-            name: grant.role.name,
-            system: grant.role.system,
-            permissions: grant.permissions,
-        }))
-    }
-}
-
-impl Groups for SeaTx {
-    async fn group_exists(&mut self, kind: GroupKind, id: Uuid) -> Result<bool, DomainError> {
-        let table = match kind {
-            GroupKind::Department => "departments",
-            GroupKind::Branch => "branches",
-        };
-        Ok(group_exists(&self.txn, table, self.company_id, id).await?)
     }
 }
 

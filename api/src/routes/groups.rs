@@ -4,8 +4,10 @@
 use actix_web::HttpResponse;
 use actix_web::http::header;
 use actix_web::web::Json;
+use domain::groups;
+use domain::ports::GroupKind;
 use domain::{Action, Name, Resource};
-use persistence::{GroupKind, GroupView};
+use persistence::GroupView;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -77,11 +79,15 @@ async fn create(
 ) -> Result<HttpResponse, ApiError> {
     actor.require(resource, Action::Write)?;
     let name = parse_name(body)?;
-    let tenant = state.store.tenant(actor.company_id);
-    let id = tenant.create_group(&actor.acting(), kind, name).await?;
+    let id = groups::create_group(&state.store, &actor.acting(), kind, name).await?;
+    let group = state
+        .store
+        .tenant(actor.company_id)
+        .group_view(kind, id)
+        .await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("{base}/{id}")))
-        .json(GroupDto::from(tenant.group_view(kind, id).await?)))
+        .json(GroupDto::from(group)))
 }
 
 async fn get(
@@ -112,9 +118,13 @@ async fn rename(
 ) -> Result<Json<GroupDto>, ApiError> {
     actor.require(resource, Action::Write)?;
     let name = parse_name(body)?;
-    let tenant = state.store.tenant(actor.company_id);
-    tenant.rename_group(&actor.acting(), kind, id, name).await?;
-    Ok(Json(tenant.group_view(kind, id).await?.into()))
+    groups::rename_group(&state.store, &actor.acting(), kind, id, name).await?;
+    let group = state
+        .store
+        .tenant(actor.company_id)
+        .group_view(kind, id)
+        .await?;
+    Ok(Json(group.into()))
 }
 
 async fn delete(
@@ -125,11 +135,7 @@ async fn delete(
     id: Uuid,
 ) -> Result<HttpResponse, ApiError> {
     actor.require(resource, Action::Delete)?;
-    state
-        .store
-        .tenant(actor.company_id)
-        .delete_group(&actor.acting(), kind, id)
-        .await?;
+    groups::delete_group(&state.store, &actor.acting(), kind, id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -141,7 +147,7 @@ macro_rules! group_routes {
             use actix_web::web::{self, Json, Path, Query};
             use actix_web::HttpResponse;
             use domain::Resource;
-            use persistence::GroupKind;
+            use domain::ports::GroupKind;
             use uuid::Uuid;
 
             use super::{GroupDto, GroupRequest};

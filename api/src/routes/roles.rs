@@ -4,8 +4,9 @@ use actix_web::HttpResponse;
 use actix_web::dev::HttpServiceFactory;
 use actix_web::http::header;
 use actix_web::web::{self, Json, Path, Query};
+use domain::roles::{self, RolePatch};
 use domain::{Action, Invalid, Name, Permission, PermissionSet, Resource};
-use persistence::{RolePatch, RoleView};
+use persistence::RoleView;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -146,13 +147,11 @@ pub async fn create_role(
     let Some(name) = name else {
         return Err(ApiError::internal("a refused field recorded no error"));
     };
-    let tenant = state.store.tenant(actor.company_id);
-    let id = tenant
-        .create_role(&actor.acting(), name, permissions)
-        .await?;
+    let id = roles::create_role(&state.store, &actor.acting(), name, permissions).await?;
+    let role = state.store.tenant(actor.company_id).role_view(id).await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/roles/{id}")))
-        .json(RoleDto::from(tenant.role_view(id).await?)))
+        .json(RoleDto::from(role)))
 }
 
 /// One role.
@@ -206,11 +205,10 @@ pub async fn update_role(
         .map(|raw| parse_permissions(&mut checks, raw));
     checks.finish()?;
     let id = id.into_inner();
-    let tenant = state.store.tenant(actor.company_id);
-    tenant
-        .update_role(&actor.acting(), id, RolePatch { name, permissions })
-        .await?;
-    Ok(Json(tenant.role_view(id).await?.into()))
+    let patch = RolePatch { name, permissions };
+    roles::update_role(&state.store, &actor.acting(), id, patch).await?;
+    let role = state.store.tenant(actor.company_id).role_view(id).await?;
+    Ok(Json(role.into()))
 }
 
 /// Deletes a role nobody holds.
@@ -227,10 +225,6 @@ pub async fn delete_role(
     id: Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     actor.require(Resource::Role, Action::Delete)?;
-    state
-        .store
-        .tenant(actor.company_id)
-        .delete_role(&actor.acting(), id.into_inner())
-        .await?;
+    roles::delete_role(&state.store, &actor.acting(), id.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
 }

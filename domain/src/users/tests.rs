@@ -278,7 +278,7 @@ fn a_refused_change_leaves_nothing_behind() {
 fn ids_that_name_nothing_are_refused_on_their_field() {
     let store = MemoryStore::default();
     let company = store.sign_up(10);
-    let branch = store.add_group(company.company_id, GroupKind::Branch);
+    let branch = store.add_group(company.company_id, GroupKind::Branch, "Pune");
     let mut new = new_user("agent@example.com", company.roles[AGENT]);
     new.details.branch_id = Some(branch);
     new.details.department_id = Some(branch);
