@@ -6,7 +6,9 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use persistence::{Settings, Store};
+use domain::settings::Settings;
+use domain::{DomainError, leads};
+use persistence::Store;
 
 const TICK: Duration = Duration::from_secs(60);
 
@@ -35,16 +37,15 @@ pub fn start(store: Store) {
 }
 
 /// One pass over the companies.
-pub async fn tick(store: &Store, now: DateTime<Utc>) -> Result<(), persistence::StoreError> {
+pub async fn tick(store: &Store, now: DateTime<Utc>) -> Result<(), DomainError> {
     for (company_id, settings) in store.companies_with_settings().await? {
         let Some(day) = due_day(&settings, now) else {
             continue;
         };
-        let tenant = store.tenant(company_id);
-        if tenant.top_up_ran(&day).await? {
+        if store.tenant(company_id).top_up_ran(&day).await? {
             continue;
         }
-        if let Some(run) = tenant.daily_top_up(&day).await? {
+        if let Some(run) = leads::daily_top_up(store, &now, company_id, &day).await? {
             tracing::info!(company_id = %company_id, day, assigned = run.assigned, "daily top-up ran");
         }
     }

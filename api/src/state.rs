@@ -1,4 +1,5 @@
-use domain::ports::SecretHasher;
+use chrono::{DateTime, Utc};
+use domain::ports::{Clock, SecretHasher};
 use domain::{DomainError, Mpin, Password, PasswordPolicy};
 use persistence::Store;
 
@@ -44,5 +45,12 @@ fn hashing_failed(err: ApiError) -> DomainError {
     match err {
         ApiError::Unavailable(_) => DomainError::Overloaded("the password-hashing queue is full"),
         other => DomainError::fault(other),
+    }
+}
+
+/// The use cases' [`Clock`]: the system's.
+impl Clock for AppState {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
     }
 }

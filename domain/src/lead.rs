@@ -82,6 +82,18 @@ pub fn may_take_lead(banned: bool, held: i64, cap: i64) -> Result<(), LeadRefusa
     }
 }
 
+/// Whether a user may be given a lead: never while banned (open or closed: they get nothing
+/// new), and an open lead must also fit their cap (a closed one holds no capacity).
+pub fn may_receive_lead(banned: bool, open: bool, held: i64, cap: i64) -> Result<(), LeadRefusal> {
+    if open {
+        may_take_lead(banned, held, cap)
+    } else if banned {
+        Err(LeadRefusal::AssigneeBanned)
+    } else {
+        Ok(())
+    }
+}
+
 /// A user who might receive leads, as the fairness rule sees them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Candidate<Id> {
@@ -94,7 +106,8 @@ pub struct Candidate<Id> {
 }
 
 impl<Id> Candidate<Id> {
-    fn free(&self) -> i64 {
+    /// Open leads they may still take: none while banned.
+    pub fn free(&self) -> i64 {
         if self.banned {
             0
         } else {
@@ -180,6 +193,15 @@ mod tests {
     #[test]
     fn a_ban_is_checked_before_the_cap() {
         assert_eq!(may_take_lead(true, 5, 5), Err(LeadRefusal::AssigneeBanned));
+        assert_eq!(
+            may_receive_lead(true, false, 0, 5),
+            Err(LeadRefusal::AssigneeBanned)
+        );
+        assert_eq!(may_receive_lead(false, false, 5, 5), Ok(()));
+        assert_eq!(
+            may_receive_lead(false, true, 5, 5),
+            Err(LeadRefusal::CapReached { cap: 5 })
+        );
         assert_eq!(
             may_take_lead(false, 5, 5),
             Err(LeadRefusal::CapReached { cap: 5 })

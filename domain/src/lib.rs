@@ -12,6 +12,7 @@ mod email;
 mod error;
 pub mod groups;
 mod lead;
+pub mod leads;
 pub mod lockout;
 mod mpin;
 mod name;
@@ -21,6 +22,7 @@ pub mod ports;
 mod role;
 pub mod roles;
 pub mod rules;
+pub mod settings;
 pub mod subscription;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
@@ -33,11 +35,12 @@ pub use contact::{EmployeeCode, LeadCap, MAX_LEAD_CAP, Phone};
 pub use email::Email;
 pub use error::{DomainError, FieldError, Invalid, UniqueField};
 pub use lead::{
-    Candidate, LeadRefusal, LeadStatus, may_take_lead, pick_assignee, plan_distribution,
+    Candidate, LeadRefusal, LeadStatus, may_receive_lead, may_take_lead, pick_assignee,
+    plan_distribution,
 };
 pub use lockout::{Locked, MpinGuard, MpinLocked, PasswordGuard};
 pub use mpin::Mpin;
-pub use name::Name;
+pub use name::{Name, plain_text};
 pub use password::{Password, PasswordPolicy};
 pub use permission::{Action, Permission, PermissionSet, Resource, UnknownPermission};
 pub use role::{DEFAULT_ROLES, DefaultRole, role_permissions};

@@ -21,25 +21,31 @@ impl Name {
     }
 }
 
-/// The shared rule of every name-like field.
+/// The shared rule of every name-like field: [`plain_text`] that is not blank.
 pub(crate) fn parse_name(raw: &str) -> Result<String, Invalid> {
-    let name = raw.trim();
-    if name.is_empty() {
+    if raw.trim().is_empty() {
         return Err(Invalid::new("required", "must not be blank"));
     }
-    if name.chars().count() > MAX_NAME_CHARS {
+    plain_text(raw, MAX_NAME_CHARS)
+}
+
+/// Free text such as a lead's name or source: trimmed, at most `max` characters, no control
+/// characters.
+pub fn plain_text(raw: &str, max: usize) -> Result<String, Invalid> {
+    let text = raw.trim();
+    if text.chars().count() > max {
         return Err(Invalid::new(
             "too_long",
-            format!("at most {MAX_NAME_CHARS} characters"),
+            format!("at most {max} characters"),
         ));
     }
-    if name.chars().any(char::is_control) {
+    if text.chars().any(char::is_control) {
         return Err(Invalid::new(
             "invalid",
             "must not contain control characters",
         ));
     }
-    Ok(name.to_owned())
+    Ok(text.to_owned())
 }
 
 #[cfg(test)]

@@ -9,15 +9,27 @@
 // the lint's advice (spell out `impl Future + Send`) would bind every implementation for no use.
 #![allow(async_fn_in_trait)]
 
+use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use crate::leads::{LeadPatch, LeadRecord, NewLead};
+use crate::settings::Settings;
 use crate::users::{NewSecrets, NewUserRecord, UserRecord};
-use crate::{Actor, AuditEntry, DomainError, Mpin, Name, Password, PermissionSet};
+use crate::{Actor, AuditEntry, Candidate, DomainError, Mpin, Name, Password, PermissionSet};
 
 /// Opens one transaction on one company's data; every port method of the transaction is
 /// scoped to that company.
 pub trait Store {
-    type Tx: Seats + Users + Roles + Groups + Sessions + Audit + Commit;
+    type Tx: Seats
+        + Users
+        + Roles
+        + Groups
+        + Sessions
+        + Leads
+        + CompanySettings
+        + Jobs
+        + Audit
+        + Commit;
 
     async fn begin(&self, company_id: Uuid) -> Result<Self::Tx, DomainError>;
 }
@@ -149,6 +161,86 @@ pub trait Sessions {
 
 pub trait Audit {
     async fn record(&mut self, actor: &Actor, entry: AuditEntry) -> Result<(), DomainError>;
+}
+
+pub trait Leads {
+    /// Takes the company lock, then reads every user as the fairness rule sees them (with the
+    /// open leads each holds), in id order.
+    async fn lock_candidates(&mut self) -> Result<Vec<Candidate<Uuid>>, DomainError>;
+    /// One user as the fairness rule sees them; `None` when no such user is in the company.
+    async fn candidate(&mut self, user_id: Uuid) -> Result<Option<Candidate<Uuid>>, DomainError>;
+    /// Stores new leads, each with the assignee the use case decided (`assignee_id`), all
+    /// created (and assigned) at `now`. Returns their new ids in order.
+    async fn insert_leads(
+        &mut self,
+        leads: Vec<NewLead>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Uuid>, DomainError>;
+    /// Marks users as assigned at `now`: the fairness rule's tie-breaker.
+    async fn touch_assignees(
+        &mut self,
+        users: &[Uuid],
+        now: DateTime<Utc>,
+    ) -> Result<(), DomainError>;
+    /// Takes the company lock, then loads the lead.
+    async fn lock_lead(&mut self, id: Uuid) -> Result<Option<LeadRecord>, DomainError>;
+    /// Writes a decided change: `status` is always set; `assignee_id` only when the assignee
+    /// changes (then assigned at `now`).
+    async fn save_lead(
+        &mut self,
+        id: Uuid,
+        change: LeadPatch,
+        now: DateTime<Utc>,
+    ) -> Result<(), DomainError>;
+    /// Whether there was such a lead to delete.
+    async fn delete_lead(&mut self, id: Uuid) -> Result<bool, DomainError>;
+    /// Up to `limit` unassigned open leads, oldest first.
+    async fn unassigned_pool(&mut self, limit: usize) -> Result<Vec<Uuid>, DomainError>;
+    /// Assigns each user their leads, at `now`.
+    async fn assign_leads(
+        &mut self,
+        per_user: &[(Uuid, Vec<Uuid>)],
+        now: DateTime<Utc>,
+    ) -> Result<(), DomainError>;
+}
+
+pub trait CompanySettings {
+    /// The company's settings (the defaults until first changed).
+    async fn settings(&mut self) -> Result<Settings, DomainError>;
+    /// Takes the company lock, then reads the settings.
+    async fn lock_settings(&mut self) -> Result<Settings, DomainError>;
+    async fn save_settings(&mut self, settings: &Settings) -> Result<(), DomainError>;
+}
+
+/// Once-a-day jobs: a run's record commits with its work, so it runs once per company and
+/// day whatever the number of replicas.
+pub trait Jobs {
+    /// Records the run of `job` for `day`; false when it already ran (or is running).
+    async fn claim_job_run(
+        &mut self,
+        job: &str,
+        day: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, DomainError>;
+    /// Writes how many leads the run assigned.
+    async fn finish_job_run(
+        &mut self,
+        job: &str,
+        day: &str,
+        assigned: u64,
+    ) -> Result<(), DomainError>;
+}
+
+/// The current time, for the use cases that stamp or compare it.
+pub trait Clock {
+    fn now(&self) -> DateTime<Utc>;
+}
+
+/// A fixed instant is a clock that never moves: what a scheduler tick or a test passes.
+impl Clock for DateTime<Utc> {
+    fn now(&self) -> DateTime<Utc> {
+        *self
+    }
 }
 
 /// Turns new secrets into what is stored (argon2id PHC strings; an M-PIN keyed with the

@@ -1,4 +1,4 @@
-use domain::{DomainError, FieldError, LeadRefusal, RuleViolation, UniqueField};
+use domain::{DomainError, UniqueField};
 use sea_orm::{DbErr, SqlErr};
 
 #[derive(Debug, thiserror::Error)]
@@ -9,15 +9,6 @@ pub enum StoreError {
     /// The row the change needs is not there (or belongs to another company).
     #[error("not found")]
     NotFound,
-    /// A value names nothing in this company (a role id, say): the client's field is wrong.
-    #[error("invalid {}: {}", .0.field, .0.message)]
-    Invalid(FieldError),
-    /// The change would break an invariant.
-    #[error(transparent)]
-    Rule(#[from] RuleViolation),
-    /// The assignee cannot take one more open lead.
-    #[error(transparent)]
-    Lead(#[from] LeadRefusal),
     #[error(transparent)]
     Database(#[from] DbErr),
 }
@@ -45,9 +36,6 @@ impl From<StoreError> for DomainError {
         match err {
             StoreError::Conflict(field) => Self::Conflict(field),
             StoreError::NotFound => Self::NotFound,
-            StoreError::Invalid(error) => Self::Invalid(error),
-            StoreError::Rule(rule) => Self::Rule(rule),
-            StoreError::Lead(refusal) => Self::Lead(refusal),
             StoreError::Database(err) => Self::fault(err),
         }
     }

@@ -1,7 +1,7 @@
 //! Reads that changes make inside their transaction, after taking the company lock.
 
 use domain::ports::RoleGrant;
-use domain::{Invalid, Permission, PermissionSet, role_permissions};
+use domain::{Permission, PermissionSet, role_permissions};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter,
 };
@@ -63,11 +63,6 @@ pub(crate) async fn permissions_of(
         .filter_map(|grant| grant.permission.parse::<Permission>().ok())
         .collect();
     Ok(role_permissions(false, stored))
-}
-
-/// A 422 for an id that names nothing in this company (another company's ids included).
-pub(crate) fn missing(field: &str) -> StoreError {
-    StoreError::Invalid(Invalid::new("not_found", "names nothing in this company").at(field))
 }
 
 pub(crate) async fn seats_used(

@@ -1,87 +1,19 @@
-//! Company settings (how leads are handed out) and the daily top-up's once-a-day record.
+//! Company settings (how leads are handed out) and the once-a-day job records: the reads,
+//! and the [`CompanySettings`] and [`Jobs`] ports.
 
-use chrono::{NaiveTime, Utc};
+use chrono::{DateTime, NaiveTime, Utc};
+use domain::DomainError;
+use domain::leads::DAILY_TOP_UP;
+use domain::ports::{CompanySettings, Jobs};
+use domain::settings::Settings;
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait, SqlErr, TransactionTrait};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait, SqlErr};
 use uuid::Uuid;
 
 use crate::entity::{company, company_settings, job_run};
-use crate::lead_store::{Distribution, distribute_in};
-use crate::write::{lock_company, record};
+use crate::tx::SeaTx;
+use crate::write::lock_company;
 use crate::{Store, StoreError, Tenant};
-use domain::{Actor, AuditEntry};
-
-/// The job name of the daily top-up in `job_runs`.
-const DAILY_TOP_UP: &str = "daily_top_up";
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Settings {
-    pub auto_assign_new_leads: bool,
-    pub top_up_enabled: bool,
-    /// Local time of day.
-    pub top_up_at: NaiveTime,
-    /// An IANA zone name, checked by the caller.
-    pub top_up_timezone: String,
-}
-
-impl Default for Settings {
-    /// The contract's defaults: auto-assign on, top-up at 09:00 UTC.
-    fn default() -> Self {
-        Self {
-            auto_assign_new_leads: true,
-            top_up_enabled: true,
-            top_up_at: NaiveTime::from_hms_opt(9, 0, 0).unwrap_or_default(),
-            top_up_timezone: "UTC".to_owned(),
-        }
-    }
-}
-
-/// A partial change: each `Some` replaces that setting (values already validated).
-#[derive(Debug, Clone, Default)]
-pub struct SettingsPatch {
-    pub auto_assign_new_leads: Option<bool>,
-    pub top_up_enabled: Option<bool>,
-    pub top_up_at: Option<NaiveTime>,
-    pub top_up_timezone: Option<String>,
-}
-
-impl SettingsPatch {
-    fn apply(&self, current: &Settings) -> Settings {
-        Settings {
-            auto_assign_new_leads: self
-                .auto_assign_new_leads
-                .unwrap_or(current.auto_assign_new_leads),
-            top_up_enabled: self.top_up_enabled.unwrap_or(current.top_up_enabled),
-            top_up_at: self.top_up_at.unwrap_or(current.top_up_at),
-            top_up_timezone: self
-                .top_up_timezone
-                .clone()
-                .unwrap_or_else(|| current.top_up_timezone.clone()),
-        }
-    }
-}
-
-/// The audit names of the settings that differ.
-fn changed_fields(before: &Settings, after: &Settings) -> Vec<&'static str> {
-    [
-        (
-            before.auto_assign_new_leads != after.auto_assign_new_leads,
-            "auto_assign_new_leads",
-        ),
-        (
-            before.top_up_enabled != after.top_up_enabled,
-            "daily_top_up.enabled",
-        ),
-        (before.top_up_at != after.top_up_at, "daily_top_up.at"),
-        (
-            before.top_up_timezone != after.top_up_timezone,
-            "daily_top_up.timezone",
-        ),
-    ]
-    .into_iter()
-    .filter_map(|(changed, field)| changed.then_some(field))
-    .collect()
-}
 
 /// The company's settings as `db` sees them (the defaults until first changed).
 async fn settings_of(db: &impl ConnectionTrait, company_id: Uuid) -> Result<Settings, StoreError> {
@@ -105,23 +37,27 @@ impl Tenant<'_> {
         settings_of(self.db, self.company_id).await
     }
 
-    /// Applies `patch` to the current settings and records `settings.updated` with the
-    /// changed field names, in one transaction under the company's lock, so two concurrent
-    /// partial changes both land (neither overwrites the other with what it read before).
-    /// Nothing is written when nothing changes. Returns the settings now in force.
-    pub async fn update_settings(
-        &self,
-        actor: &Actor,
-        patch: &SettingsPatch,
-    ) -> Result<Settings, StoreError> {
-        let txn = self.db.begin().await?;
-        lock_company(&txn, self.company_id).await?;
-        let before = settings_of(&txn, self.company_id).await?;
-        let settings = patch.apply(&before);
-        let changes = changed_fields(&before, &settings);
-        if changes.is_empty() {
-            return Ok(before);
-        }
+    /// Whether the daily top-up already ran for the company's local `day`.
+    pub async fn top_up_ran(&self, day: &str) -> Result<bool, StoreError> {
+        let found =
+            job_run::Entity::find_by_id((self.company_id, DAILY_TOP_UP.to_owned(), day.to_owned()))
+                .one(self.db)
+                .await?;
+        Ok(found.is_some())
+    }
+}
+
+impl CompanySettings for SeaTx {
+    async fn settings(&mut self) -> Result<Settings, DomainError> {
+        Ok(settings_of(&self.txn, self.company_id).await?)
+    }
+
+    async fn lock_settings(&mut self) -> Result<Settings, DomainError> {
+        lock_company(&self.txn, self.company_id).await?;
+        self.settings().await
+    }
+
+    async fn save_settings(&mut self, settings: &Settings) -> Result<(), DomainError> {
         let row = company_settings::ActiveModel {
             company_id: Set(self.company_id),
             auto_assign_new_leads: Set(settings.auto_assign_new_leads),
@@ -142,58 +78,55 @@ impl Tenant<'_> {
                     ])
                     .to_owned(),
             )
-            .exec(&txn)
-            .await?;
-        let entry = AuditEntry {
-            action: "settings.updated",
-            target: None,
-            changes,
-        };
-        record(&txn, self.company_id, actor, entry).await?;
-        txn.commit().await?;
-        Ok(settings)
+            .exec(&self.txn)
+            .await
+            .map_err(StoreError::from)?;
+        Ok(())
     }
+}
 
-    /// Runs the daily top-up for the company's local `day` (`YYYY-MM-DD`) unless it already
-    /// ran: the run's record and its assignments commit together, so a crash leaves neither
-    /// and a second replica's attempt waits on the record's key, then finds it taken.
-    pub async fn daily_top_up(&self, day: &str) -> Result<Option<Distribution>, StoreError> {
-        let txn = self.db.begin().await?;
+impl Jobs for SeaTx {
+    /// The record's key is (company, job, day): a second replica's insert waits on the first
+    /// one's transaction, then fails as a duplicate.
+    async fn claim_job_run(
+        &mut self,
+        job: &str,
+        day: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, DomainError> {
         let record = job_run::ActiveModel {
             company_id: Set(self.company_id),
-            job: Set(DAILY_TOP_UP.to_owned()),
+            job: Set(job.to_owned()),
             day: Set(day.to_owned()),
-            ran_at: Set(Utc::now()),
+            ran_at: Set(now),
             assigned: Set(0),
         };
-        match job_run::Entity::insert(record).exec(&txn).await {
-            Ok(_) => {}
+        match job_run::Entity::insert(record).exec(&self.txn).await {
+            Ok(_) => Ok(true),
             Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
-                return Ok(None);
+                Ok(false)
             }
-            Err(err) => return Err(err.into()),
+            Err(err) => Err(StoreError::from(err).into()),
         }
-        let distribution = distribute_in(&txn, self.company_id).await?;
-        job_run::Entity::update(job_run::ActiveModel {
-            company_id: Set(self.company_id),
-            job: Set(DAILY_TOP_UP.to_owned()),
-            day: Set(day.to_owned()),
-            assigned: Set(i64::try_from(distribution.assigned).unwrap_or(i64::MAX)),
-            ..Default::default()
-        })
-        .exec(&txn)
-        .await?;
-        txn.commit().await?;
-        Ok(Some(distribution))
     }
 
-    /// Whether the daily top-up already ran for the company's local `day`.
-    pub async fn top_up_ran(&self, day: &str) -> Result<bool, StoreError> {
-        let found =
-            job_run::Entity::find_by_id((self.company_id, DAILY_TOP_UP.to_owned(), day.to_owned()))
-                .one(self.db)
-                .await?;
-        Ok(found.is_some())
+    async fn finish_job_run(
+        &mut self,
+        job: &str,
+        day: &str,
+        assigned: u64,
+    ) -> Result<(), DomainError> {
+        job_run::Entity::update(job_run::ActiveModel {
+            company_id: Set(self.company_id),
+            job: Set(job.to_owned()),
+            day: Set(day.to_owned()),
+            assigned: Set(i64::try_from(assigned).unwrap_or(i64::MAX)),
+            ..Default::default()
+        })
+        .exec(&self.txn)
+        .await
+        .map_err(StoreError::from)?;
+        Ok(())
     }
 }
 

@@ -5,8 +5,9 @@ use actix_web::dev::HttpServiceFactory;
 use actix_web::http::header;
 use actix_web::web::{self, Json, Path, Query};
 use chrono::{DateTime, Utc};
-use domain::{Action, Email, Invalid, LeadStatus, Name, Phone, Resource};
-use persistence::{LeadFilter, LeadPatch, LeadView, NewLead, lead_text};
+use domain::leads::{self, Distribution, LeadPatch, NewLead};
+use domain::{Action, Email, Invalid, LeadStatus, Name, Phone, Resource, plain_text};
+use persistence::{LeadFilter, LeadView};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -112,7 +113,7 @@ fn parse_lead(checks: &mut FieldChecks, at: &str, body: CreateLeadRequest) -> Op
     let source = body
         .source
         .as_deref()
-        .map(|s| checks.check(&format!("{at}source"), lead_text(s, MAX_SOURCE_CHARS)));
+        .map(|s| checks.check(&format!("{at}source"), plain_text(s, MAX_SOURCE_CHARS)));
     let status = match body.status.as_deref() {
         Some(status) => checks.check(&format!("{at}status"), status.parse::<LeadStatus>()),
         None => Some(LeadStatus::New),
@@ -150,16 +151,17 @@ pub async fn create_lead(
     let lead = parse_lead(&mut checks, "", body.0);
     checks.finish()?;
     let lead = lead.ok_or_else(|| ApiError::internal("a refused field recorded no error"))?;
-    let tenant = state.store.tenant(actor.company_id);
-    let auto_assign = tenant.settings().await?.auto_assign_new_leads;
-    let ids = tenant.create_leads(vec![lead], auto_assign).await?;
+    let state = state.get_ref();
+    let ids = leads::create_leads(&state.store, state, actor.company_id, vec![lead]).await?;
     let id = ids
         .first()
         .copied()
         .ok_or_else(|| ApiError::internal("no lead was created"))?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/leads/{id}")))
-        .json(LeadDto::from(tenant.lead_view(id).await?)))
+        .json(LeadDto::from(
+            state.store.tenant(actor.company_id).lead_view(id).await?,
+        )))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -212,9 +214,8 @@ pub async fn create_leads(
         .into_iter()
         .collect::<Option<_>>()
         .ok_or_else(|| ApiError::internal("a refused field recorded no error"))?;
-    let tenant = state.store.tenant(actor.company_id);
-    let auto_assign = tenant.settings().await?.auto_assign_new_leads;
-    let ids = tenant.create_leads(parsed, auto_assign).await?;
+    let state = state.get_ref();
+    let ids = leads::create_leads(&state.store, state, actor.company_id, parsed).await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, "/api/v1/leads"))
         .json(BatchResponse {
@@ -349,14 +350,13 @@ pub async fn update_lead(
         .map(Name::into_inner);
     let phone = checks.clearable("phone", body.phone, Phone::parse);
     let email = checks.clearable("email", body.email, Email::parse);
-    let source = checks.clearable("source", body.source, |s| lead_text(s, MAX_SOURCE_CHARS));
+    let source = checks.clearable("source", body.source, |s| plain_text(s, MAX_SOURCE_CHARS));
     let status = body
         .status
         .as_deref()
         .and_then(|s| checks.check("status", s.parse::<LeadStatus>()));
     checks.finish()?;
     let id = id.into_inner();
-    let tenant = state.store.tenant(actor.company_id);
     let patch = LeadPatch {
         name,
         phone,
@@ -365,8 +365,10 @@ pub async fn update_lead(
         status,
         assignee_id: body.assignee_id,
     };
-    tenant.update_lead(id, patch).await?;
-    Ok(Json(tenant.lead_view(id).await?.into()))
+    let state = state.get_ref();
+    leads::update_lead(&state.store, state, actor.company_id, id, patch).await?;
+    let lead = state.store.tenant(actor.company_id).lead_view(id).await?;
+    Ok(Json(lead.into()))
 }
 
 /// Deletes a lead.
@@ -380,11 +382,7 @@ pub async fn delete_lead(
     id: Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     actor.require(Resource::Management, Action::Delete)?;
-    state
-        .store
-        .tenant(actor.company_id)
-        .delete_lead(id.into_inner())
-        .await?;
+    leads::delete_lead(&state.store, actor.company_id, id.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -402,8 +400,8 @@ pub struct DistributionDto {
     pub per_user: Vec<UserShare>,
 }
 
-impl From<persistence::Distribution> for DistributionDto {
-    fn from(run: persistence::Distribution) -> Self {
+impl From<Distribution> for DistributionDto {
+    fn from(run: Distribution) -> Self {
         Self {
             assigned: run.assigned,
             per_user: run
@@ -426,12 +424,7 @@ pub async fn distribute(
     actor: Actor,
 ) -> Result<Json<DistributionDto>, ApiError> {
     actor.require(Resource::Management, Action::Write)?;
-    Ok(Json(
-        state
-            .store
-            .tenant(actor.company_id)
-            .distribute()
-            .await?
-            .into(),
-    ))
+    let state = state.get_ref();
+    let run = leads::distribute(&state.store, state, actor.company_id).await?;
+    Ok(Json(run.into()))
 }

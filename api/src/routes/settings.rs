@@ -3,8 +3,8 @@
 use actix_web::dev::HttpServiceFactory;
 use actix_web::web::{self, Json};
 use chrono::NaiveTime;
+use domain::settings::{self, Settings, SettingsPatch};
 use domain::{Action, Invalid, Resource};
-use persistence::{Settings, SettingsPatch};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -122,11 +122,7 @@ pub async fn update_settings(
             .and_then(|z| checks.check("daily_top_up.timezone", parse_zone(z)));
         checks.finish()?;
     }
-    let settings = state
-        .store
-        .tenant(actor.company_id)
-        .update_settings(&actor.acting(), &patch)
-        .await?;
+    let settings = settings::update_settings(&state.store, &actor.acting(), &patch).await?;
     Ok(Json(settings.into()))
 }
 

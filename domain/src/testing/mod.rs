@@ -5,8 +5,11 @@
 //! A transaction works on a copy of its company and writes it back on commit, so a use case
 //! that fails half-way leaves nothing behind, as a rolled-back database transaction would.
 
+mod groups;
+mod leads;
 #[cfg(test)]
 mod model;
+mod users;
 
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
@@ -15,15 +18,15 @@ use std::pin::pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
+use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use crate::ports::{
-    Audit, Commit, GroupKind, GroupRecord, Groups, RoleGrant, Roles, SeatCount, Seats,
-    SecretHasher, Sessions, Store, Users,
-};
-use crate::users::{NewSecrets, NewUserRecord, UserRecord};
+use crate::ports::{Audit, Commit, GroupKind, RoleGrant, SecretHasher, Sessions, Store};
+use crate::settings::Settings;
+use crate::users::UserRecord;
 use crate::{
-    Actor, AuditEntry, DEFAULT_ROLES, DomainError, Mpin, Name, Password, PermissionSet, UniqueField,
+    Actor, AuditEntry, Candidate, DEFAULT_ROLES, DomainError, LeadStatus, Mpin, Password,
+    PermissionSet,
 };
 
 /// Runs a use case on the in-memory store to its end. Nothing here ever waits, so one poll
@@ -45,6 +48,16 @@ pub struct StoredUser {
     pub record: UserRecord,
     pub password_hash: String,
     pub mpin_hash: Option<String>,
+    pub last_assigned_at: Option<DateTime<Utc>>,
+}
+
+/// A stored lead, with the order it was created in (the pool's "oldest first").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredLead {
+    pub name: String,
+    pub status: LeadStatus,
+    pub assignee_id: Option<Uuid>,
+    pub created: u128,
 }
 
 /// Everything one company holds.
@@ -55,6 +68,10 @@ pub struct Company {
     pub roles: BTreeMap<Uuid, RoleGrant>,
     /// Departments and branches, with their names.
     pub groups: BTreeMap<(GroupKind, Uuid), String>,
+    pub leads: BTreeMap<Uuid, StoredLead>,
+    pub settings: Settings,
+    /// (job, day) -> leads assigned.
+    pub job_runs: BTreeMap<(String, String), u64>,
     /// Users whose sessions were revoked, in order.
     pub signed_out: Vec<Uuid>,
     pub audit: Vec<AuditEntry>,
@@ -71,19 +88,39 @@ impl Company {
         i64::try_from(admins).unwrap_or(i64::MAX)
     }
 
+    /// Open leads assigned to the user.
+    pub fn held(&self, user_id: Uuid) -> i64 {
+        let held = self
+            .leads
+            .values()
+            .filter(|l| l.assignee_id == Some(user_id) && l.status.is_open())
+            .count();
+        i64::try_from(held).unwrap_or(i64::MAX)
+    }
+
+    pub(super) fn candidate(&self, user: &StoredUser) -> Candidate<Uuid> {
+        Candidate {
+            id: user.record.id,
+            banned: user.record.banned,
+            held: self.held(user.record.id),
+            cap: user.record.lead_cap.into(),
+            last_assigned_at: user.last_assigned_at,
+        }
+    }
+
     fn seats_used(&self) -> i64 {
         i64::try_from(self.users.len()).unwrap_or(i64::MAX)
     }
 }
 
 #[derive(Debug, Default)]
-struct Inner {
+pub(super) struct Inner {
     companies: RefCell<BTreeMap<Uuid, Company>>,
     last_id: Cell<u128>,
 }
 
 impl Inner {
-    fn new_id(&self) -> Uuid {
+    pub(super) fn new_id(&self) -> Uuid {
         self.last_id.set(self.last_id.get() + 1);
         Uuid::from_u128(self.last_id.get())
     }
@@ -140,6 +177,7 @@ impl MemoryStore {
             },
             password_hash: "signed-up".into(),
             mpin_hash: None,
+            last_assigned_at: None,
         };
         company.users.insert(admin_id, admin);
         self.inner
@@ -227,9 +265,9 @@ impl Store for MemoryStore {
 /// A transaction: a copy of one company, written back on commit.
 #[derive(Debug)]
 pub struct MemoryTx {
-    inner: Rc<Inner>,
+    pub(super) inner: Rc<Inner>,
     company_id: Uuid,
-    company: Company,
+    pub(super) company: Company,
 }
 
 impl Commit for MemoryTx {
@@ -238,244 +276,6 @@ impl Commit for MemoryTx {
             .companies
             .borrow_mut()
             .insert(self.company_id, self.company);
-        Ok(())
-    }
-}
-
-impl Seats for MemoryTx {
-    async fn lock_seats(&mut self) -> Result<SeatCount, DomainError> {
-        Ok(SeatCount {
-            used: self.company.seats_used(),
-            limit: self.company.agent_limit,
-        })
-    }
-
-    async fn set_agent_limit(&mut self, limit: i64) -> Result<(), DomainError> {
-        self.company.agent_limit = limit;
-        Ok(())
-    }
-}
-
-impl Users for MemoryTx {
-    async fn lock_user(&mut self, id: Uuid) -> Result<Option<UserRecord>, DomainError> {
-        Ok(self.company.users.get(&id).map(|u| u.record.clone()))
-    }
-
-    async fn active_admins(&mut self) -> Result<i64, DomainError> {
-        Ok(self.company.active_admins())
-    }
-
-    async fn insert_user(&mut self, new: NewUserRecord) -> Result<Uuid, DomainError> {
-        let id = self.inner.new_id();
-        let details = new.details;
-        let record = UserRecord {
-            id,
-            name: details.name.into_inner(),
-            email: details.email.into_inner(),
-            employee_code: details.employee_code.map(|c| c.into_inner()),
-            phone: details.phone.map(|p| p.into_inner()),
-            department_id: details.department_id,
-            branch_id: details.branch_id,
-            role_id: details.role_id,
-            lead_cap: details.lead_cap.get(),
-            banned: false,
-        };
-        self.unique(&record)?;
-        let user = StoredUser {
-            record,
-            password_hash: new.password_hash,
-            mpin_hash: new.mpin_hash,
-        };
-        self.company.users.insert(id, user);
-        Ok(id)
-    }
-
-    async fn save_user(
-        &mut self,
-        record: &UserRecord,
-        secrets: NewSecrets,
-    ) -> Result<(), DomainError> {
-        self.unique(record)?;
-        let user = self
-            .company
-            .users
-            .get_mut(&record.id)
-            .ok_or(DomainError::NotFound)?;
-        user.record = record.clone();
-        if let Some(hash) = secrets.password_hash {
-            user.password_hash = hash;
-        }
-        if secrets.mpin_hash.is_some() {
-            user.mpin_hash = secrets.mpin_hash;
-        }
-        Ok(())
-    }
-
-    async fn delete_user(&mut self, id: Uuid) -> Result<(), DomainError> {
-        self.company.users.remove(&id);
-        Ok(())
-    }
-}
-
-impl MemoryTx {
-    fn count_users(&self, which: impl Fn(&UserRecord) -> bool) -> i64 {
-        let count = self
-            .company
-            .users
-            .values()
-            .filter(|u| which(&u.record))
-            .count();
-        i64::try_from(count).unwrap_or(i64::MAX)
-    }
-
-    /// The unique indexes: email, and employee code where there is one.
-    fn unique(&self, record: &UserRecord) -> Result<(), DomainError> {
-        let others = self
-            .company
-            .users
-            .values()
-            .filter(|u| u.record.id != record.id);
-        for other in others {
-            if other.record.email == record.email {
-                return Err(DomainError::Conflict(UniqueField::Email));
-            }
-            if record.employee_code.is_some() && other.record.employee_code == record.employee_code
-            {
-                return Err(DomainError::Conflict(UniqueField::EmployeeCode));
-            }
-        }
-        Ok(())
-    }
-}
-
-impl Roles for MemoryTx {
-    async fn role(&mut self, id: Uuid) -> Result<Option<RoleGrant>, DomainError> {
-        Ok(self.company.roles.get(&id).cloned())
-    }
-
-    async fn lock_role(&mut self, id: Uuid) -> Result<Option<RoleGrant>, DomainError> {
-        self.role(id).await
-    }
-
-    async fn role_holders(&mut self, id: Uuid) -> Result<i64, DomainError> {
-        Ok(self.count_users(|u| u.role_id == id))
-    }
-
-    async fn insert_role(
-        &mut self,
-        name: &Name,
-        permissions: PermissionSet,
-    ) -> Result<Uuid, DomainError> {
-        let taken = self.company.roles.values().map(|r| r.name.as_str());
-        unique_name(taken, name)?;
-        let id = self.inner.new_id();
-        let grant = RoleGrant {
-            id,
-            name: name.as_str().to_owned(),
-            system: false,
-            permissions,
-        };
-        self.company.roles.insert(id, grant);
-        Ok(id)
-    }
-
-    async fn save_role(
-        &mut self,
-        id: Uuid,
-        name: Option<&Name>,
-        permissions: Option<PermissionSet>,
-    ) -> Result<(), DomainError> {
-        if let Some(name) = name {
-            let others = self.company.roles.values().filter(|r| r.id != id);
-            unique_name(others.map(|r| r.name.as_str()), name)?;
-        }
-        let role = self
-            .company
-            .roles
-            .get_mut(&id)
-            .ok_or(DomainError::NotFound)?;
-        if let Some(name) = name {
-            role.name = name.as_str().to_owned();
-        }
-        if let Some(permissions) = permissions {
-            role.permissions = permissions;
-        }
-        Ok(())
-    }
-
-    async fn delete_role(&mut self, id: Uuid) -> Result<(), DomainError> {
-        self.company.roles.remove(&id);
-        Ok(())
-    }
-}
-
-impl Groups for MemoryTx {
-    async fn group_exists(&mut self, kind: GroupKind, id: Uuid) -> Result<bool, DomainError> {
-        Ok(self.company.groups.contains_key(&(kind, id)))
-    }
-
-    async fn lock_group(
-        &mut self,
-        kind: GroupKind,
-        id: Uuid,
-    ) -> Result<Option<GroupRecord>, DomainError> {
-        let name = self.company.groups.get(&(kind, id));
-        Ok(name.map(|name| GroupRecord {
-            id,
-            name: name.clone(),
-        }))
-    }
-
-    async fn group_members(&mut self, kind: GroupKind, id: Uuid) -> Result<i64, DomainError> {
-        Ok(self.count_users(|u| match kind {
-            GroupKind::Department => u.department_id == Some(id),
-            GroupKind::Branch => u.branch_id == Some(id),
-        }))
-    }
-
-    async fn insert_group(&mut self, kind: GroupKind, name: &Name) -> Result<Uuid, DomainError> {
-        let same_kind = self.company.groups.iter().filter(|((k, _), _)| *k == kind);
-        unique_name(same_kind.map(|(_, n)| n.as_str()), name)?;
-        let id = self.inner.new_id();
-        self.company
-            .groups
-            .insert((kind, id), name.as_str().to_owned());
-        Ok(id)
-    }
-
-    async fn rename_group(
-        &mut self,
-        kind: GroupKind,
-        id: Uuid,
-        name: &Name,
-    ) -> Result<(), DomainError> {
-        let others = self
-            .company
-            .groups
-            .iter()
-            .filter(|((k, other), _)| *k == kind && *other != id);
-        unique_name(others.map(|(_, n)| n.as_str()), name)?;
-        self.company
-            .groups
-            .insert((kind, id), name.as_str().to_owned());
-        Ok(())
-    }
-
-    async fn delete_group(&mut self, kind: GroupKind, id: Uuid) -> Result<(), DomainError> {
-        self.company.groups.remove(&(kind, id));
-        Ok(())
-    }
-}
-
-/// Names of roles and groups are unique per company and kind, case-insensitively.
-fn unique_name<'a>(
-    mut taken: impl Iterator<Item = &'a str>,
-    name: &Name,
-) -> Result<(), DomainError> {
-    let wanted = name.as_str().to_lowercase();
-    if taken.any(|t| t.to_lowercase() == wanted) {
-        Err(DomainError::Conflict(UniqueField::Name))
-    } else {
         Ok(())
     }
 }

@@ -174,7 +174,7 @@ impl Tenant<'_> {
             )
             .expr_as(Expr::col((br.clone(), branch::Column::Name)), "branch_name")
             .expr_as(Expr::col((ro.clone(), role::Column::Name)), "role_name")
-            .expr_as(crate::lead_store::held_by_user(), "leads_held")
+            .expr_as(crate::leads::held_by_user(), "leads_held")
             .from(user::Entity)
             .join_as(
                 sea_orm::JoinType::InnerJoin,

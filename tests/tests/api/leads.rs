@@ -151,6 +151,48 @@ async fn manual_assignment_respects_the_cap_and_bans_first() {
     assert_eq!(user["leads_held"], 2, "a banned user keeps their leads");
 }
 
+/// "Banned users keep their leads and get no new ones": not even a closed lead, on creation
+/// or by reassignment (the cap, which counts open leads only, does not come into it).
+#[tokio::test]
+async fn a_banned_user_is_given_no_lead_even_a_closed_one() {
+    let app = spawn_app().await;
+    let admin = app.signup("acme").await;
+    let token = admin.access_token.as_str();
+    auto_assign_off(&app, token).await;
+    let ravi = agent(&app, &admin, "ravi@acme.example", 5).await;
+    let won = create_lead(&app, token, json!({"name": "Won deal", "status": "won"})).await;
+    let won: Value = won.json().await.unwrap();
+    app.patch(
+        &format!("/api/v1/users/{ravi}"),
+        Some(token),
+        &json!({"banned": true}),
+    )
+    .await;
+
+    let created = create_lead(
+        &app,
+        token,
+        json!({"name": "Lost deal", "status": "lost", "assignee_id": ravi}),
+    )
+    .await;
+    let reassigned = app
+        .patch(
+            &format!("/api/v1/leads/{}", text(&won["id"])),
+            Some(token),
+            &json!({"assignee_id": ravi}),
+        )
+        .await;
+
+    assert_eq!(
+        problem(created, StatusCode::CONFLICT).await["code"],
+        "assignee_banned"
+    );
+    assert_eq!(
+        problem(reassigned, StatusCode::CONFLICT).await["code"],
+        "assignee_banned"
+    );
+}
+
 #[tokio::test]
 async fn reopening_a_closed_lead_counts_against_the_cap() {
     let app = spawn_app().await;
@@ -550,11 +592,13 @@ async fn the_daily_top_up_runs_once_per_company_and_day_however_many_try() {
     .unwrap();
     let company: uuid::Uuid = admin.company_id.parse().unwrap();
     let tenant = store.tenant(company);
+    let now = chrono::Utc::now();
+    let top_up = |day| domain::leads::daily_top_up(&store, &now, company, day);
 
     let (a, b, c) = tokio::join!(
-        tenant.daily_top_up("2026-11-28"),
-        tenant.daily_top_up("2026-11-28"),
-        tenant.daily_top_up("2026-11-28")
+        top_up("2026-11-28"),
+        top_up("2026-11-28"),
+        top_up("2026-11-28")
     );
 
     let ran: Vec<_> = [a.unwrap(), b.unwrap(), c.unwrap()]
@@ -565,7 +609,7 @@ async fn the_daily_top_up_runs_once_per_company_and_day_however_many_try() {
     assert_eq!(ran[0].assigned, 3);
     assert!(tenant.top_up_ran("2026-11-28").await.unwrap());
     assert!(
-        tenant.daily_top_up("2026-11-29").await.unwrap().is_some(),
+        top_up("2026-11-29").await.unwrap().is_some(),
         "the next day runs again"
     );
     store.close().await.unwrap();

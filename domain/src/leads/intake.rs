@@ -1,0 +1,164 @@
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::NewLead;
+use crate::ports::{Clock, Commit, CompanySettings, Leads, Store};
+use crate::{Candidate, DomainError, LeadRefusal, LeadStatus, may_receive_lead, pick_assignee};
+
+/// Creates leads, all or nothing. A lead given an assignee must fit that user (not banned,
+/// under their cap); an open lead without one goes to the fairest eligible user when the
+/// company's `auto_assign_new_leads` is on.
+pub async fn create_leads(
+    store: &impl Store,
+    clock: &impl Clock,
+    company_id: Uuid,
+    mut leads: Vec<NewLead>,
+) -> Result<Vec<Uuid>, DomainError> {
+    let mut tx = store.begin(company_id).await?;
+    let mut users = tx.lock_candidates().await?;
+    let auto_assign = tx.settings().await?.auto_assign_new_leads;
+    let wanted: Vec<_> = leads.iter().map(|l| (l.assignee_id, l.status)).collect();
+    let now = clock.now();
+    let plan =
+        plan_intake(&mut users, &wanted, auto_assign, now).map_err(
+            |(at, refusal)| match refusal {
+                IntakeRefusal::UnknownAssignee if leads.len() > 1 => {
+                    DomainError::names_nothing(&format!("leads[{at}].assignee_id"))
+                }
+                IntakeRefusal::UnknownAssignee => DomainError::names_nothing("assignee_id"),
+                IntakeRefusal::Lead(refusal) => DomainError::Lead(refusal),
+            },
+        )?;
+    for (lead, assignee) in leads.iter_mut().zip(&plan.assignees) {
+        lead.assignee_id = *assignee;
+    }
+    let ids = tx.insert_leads(leads, now).await?;
+    tx.touch_assignees(&plan.touched, now).await?;
+    tx.commit().await?;
+    Ok(ids)
+}
+
+/// Why a lead of an intake was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum IntakeRefusal {
+    /// Its assignee names no user of the company.
+    UnknownAssignee,
+    Lead(LeadRefusal),
+}
+
+/// Who gets each lead of an intake, and the users who got one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct IntakePlan {
+    assignees: Vec<Option<Uuid>>,
+    touched: Vec<Uuid>,
+}
+
+/// Decides each lead's assignee in order, counting what each user holds as it goes, so a
+/// batch never takes a user past their cap. `wanted` is each lead's requested assignee and
+/// status. Fails with the index of the first refused lead.
+fn plan_intake(
+    users: &mut [Candidate<Uuid>],
+    wanted: &[(Option<Uuid>, LeadStatus)],
+    auto_assign: bool,
+    now: DateTime<Utc>,
+) -> Result<IntakePlan, (usize, IntakeRefusal)> {
+    let index: HashMap<Uuid, usize> = users.iter().enumerate().map(|(i, c)| (c.id, i)).collect();
+    let mut assignees = Vec::with_capacity(wanted.len());
+    let mut touched = Vec::new();
+    let mut seen = HashSet::new();
+    for (n, (requested, status)) in wanted.iter().enumerate() {
+        let assignee = match requested {
+            Some(id) => {
+                let at = *index.get(id).ok_or((n, IntakeRefusal::UnknownAssignee))?;
+                let user = &users[at];
+                may_receive_lead(user.banned, status.is_open(), user.held, user.cap)
+                    .map_err(|refusal| (n, IntakeRefusal::Lead(refusal)))?;
+                Some(at)
+            }
+            None if auto_assign && status.is_open() => {
+                pick_assignee(users).and_then(|id| index.get(&id).copied())
+            }
+            None => None,
+        };
+        if let Some(at) = assignee {
+            let user = &mut users[at];
+            if status.is_open() {
+                user.held += 1;
+            }
+            if seen.insert(user.id) {
+                touched.push(user.id);
+            }
+            // Each assignment makes its user the most recently assigned, in hand-out order.
+            let order = i64::try_from(n).unwrap_or(i64::MAX);
+            user.last_assigned_at = Some(now + chrono::Duration::microseconds(order));
+        }
+        assignees.push(assignee.map(|at| users[at].id));
+    }
+    Ok(IntakePlan { assignees, touched })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(id: u128, held: i64, cap: i64) -> Candidate<Uuid> {
+        Candidate {
+            id: Uuid::from_u128(id),
+            banned: false,
+            held,
+            cap,
+            last_assigned_at: None,
+        }
+    }
+
+    #[test]
+    fn auto_assignment_spreads_a_batch_fairly_and_never_past_a_cap() {
+        let mut users = vec![user(1, 0, 2), user(2, 0, 1)];
+        let wanted = vec![(None, LeadStatus::New); 4];
+
+        let plan = plan_intake(&mut users, &wanted, true, DateTime::UNIX_EPOCH).expect("plan");
+
+        let [one, two] = [1, 2].map(|id| Some(Uuid::from_u128(id)));
+        // Equal free capacity goes to the least recently assigned.
+        assert_eq!(plan.assignees, [one, two, one, None]);
+        assert_eq!(plan.touched, [Uuid::from_u128(1), Uuid::from_u128(2)]);
+        assert_eq!(users.iter().map(|u| u.held).collect::<Vec<_>>(), [2, 1]);
+    }
+
+    #[test]
+    fn a_named_assignee_must_exist_and_fit_and_closed_leads_take_no_capacity() {
+        let mut users = vec![user(1, 1, 1)];
+        let one = Some(Uuid::from_u128(1));
+
+        let closed = plan_intake(
+            &mut users,
+            &[(one, LeadStatus::Won)],
+            true,
+            DateTime::UNIX_EPOCH,
+        );
+        let full = plan_intake(
+            &mut users,
+            &[(one, LeadStatus::New)],
+            true,
+            DateTime::UNIX_EPOCH,
+        );
+        let unknown = plan_intake(
+            &mut users,
+            &[
+                (None, LeadStatus::New),
+                (Some(Uuid::from_u128(9)), LeadStatus::New),
+            ],
+            false,
+            DateTime::UNIX_EPOCH,
+        );
+
+        assert_eq!(closed.map(|p| p.assignees), Ok(vec![one]));
+        assert_eq!(
+            full,
+            Err((0, IntakeRefusal::Lead(LeadRefusal::CapReached { cap: 1 })))
+        );
+        assert_eq!(unknown, Err((1, IntakeRefusal::UnknownAssignee)));
+    }
+}

@@ -1,0 +1,167 @@
+//! The in-memory leads, settings and job runs.
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::{MemoryTx, StoredLead};
+use crate::leads::{LeadPatch, LeadRecord, NewLead};
+use crate::ports::{CompanySettings, Jobs, Leads};
+use crate::settings::Settings;
+use crate::{Candidate, DomainError};
+
+impl Leads for MemoryTx {
+    async fn lock_candidates(&mut self) -> Result<Vec<Candidate<Uuid>>, DomainError> {
+        let company = &self.company;
+        Ok(company
+            .users
+            .values()
+            .map(|u| company.candidate(u))
+            .collect())
+    }
+
+    async fn candidate(&mut self, user_id: Uuid) -> Result<Option<Candidate<Uuid>>, DomainError> {
+        let company = &self.company;
+        Ok(company.users.get(&user_id).map(|u| company.candidate(u)))
+    }
+
+    async fn insert_leads(
+        &mut self,
+        leads: Vec<NewLead>,
+        _now: DateTime<Utc>,
+    ) -> Result<Vec<Uuid>, DomainError> {
+        let mut ids = Vec::with_capacity(leads.len());
+        for lead in leads {
+            let id = self.inner.new_id();
+            let stored = StoredLead {
+                name: lead.name,
+                status: lead.status,
+                assignee_id: lead.assignee_id,
+                created: id.as_u128(),
+            };
+            self.company.leads.insert(id, stored);
+            ids.push(id);
+        }
+        Ok(ids)
+    }
+
+    async fn touch_assignees(
+        &mut self,
+        users: &[Uuid],
+        now: DateTime<Utc>,
+    ) -> Result<(), DomainError> {
+        for id in users {
+            if let Some(user) = self.company.users.get_mut(id) {
+                user.last_assigned_at = Some(now);
+            }
+        }
+        Ok(())
+    }
+
+    async fn lock_lead(&mut self, id: Uuid) -> Result<Option<LeadRecord>, DomainError> {
+        Ok(self.company.leads.get(&id).map(|lead| LeadRecord {
+            id,
+            status: lead.status,
+            assignee_id: lead.assignee_id,
+        }))
+    }
+
+    async fn save_lead(
+        &mut self,
+        id: Uuid,
+        change: LeadPatch,
+        _now: DateTime<Utc>,
+    ) -> Result<(), DomainError> {
+        let lead = self
+            .company
+            .leads
+            .get_mut(&id)
+            .ok_or(DomainError::NotFound)?;
+        if let Some(name) = change.name {
+            lead.name = name;
+        }
+        if let Some(status) = change.status {
+            lead.status = status;
+        }
+        if let Some(assignee) = change.assignee_id {
+            lead.assignee_id = assignee;
+        }
+        Ok(())
+    }
+
+    async fn delete_lead(&mut self, id: Uuid) -> Result<bool, DomainError> {
+        Ok(self.company.leads.remove(&id).is_some())
+    }
+
+    async fn unassigned_pool(&mut self, limit: usize) -> Result<Vec<Uuid>, DomainError> {
+        let mut pool: Vec<(u128, Uuid)> = self
+            .company
+            .leads
+            .iter()
+            .filter(|(_, l)| l.assignee_id.is_none() && l.status.is_open())
+            .map(|(id, l)| (l.created, *id))
+            .collect();
+        pool.sort();
+        Ok(pool.into_iter().take(limit).map(|(_, id)| id).collect())
+    }
+
+    async fn assign_leads(
+        &mut self,
+        per_user: &[(Uuid, Vec<Uuid>)],
+        _now: DateTime<Utc>,
+    ) -> Result<(), DomainError> {
+        for (user_id, leads) in per_user {
+            for id in leads {
+                let lead = self
+                    .company
+                    .leads
+                    .get_mut(id)
+                    .ok_or(DomainError::NotFound)?;
+                lead.assignee_id = Some(*user_id);
+            }
+        }
+        Ok(())
+    }
+}
+
+impl CompanySettings for MemoryTx {
+    async fn settings(&mut self) -> Result<Settings, DomainError> {
+        Ok(self.company.settings.clone())
+    }
+
+    async fn lock_settings(&mut self) -> Result<Settings, DomainError> {
+        self.settings().await
+    }
+
+    async fn save_settings(&mut self, settings: &Settings) -> Result<(), DomainError> {
+        self.company.settings = settings.clone();
+        Ok(())
+    }
+}
+
+impl Jobs for MemoryTx {
+    async fn claim_job_run(
+        &mut self,
+        job: &str,
+        day: &str,
+        _now: DateTime<Utc>,
+    ) -> Result<bool, DomainError> {
+        let key = (job.to_owned(), day.to_owned());
+        if self.company.job_runs.contains_key(&key) {
+            return Ok(false);
+        }
+        self.company.job_runs.insert(key, 0);
+        Ok(true)
+    }
+
+    async fn finish_job_run(
+        &mut self,
+        job: &str,
+        day: &str,
+        assigned: u64,
+    ) -> Result<(), DomainError> {
+        self.company
+            .job_runs
+            .insert((job.to_owned(), day.to_owned()), assigned);
+        Ok(())
+    }
+}

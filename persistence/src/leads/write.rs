@@ -1,0 +1,122 @@
+//! Writing leads: a batch insert, one lead's change, a deletion.
+
+use chrono::{DateTime, Utc};
+use domain::leads::{LeadPatch, LeadRecord, NewLead};
+use domain::{Email, LeadStatus, Phone};
+use sea_orm::ActiveValue::Set;
+use sea_orm::{ColumnTrait, DatabaseTransaction, DbErr, EntityTrait, QueryFilter};
+use uuid::Uuid;
+
+use crate::StoreError;
+use crate::entity::lead;
+use crate::write::lock_company;
+
+/// Rows per multi-row INSERT: well under both databases' bind-parameter limits.
+const INSERT_CHUNK: usize = 1_000;
+
+pub(super) async fn insert_leads(
+    txn: &DatabaseTransaction,
+    company_id: Uuid,
+    leads: Vec<NewLead>,
+    now: DateTime<Utc>,
+) -> Result<Vec<Uuid>, StoreError> {
+    let mut ids = Vec::with_capacity(leads.len());
+    let rows: Vec<lead::ActiveModel> = leads
+        .into_iter()
+        .map(|new| {
+            let id = Uuid::now_v7();
+            ids.push(id);
+            lead::ActiveModel {
+                company_id: Set(company_id),
+                id: Set(id),
+                name: Set(new.name),
+                phone: Set(new.phone.map(Phone::into_inner)),
+                email: Set(new.email.map(Email::into_inner)),
+                source: Set(new.source),
+                status: Set(new.status.as_str().to_owned()),
+                open: Set(new.status.is_open()),
+                assignee_id: Set(new.assignee_id),
+                assigned_at: Set(new.assignee_id.map(|_| now)),
+                created_at: Set(now),
+                updated_at: Set(now),
+            }
+        })
+        .collect();
+    for chunk in rows.chunks(INSERT_CHUNK) {
+        lead::Entity::insert_many(chunk.to_vec()).exec(txn).await?;
+    }
+    Ok(ids)
+}
+
+/// Takes the company lock, then loads the lead.
+pub(super) async fn lock_lead(
+    txn: &DatabaseTransaction,
+    company_id: Uuid,
+    id: Uuid,
+) -> Result<Option<LeadRecord>, StoreError> {
+    lock_company(txn, company_id).await?;
+    let Some(row) = lead::Entity::find_by_id((company_id, id)).one(txn).await? else {
+        return Ok(None);
+    };
+    let status = row
+        .status
+        .parse::<LeadStatus>()
+        .map_err(|_| DbErr::Custom("a stored status does not parse".into()))?;
+    Ok(Some(LeadRecord {
+        id,
+        status,
+        assignee_id: row.assignee_id,
+    }))
+}
+
+pub(super) async fn save_lead(
+    txn: &DatabaseTransaction,
+    company_id: Uuid,
+    id: Uuid,
+    change: LeadPatch,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let mut row = lead::ActiveModel {
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    if let Some(name) = change.name {
+        row.name = Set(name);
+    }
+    if let Some(phone) = change.phone {
+        row.phone = Set(phone.map(Phone::into_inner));
+    }
+    if let Some(email) = change.email {
+        row.email = Set(email.map(Email::into_inner));
+    }
+    if let Some(source) = change.source {
+        row.source = Set(source);
+    }
+    if let Some(status) = change.status {
+        row.status = Set(status.as_str().to_owned());
+        row.open = Set(status.is_open());
+    }
+    if let Some(assignee) = change.assignee_id {
+        row.assignee_id = Set(assignee);
+        row.assigned_at = Set(assignee.map(|_| now));
+    }
+    lead::Entity::update_many()
+        .set(row)
+        .filter(lead::Column::CompanyId.eq(company_id))
+        .filter(lead::Column::Id.eq(id))
+        .exec(txn)
+        .await?;
+    Ok(())
+}
+
+/// Whether there was such a lead to delete.
+pub(super) async fn delete_lead(
+    txn: &DatabaseTransaction,
+    company_id: Uuid,
+    id: Uuid,
+) -> Result<bool, StoreError> {
+    let deleted = lead::Entity::delete_by_id((company_id, id))
+        .exec(txn)
+        .await?;
+    Ok(deleted.rows_affected > 0)
+}
