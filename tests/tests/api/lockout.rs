@@ -119,6 +119,9 @@ async fn unknown_accounts_are_never_locked_and_stay_indistinguishable() {
     }
 }
 
+/// Ten sign-ins at once against a burst of 3 refilled at 1/s: however slow the machine (each
+/// answer costs an argon2 verify), they reach the limiter within seven seconds, so some are
+/// refused; the rest are ordinary wrong sign-ins.
 #[tokio::test]
 async fn sign_in_requests_are_rate_limited_per_address() {
     let app = spawn_app_with(|config| {
@@ -128,22 +131,28 @@ async fn sign_in_requests_are_rate_limited_per_address() {
     .await;
     let body = json!({"company": "acme", "email": "a@acme.example", "password": "whatever!"});
 
-    let mut statuses = Vec::new();
-    for _ in 0..4 {
-        statuses.push(app.post("/api/v1/auth/login", None, &body).await);
-    }
+    let answers = join_all((0..10).map(|_| app.post("/api/v1/auth/login", None, &body))).await;
 
-    let limited = statuses.pop().unwrap();
+    let (limited, passed): (Vec<_>, Vec<_>) = answers
+        .into_iter()
+        .partition(|r| r.status() == StatusCode::TOO_MANY_REQUESTS);
     assert!(
-        statuses
+        passed.len() >= 3 && passed.len() < 10,
+        "{} of 10 passed",
+        passed.len()
+    );
+    assert!(
+        passed
             .iter()
             .all(|r| r.status() == StatusCode::UNAUTHORIZED)
     );
-    assert_eq!(limited.headers()["retry-after"], "1");
-    assert_eq!(
-        problem(limited, StatusCode::TOO_MANY_REQUESTS).await["code"],
-        "rate_limited"
-    );
+    for refused in limited {
+        assert_eq!(refused.headers()["retry-after"], "1");
+        assert_eq!(
+            problem(refused, StatusCode::TOO_MANY_REQUESTS).await["code"],
+            "rate_limited"
+        );
+    }
     assert_eq!(
         app.get("/healthz", None).await.status(),
         StatusCode::OK,
