@@ -2,7 +2,8 @@
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, ResponseError};
-use domain::{DomainError, FieldError, LeadRefusal, RuleViolation, UniqueField};
+use chrono::{DateTime, Utc};
+use domain::{DomainError, FieldError, LeadRefusal, Locked, RuleViolation, UniqueField};
 use persistence::StoreError;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -79,6 +80,14 @@ impl ApiError {
     }
 
     /// One refused field.
+    /// 423 for a locked secret: `account_locked` with how long to wait, or `mpin_locked`.
+    pub fn locked(locked: Locked, now: DateTime<Utc>) -> Self {
+        match locked.retry_after(now) {
+            Some(retry_after) => Self::AccountLocked { retry_after },
+            None => Self::MpinLocked,
+        }
+    }
+
     pub fn invalid(error: FieldError) -> Self {
         Self::Validation(vec![error])
     }

@@ -38,7 +38,7 @@ pub use lead::{
     Candidate, LeadRefusal, LeadStatus, may_receive_lead, may_take_lead, pick_assignee,
     plan_distribution,
 };
-pub use lockout::{Locked, MpinGuard, MpinLocked, PasswordGuard};
+pub use lockout::{Guard, Locked, Secret};
 pub use mpin::Mpin;
 pub use name::{Name, plain_text};
 pub use password::{Password, PasswordPolicy};

@@ -18,7 +18,9 @@
 //! ```
 //!
 //! M-PIN (count-based): five charged attempts without a success lock it until a password
-//! sign-in or an admin sets a new M-PIN (both call [`MpinGuard::reset`]).
+//! sign-in or an admin sets a new M-PIN (both call [`Guard::reset`]).
+//!
+//! One [`Guard`] serves both: the [`Secret`] an attempt presents picks the policy.
 
 use chrono::{DateTime, Duration, Utc};
 
@@ -27,50 +29,75 @@ pub const MAX_FAILURES: u32 = 5;
 const FIRST_LOCK_SECONDS: i64 = 60;
 const LONGEST_LOCK_SECONDS: i64 = 15 * 60;
 
-/// A password sign-in's lockout state.
+/// The secret an attempt presents; each has its own guard and its own way of unlocking.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Secret {
+    /// Locks for a while (1 minute doubling to 15), never for good.
+    Password,
+    /// Locks until a password sign-in or an admin sets a new M-PIN.
+    Mpin,
+}
+
+/// One secret's lockout state: consecutive charged attempts, and until when it is locked
+/// (only a password's lock has an end).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct PasswordGuard {
+pub struct Guard {
     pub failures: u32,
     pub locked_until: Option<DateTime<Utc>>,
 }
 
 /// The attempt may not even be evaluated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Locked {
-    pub until: DateTime<Utc>,
+pub enum Locked {
+    /// A password, until then.
+    Until(DateTime<Utc>),
+    /// An M-PIN, until it is reset.
+    UntilReset,
 }
 
 impl Locked {
-    /// Whole seconds to wait, at least 1: the `Retry-After` header.
-    pub fn retry_after(&self, now: DateTime<Utc>) -> i64 {
-        let millis = (self.until - now).num_milliseconds().max(0);
-        ((millis + 999) / 1000).max(1)
+    /// Whole seconds to wait, at least 1: the `Retry-After` header. `None` when waiting does
+    /// not help.
+    pub fn retry_after(&self, now: DateTime<Utc>) -> Option<i64> {
+        let Locked::Until(until) = self else {
+            return None;
+        };
+        let millis = (*until - now).num_milliseconds().max(0);
+        Some(((millis + 999) / 1000).max(1))
     }
 }
 
-impl PasswordGuard {
-    /// Charges one attempt, or refuses it while locked. The charged state locks when this
-    /// attempt is the 5th (or later) failure in a row, for 1 minute doubling to 15.
-    pub fn charge(self, now: DateTime<Utc>) -> Result<Self, Locked> {
-        if let Some(until) = self.locked_until.filter(|until| *until > now) {
-            return Err(Locked { until });
+impl Guard {
+    /// Charges one attempt, or refuses it while locked. A password's charged state locks when
+    /// this attempt is the 5th (or later) failure in a row, for 1 minute doubling to 15; an
+    /// M-PIN refuses every attempt after 5 charged ones.
+    pub fn charge(self, secret: Secret, now: DateTime<Utc>) -> Result<Self, Locked> {
+        match secret {
+            Secret::Password => {
+                if let Some(until) = self.locked_until.filter(|until| *until > now) {
+                    return Err(Locked::Until(until));
+                }
+            }
+            Secret::Mpin if self.failures >= MAX_FAILURES => return Err(Locked::UntilReset),
+            Secret::Mpin => {}
         }
         let failures = self.failures.saturating_add(1);
-        let locked_until = (failures >= MAX_FAILURES).then(|| now + lock_length(failures));
+        let locks = failures >= MAX_FAILURES && secret == Secret::Password;
         Ok(Self {
             failures,
-            locked_until,
+            locked_until: locks.then(|| now + lock_length(failures)),
         })
     }
 
-    /// What a successful sign-in leaves.
+    /// What a successful sign-in (or a new secret) leaves.
     pub fn reset() -> Self {
         Self::default()
     }
 
-    /// Whether this charge is the one that (re)locked the account: worth an audit event.
-    pub fn just_locked(&self) -> bool {
-        self.locked_until.is_some()
+    /// Whether this charged attempt, if its secret is wrong, leaves the secret locked: worth
+    /// an audit event and a metric.
+    pub fn locks_if_wrong(&self) -> bool {
+        self.failures >= MAX_FAILURES
     }
 }
 
@@ -78,36 +105,6 @@ impl PasswordGuard {
 fn lock_length(failures: u32) -> Duration {
     let doublings = failures.saturating_sub(MAX_FAILURES).min(10);
     Duration::seconds((FIRST_LOCK_SECONDS << doublings).min(LONGEST_LOCK_SECONDS))
-}
-
-/// An M-PIN's lockout state: the count of consecutive charged attempts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct MpinGuard {
-    pub failures: u32,
-}
-
-/// The M-PIN is locked until a password sign-in or an admin reset.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct MpinLocked;
-
-impl MpinGuard {
-    pub fn charge(self) -> Result<Self, MpinLocked> {
-        if self.failures >= MAX_FAILURES {
-            return Err(MpinLocked);
-        }
-        Ok(Self {
-            failures: self.failures + 1,
-        })
-    }
-
-    pub fn reset() -> Self {
-        Self::default()
-    }
-
-    /// Whether a failure of this charged attempt leaves the M-PIN locked.
-    pub fn locks_on_failure(&self) -> bool {
-        self.failures >= MAX_FAILURES
-    }
 }
 
 #[cfg(test)]
@@ -118,76 +115,83 @@ mod tests {
         DateTime::from_timestamp(1_800_000_000 + seconds, 0).unwrap()
     }
 
-    /// Charges and fails `n` attempts at `now`.
-    fn fail(mut guard: PasswordGuard, n: u32, now: DateTime<Utc>) -> PasswordGuard {
+    /// Charges and fails `n` password attempts at `now`.
+    fn fail(mut guard: Guard, n: u32, now: DateTime<Utc>) -> Guard {
         for _ in 0..n {
-            guard = guard.charge(now).unwrap();
+            guard = guard.charge(Secret::Password, now).unwrap();
         }
         guard
     }
 
     #[test]
     fn four_failures_leave_sign_in_open() {
-        let guard = fail(PasswordGuard::default(), 4, at(0));
+        let guard = fail(Guard::default(), 4, at(0));
         assert_eq!(
             guard,
-            PasswordGuard {
+            Guard {
                 failures: 4,
                 locked_until: None
             }
         );
-        assert!(guard.charge(at(0)).is_ok());
+        assert!(guard.charge(Secret::Password, at(0)).is_ok());
     }
 
     #[test]
     fn the_fifth_failure_locks_for_a_minute() {
-        let guard = fail(PasswordGuard::default(), 5, at(0));
+        let guard = fail(Guard::default(), 5, at(0));
         assert_eq!(guard.locked_until, Some(at(60)));
-        let locked = guard.charge(at(30)).unwrap_err();
-        assert_eq!(locked.retry_after(at(30)), 30);
-        assert_eq!(locked.retry_after(at(59) + Duration::milliseconds(500)), 1);
+        let locked = guard.charge(Secret::Password, at(30)).unwrap_err();
+        assert_eq!(locked.retry_after(at(30)), Some(30));
+        assert_eq!(
+            locked.retry_after(at(59) + Duration::milliseconds(500)),
+            Some(1)
+        );
     }
 
     #[test]
     fn each_further_failure_doubles_the_lock_up_to_fifteen_minutes() {
-        let mut guard = fail(PasswordGuard::default(), 5, at(0));
+        let mut guard = fail(Guard::default(), 5, at(0));
         let mut now = at(0);
         let mut lengths = Vec::new();
         for _ in 0..6 {
             now = guard.locked_until.unwrap();
-            guard = guard.charge(now).unwrap();
+            guard = guard.charge(Secret::Password, now).unwrap();
             lengths.push((guard.locked_until.unwrap() - now).num_seconds());
         }
         assert_eq!(lengths, [120, 240, 480, 900, 900, 900]);
         assert!(
-            guard.charge(now).is_err(),
+            guard.charge(Secret::Password, now).is_err(),
             "never permanent, but locked until it ends"
         );
     }
 
     #[test]
     fn a_success_resets_everything() {
-        let guard = fail(PasswordGuard::default(), 5, at(0));
-        assert_eq!(PasswordGuard::reset(), PasswordGuard::default());
-        assert!(guard.just_locked());
+        let guard = fail(Guard::default(), 5, at(0));
+        assert_eq!(Guard::reset(), Guard::default());
+        assert!(guard.locks_if_wrong());
     }
 
     #[test]
     fn an_mpin_locks_after_five_charges_until_reset() {
-        let mut guard = MpinGuard::default();
+        let mut guard = Guard::default();
         for n in 1..=5 {
-            guard = guard.charge().unwrap();
-            assert_eq!(guard.locks_on_failure(), n == 5);
+            guard = guard.charge(Secret::Mpin, at(0)).unwrap();
+            assert_eq!(guard.locks_if_wrong(), n == 5);
+            assert_eq!(guard.locked_until, None);
         }
-        assert_eq!(guard.charge(), Err(MpinLocked));
-        assert!(MpinGuard::reset().charge().is_ok());
+        let much_later = at(365 * 24 * 3600);
+        let locked = guard.charge(Secret::Mpin, much_later);
+        assert_eq!(locked, Err(Locked::UntilReset));
+        assert_eq!(locked.unwrap_err().retry_after(much_later), None);
+        assert!(Guard::reset().charge(Secret::Mpin, at(0)).is_ok());
     }
 
     #[test]
     fn twenty_concurrent_charges_admit_five() {
-        let mut guard = MpinGuard::default();
+        let mut guard = Guard::default();
         let admitted = (0..20)
-            .filter(|_| guard.charge().map(|g| guard = g).is_ok())
+            .filter(|_| guard.charge(Secret::Mpin, at(0)).map(|g| guard = g).is_ok())
             .count();
         assert_eq!(admitted, 5);
     }

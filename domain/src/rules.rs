@@ -27,6 +27,19 @@ pub enum RuleViolation {
     InUse { users: i64 },
 }
 
+/// A banned user presented the right secret: they may not sign in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the user is banned")]
+pub struct Banned;
+
+/// The ban's sign-in rule: a banned user signs in neither on the web (password) nor on mobile
+/// (M-PIN), even with the right secret. (The rest of what a ban does: their sessions stop at
+/// the next request, they keep their seat and their leads and get no new lead, see
+/// [`crate::may_receive_lead`].)
+pub fn may_sign_in(banned: bool) -> Result<(), Banned> {
+    if banned { Err(Banned) } else { Ok(()) }
+}
+
 /// A new user takes a seat: allowed while `used < limit`. Banned users hold seats too.
 pub fn seat_available(used: i64, limit: i64) -> Result<(), RuleViolation> {
     if used < limit {
@@ -113,6 +126,12 @@ mod tests {
             seat_available(6, 5),
             Err(RuleViolation::AgentLimitReached { limit: 5 })
         );
+    }
+
+    #[test]
+    fn a_banned_user_may_not_sign_in() {
+        assert_eq!(may_sign_in(false), Ok(()));
+        assert_eq!(may_sign_in(true), Err(Banned));
     }
 
     #[test]

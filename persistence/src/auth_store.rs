@@ -1,7 +1,7 @@
 //! Sign-in state: lockout charges, registered devices, a user's own sessions and secrets.
 
 use chrono::{DateTime, Utc};
-use domain::{Locked, MpinGuard, MpinLocked, PasswordGuard};
+use domain::{Guard, Locked, Secret};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait,
@@ -40,74 +40,52 @@ pub struct SessionView {
 }
 
 impl Tenant<'_> {
-    /// Charges a password attempt (see `domain::lockout`): a compare-and-set on the failure
-    /// count, so concurrent attempts on any replica are counted one by one.
-    pub async fn charge_password(
+    /// Charges an attempt at `secret` (see `domain::lockout`): a compare-and-set on its
+    /// failure count, so concurrent attempts on any replica are counted one by one.
+    pub async fn charge(
         &self,
+        secret: Secret,
         user_id: Uuid,
         now: DateTime<Utc>,
-    ) -> Result<Result<PasswordGuard, Locked>, StoreError> {
+    ) -> Result<Result<Guard, Locked>, StoreError> {
+        let count = match secret {
+            Secret::Password => user::Column::FailedLogins,
+            Secret::Mpin => user::Column::FailedMpins,
+        };
         for _ in 0..CHARGE_RETRIES {
             let row = self.user_row(user_id).await?;
-            let guard = PasswordGuard {
-                failures: u32::try_from(row.failed_logins).unwrap_or(0),
-                locked_until: row.locked_until,
+            let (failures, locked_until) = match secret {
+                Secret::Password => (row.failed_logins, row.locked_until),
+                Secret::Mpin => (row.failed_mpins, None),
             };
-            let charged = match guard.charge(now) {
+            let guard = Guard {
+                failures: u32::try_from(failures).unwrap_or(0),
+                locked_until,
+            };
+            let charged = match guard.charge(secret, now) {
                 Ok(charged) => charged,
                 Err(locked) => return Ok(Err(locked)),
             };
-            let swapped = user::Entity::update_many()
-                .col_expr(
-                    user::Column::FailedLogins,
-                    Expr::value(i32::try_from(charged.failures).unwrap_or(i32::MAX)),
-                )
-                .col_expr(user::Column::LockedUntil, Expr::value(charged.locked_until))
+            let mut swap = user::Entity::update_many().col_expr(
+                count,
+                Expr::value(i32::try_from(charged.failures).unwrap_or(i32::MAX)),
+            );
+            if secret == Secret::Password {
+                swap = swap.col_expr(user::Column::LockedUntil, Expr::value(charged.locked_until));
+            }
+            let swapped = swap
                 .filter(user::Column::CompanyId.eq(self.company_id))
                 .filter(user::Column::Id.eq(user_id))
-                .filter(user::Column::FailedLogins.eq(row.failed_logins))
+                .filter(count.eq(failures))
                 .exec(self.db)
                 .await?;
             if swapped.rows_affected == 1 {
                 return Ok(Ok(charged));
             }
         }
-        Err(StoreError::Database(sea_orm::DbErr::Custom(
-            "password charge kept losing races".into(),
-        )))
-    }
-
-    /// Charges an M-PIN attempt, the same way.
-    pub async fn charge_mpin(
-        &self,
-        user_id: Uuid,
-    ) -> Result<Result<MpinGuard, MpinLocked>, StoreError> {
-        for _ in 0..CHARGE_RETRIES {
-            let row = self.user_row(user_id).await?;
-            let guard = MpinGuard {
-                failures: u32::try_from(row.failed_mpins).unwrap_or(0),
-            };
-            let charged = match guard.charge() {
-                Ok(charged) => charged,
-                Err(locked) => return Ok(Err(locked)),
-            };
-            let swapped = user::Entity::update_many()
-                .col_expr(
-                    user::Column::FailedMpins,
-                    Expr::value(i32::try_from(charged.failures).unwrap_or(i32::MAX)),
-                )
-                .filter(user::Column::CompanyId.eq(self.company_id))
-                .filter(user::Column::Id.eq(user_id))
-                .filter(user::Column::FailedMpins.eq(row.failed_mpins))
-                .exec(self.db)
-                .await?;
-            if swapped.rows_affected == 1 {
-                return Ok(Ok(charged));
-            }
-        }
-        Err(StoreError::Database(sea_orm::DbErr::Custom(
-            "M-PIN charge kept losing races".into(),
-        )))
+        Err(StoreError::Database(sea_orm::DbErr::Custom(format!(
+            "{secret:?} charge kept losing races"
+        ))))
     }
 
     /// Clears the lockouts a right secret clears: a password clears both (it also unlocks a

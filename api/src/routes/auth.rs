@@ -4,7 +4,10 @@ use actix_web::dev::HttpServiceFactory;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Utc;
-use domain::{CompanyCode, CompanyName, Email, Name, Password, PasswordPolicy, UniqueField};
+use domain::ports::SecretHasher;
+use domain::{
+    CompanyCode, CompanyName, Email, Name, Password, PasswordPolicy, Secret, UniqueField, rules,
+};
 use persistence::{
     NewAdmin, NewCompany, NewSession, Refresh, SignInEvent, SignInMethod, SignInRecord,
     SignInSuccess, StoreError,
@@ -87,7 +90,7 @@ pub async fn signup(
         .sign_in_limiter
         .check(req.peer_addr().map(|a| a.ip()))?;
     let form = parse_signup(body.0, state.password_policy)?;
-    let password_hash = state.hasher.hash(form.password.expose().to_owned()).await?;
+    let password_hash = state.hash_password(&form.password).await?;
     let admin = NewAdmin {
         name: form.admin_name,
         email: form.admin_email,
@@ -243,15 +246,11 @@ pub async fn login(
         Some(account) => match state
             .store
             .tenant(account.company_id)
-            .charge_password(account.user_id, now)
+            .charge(Secret::Password, account.user_id, now)
             .await?
         {
             Ok(charged) => Some(charged),
-            Err(locked) => {
-                return Err(ApiError::AccountLocked {
-                    retry_after: locked.retry_after(now),
-                });
-            }
+            Err(locked) => return Err(ApiError::locked(locked, now)),
         },
         None => None,
     };
@@ -272,13 +271,13 @@ pub async fn login(
     if !verified {
         state.metrics.sign_in(MetricEvent::PasswordFailure);
         tenant.record_sign_in(event("auth.login_failed")).await?;
-        if charged.is_some_and(|c| c.just_locked()) {
+        if charged.is_some_and(|c| c.locks_if_wrong()) {
             state.metrics.sign_in(MetricEvent::AccountLocked);
             tenant.record_sign_in(event("auth.locked")).await?;
         }
         return Err(ApiError::InvalidCredentials);
     }
-    if account.banned {
+    if rules::may_sign_in(account.banned).is_err() {
         tenant.clear_lockouts(account.user_id, true).await?;
         return Err(ApiError::UserBanned);
     }
@@ -390,10 +389,11 @@ pub async fn mpin_login(
         return Err(ApiError::MpinNotSet);
     };
     let tenant = state.store.tenant(account.company_id);
+    let now = Utc::now();
     let charged = tenant
-        .charge_mpin(account.user_id)
+        .charge(Secret::Mpin, account.user_id, now)
         .await?
-        .map_err(|_| ApiError::MpinLocked)?;
+        .map_err(|locked| ApiError::locked(locked, now))?;
     let verified = state.hasher.verify(peppered, Some(mpin_hash)).await?;
     let event = |action| SignInEvent {
         action,
@@ -405,13 +405,13 @@ pub async fn mpin_login(
     if !verified {
         state.metrics.sign_in(MetricEvent::MpinFailure);
         tenant.record_sign_in(event("auth.login_failed")).await?;
-        if charged.locks_on_failure() {
+        if charged.locks_if_wrong() {
             state.metrics.sign_in(MetricEvent::MpinLocked);
             tenant.record_sign_in(event("auth.mpin_locked")).await?;
         }
         return Err(ApiError::InvalidCredentials);
     }
-    if account.banned {
+    if rules::may_sign_in(account.banned).is_err() {
         tenant.clear_lockouts(account.user_id, false).await?;
         return Err(ApiError::UserBanned);
     }

@@ -4,6 +4,7 @@ use actix_web::HttpResponse;
 use actix_web::dev::HttpServiceFactory;
 use actix_web::web::{self, Json, Path, Query};
 use chrono::{DateTime, Utc};
+use domain::ports::SecretHasher;
 use domain::{Email, Invalid, Mpin, Password};
 use persistence::SessionView;
 use serde::{Deserialize, Serialize};
@@ -116,7 +117,7 @@ pub async fn change_password(
     let Some(password) = password else {
         return Err(ApiError::internal("a refused field recorded no error"));
     };
-    let hash = state.hasher.hash(password.expose().to_owned()).await?;
+    let hash = state.hash_password(&password).await?;
     state
         .store
         .tenant(actor.company_id)
@@ -151,10 +152,7 @@ pub async fn change_mpin(
     let body = body.0;
     check_own_password(&state, &actor, body.password, "password").await?;
     let pin = Mpin::parse(&body.mpin).map_err(|err| ApiError::invalid(err.at("mpin")))?;
-    let hash = state
-        .hasher
-        .hash(state.pin_pepper.apply(pin.expose()))
-        .await?;
+    let hash = state.hash_mpin(&pin).await?;
     state
         .store
         .tenant(actor.company_id)

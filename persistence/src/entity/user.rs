@@ -25,10 +25,10 @@ pub struct Model {
     pub mpin_hash: Option<String>,
     pub lead_cap: i32,
     pub banned: bool,
-    /// Consecutive charged password attempts (domain's `PasswordGuard`).
+    /// Consecutive charged password attempts (domain's lockout `Guard`).
     pub failed_logins: i32,
     pub locked_until: Option<DateTimeUtc>,
-    /// Consecutive charged M-PIN attempts (domain's `MpinGuard`).
+    /// Consecutive charged M-PIN attempts (domain's lockout `Guard`).
     pub failed_mpins: i32,
     /// When the user last got a lead: the fairness rule's tie-breaker.
     pub last_assigned_at: Option<DateTimeUtc>,
