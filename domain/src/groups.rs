@@ -32,10 +32,7 @@ pub async fn rename_group(
     name: Name,
 ) -> Result<(), DomainError> {
     let mut tx = store.begin(actor.company_id).await?;
-    let before = tx
-        .lock_group(kind, id)
-        .await?
-        .ok_or(DomainError::NotFound)?;
+    let before = locked_group(&mut tx, kind, id).await?;
     if before.name != name.as_str() {
         tx.rename_group(kind, id, &name).await?;
         tx.record(
@@ -55,15 +52,21 @@ pub async fn delete_group(
     id: Uuid,
 ) -> Result<(), DomainError> {
     let mut tx = store.begin(actor.company_id).await?;
-    let before = tx
-        .lock_group(kind, id)
-        .await?
-        .ok_or(DomainError::NotFound)?;
+    let before = locked_group(&mut tx, kind, id).await?;
     rules::unused(tx.group_members(kind, id).await?)?;
     tx.delete_group(kind, id).await?;
     tx.record(actor, group_event(kind, Verb::Deleted, before, Vec::new()))
         .await?;
     tx.commit().await
+}
+
+/// Takes the company lock, then loads the group a change is about.
+async fn locked_group(
+    tx: &mut impl Groups,
+    kind: GroupKind,
+    id: Uuid,
+) -> Result<GroupRecord, DomainError> {
+    tx.lock_group(kind, id).await?.ok_or(DomainError::NotFound)
 }
 
 #[derive(Debug, Clone, Copy)]

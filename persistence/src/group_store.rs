@@ -120,15 +120,7 @@ impl Tenant<'_> {
 
 impl Groups for SeaTx {
     async fn group_exists(&mut self, kind: GroupKind, id: Uuid) -> Result<bool, DomainError> {
-        let query = Query::select()
-            .expr(Expr::val(1))
-            .from(table(kind))
-            .and_where(Expr::col(col("company_id")).eq(self.company_id))
-            .and_where(Expr::col(col("id")).eq(id))
-            .take();
-        let statement = self.txn.get_database_backend().build(&query);
-        let row = self.txn.query_one_raw(statement).await;
-        Ok(row.map_err(StoreError::from)?.is_some())
+        Ok(self.group_name(kind, id).await?.is_some())
     }
 
     async fn lock_group(
@@ -137,19 +129,8 @@ impl Groups for SeaTx {
         id: Uuid,
     ) -> Result<Option<GroupRecord>, DomainError> {
         lock_company(&self.txn, self.company_id).await?;
-        let query = Query::select()
-            .column(col("name"))
-            .from(table(kind))
-            .and_where(Expr::col(col("company_id")).eq(self.company_id))
-            .and_where(Expr::col(col("id")).eq(id))
-            .take();
-        let statement = self.txn.get_database_backend().build(&query);
-        let row = self.txn.query_one_raw(statement).await;
-        let Some(row) = row.map_err(StoreError::from)? else {
-            return Ok(None);
-        };
-        let name = row.try_get("", "name").map_err(StoreError::from)?;
-        Ok(Some(GroupRecord { id, name }))
+        let name = self.group_name(kind, id).await?;
+        Ok(name.map(|name| GroupRecord { id, name }))
     }
 
     async fn group_members(&mut self, kind: GroupKind, id: Uuid) -> Result<i64, DomainError> {
@@ -224,6 +205,23 @@ impl Groups for SeaTx {
             .await
             .map_err(StoreError::from)?;
         Ok(())
+    }
+}
+
+impl SeaTx {
+    /// The name of the company's group `id` of `kind`, if there is one.
+    async fn group_name(&self, kind: GroupKind, id: Uuid) -> Result<Option<String>, StoreError> {
+        let query = Query::select()
+            .column(col("name"))
+            .from(table(kind))
+            .and_where(Expr::col(col("company_id")).eq(self.company_id))
+            .and_where(Expr::col(col("id")).eq(id))
+            .take();
+        let statement = self.txn.get_database_backend().build(&query);
+        match self.txn.query_one_raw(statement).await? {
+            Some(row) => Ok(Some(row.try_get("", "name")?)),
+            None => Ok(None),
+        }
     }
 }
 

@@ -61,14 +61,13 @@ pub async fn get_subscription(
     actor: Actor,
 ) -> Result<Json<SubscriptionDto>, ApiError> {
     actor.require(Resource::Billing, Action::Read)?;
-    Ok(Json(
-        state
-            .store
-            .tenant(actor.company_id)
-            .subscription()
-            .await?
-            .into(),
-    ))
+    current(&state, &actor).await
+}
+
+/// The subscription as it stands, as both operations answer it.
+async fn current(state: &AppState, actor: &Actor) -> Result<Json<SubscriptionDto>, ApiError> {
+    let subscription = state.store.tenant(actor.company_id).subscription().await?;
+    Ok(Json(subscription.into()))
 }
 
 /// Largest agent limit accepted: bounds a typo, not a business.
@@ -96,12 +95,5 @@ pub async fn update_subscription(
             ApiError::invalid(Invalid::new("out_of_range", message).at("agent_limit"))
         })?;
     subscription::set_agent_limit(&state.store, &actor.acting(), limit.into()).await?;
-    Ok(Json(
-        state
-            .store
-            .tenant(actor.company_id)
-            .subscription()
-            .await?
-            .into(),
-    ))
+    current(&state, &actor).await
 }
