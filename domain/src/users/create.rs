@@ -1,6 +1,7 @@
 use uuid::Uuid;
 
-use super::{NewUser, NewUserRecord, named_role, require_groups};
+use super::load::{named_role, require_groups};
+use super::{NewUser, NewUserRecord};
 use crate::ports::{Audit, Commit, Seats, SecretHasher, Store, Users};
 use crate::{Actor, AuditEntry, AuditTarget, DomainError, rules};
 

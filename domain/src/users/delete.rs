@@ -1,6 +1,6 @@
 use uuid::Uuid;
 
-use super::admin_remains_without;
+use super::load::admin_remains_without;
 use crate::ports::{Audit, Commit, Roles, Store, Users};
 use crate::{Actor, AuditEntry, AuditTarget, DomainError, rules};
 

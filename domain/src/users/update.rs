@@ -1,6 +1,7 @@
 use uuid::Uuid;
 
-use super::{NewSecrets, UserPatch, UserRecord, admin_remains_without, named_role, require_groups};
+use super::load::{admin_remains_without, named_role, require_groups};
+use super::{NewSecrets, UserPatch, UserRecord};
 use crate::ports::{Audit, Commit, Roles, SecretHasher, Sessions, Store, Users};
 use crate::{Actor, AuditEntry, AuditTarget, DomainError, rules};
 
