@@ -1,17 +1,21 @@
 //! Prometheus metrics: requests by route and status with latency histograms, the database
-//! pool, sign-in failures and lockouts. Kept in memory per process, written in the text
-//! exposition format at `GET /metrics`.
+//! pool, sign-in failures and lockouts. Kept in memory per process by `prometheus-client`,
+//! written in the Prometheus text exposition format (0.0.4) at `GET /metrics`.
 
-use std::collections::BTreeMap;
-use std::fmt::Write as _;
-use std::sync::Mutex;
 use std::time::Instant;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::{HttpResponse, web};
+use prometheus_client::encoding::{EncodeLabelSet, prometheus_text};
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::{Registry, Unit};
 
+use crate::error::ApiError;
 use crate::state::AppState;
 
 /// Upper bounds of the latency buckets, in seconds.
@@ -20,7 +24,7 @@ const BUCKETS: [f64; 12] = [
 ];
 
 /// What sign-in protection counts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SignInEvent {
     PasswordFailure,
     MpinFailure,
@@ -28,128 +32,147 @@ pub enum SignInEvent {
     MpinLocked,
 }
 
-impl SignInEvent {
-    fn labels(self) -> (&'static str, &'static str) {
-        match self {
-            SignInEvent::PasswordFailure => ("calliyo_sign_in_failures_total", "password"),
-            SignInEvent::MpinFailure => ("calliyo_sign_in_failures_total", "mpin"),
-            SignInEvent::AccountLocked => ("calliyo_lockouts_total", "password"),
-            SignInEvent::MpinLocked => ("calliyo_lockouts_total", "mpin"),
-        }
-    }
+/// The label sets. A derived set writes its fields as labels in the order declared here.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct RequestLabels {
+    method: String,
+    route: String,
+    status: u16,
 }
 
-#[derive(Debug, Default)]
-struct Histogram {
-    counts: [u64; BUCKETS.len()],
-    count: u64,
-    sum: f64,
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct RouteLabels {
+    method: String,
+    route: String,
 }
 
-#[derive(Debug, Default)]
-struct Counters {
-    /// (method, route, status) -> requests.
-    requests: BTreeMap<(String, String, u16), u64>,
-    /// (method, route) -> latency.
-    latency: BTreeMap<(String, String), Histogram>,
-    sign_in: BTreeMap<SignInEvent, u64>,
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct SecretLabels {
+    secret: &'static str,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct PoolLabels {
+    state: &'static str,
+}
+
+/// Latency histograms are made with our buckets, not the crate's defaults.
+type LatencyFamily = Family<RouteLabels, Histogram, fn() -> Histogram>;
+
+#[derive(Debug)]
 pub struct Metrics {
-    counters: Mutex<Counters>,
+    registry: Registry,
+    requests: Family<RequestLabels, Counter>,
+    latency: LatencyFamily,
+    sign_in_failures: Family<SecretLabels, Counter>,
+    lockouts: Family<SecretLabels, Counter>,
+    pool: Family<PoolLabels, Gauge>,
+}
+
+fn latency_histogram() -> Histogram {
+    Histogram::new(BUCKETS)
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        let requests = Family::default();
+        let latency = LatencyFamily::new_with_constructor(latency_histogram);
+        let sign_in_failures = Family::default();
+        let lockouts = Family::default();
+        let pool = Family::default();
+        let mut registry = Registry::default();
+        // The crate writes a counter's name with `_total`, a unit after the name, and a full stop
+        // after the help: these are served as calliyo_http_requests_total,
+        // calliyo_http_request_duration_seconds, calliyo_sign_in_failures_total,
+        // calliyo_lockouts_total and calliyo_db_pool_connections.
+        registry.register(
+            "calliyo_http_requests",
+            "Requests answered, by method, route template and status",
+            requests.clone(),
+        );
+        registry.register_with_unit(
+            "calliyo_http_request_duration",
+            "Time to answer, by method and route template",
+            Unit::Seconds,
+            latency.clone(),
+        );
+        registry.register(
+            "calliyo_sign_in_failures",
+            "Wrong secrets presented for known accounts",
+            sign_in_failures.clone(),
+        );
+        registry.register(
+            "calliyo_lockouts",
+            "Accounts or M-PINs that a failure locked",
+            lockouts.clone(),
+        );
+        registry.register(
+            "calliyo_db_pool_connections",
+            "Database pool connections, by state",
+            pool.clone(),
+        );
+        let metrics = Metrics {
+            registry,
+            requests,
+            latency,
+            sign_in_failures,
+            lockouts,
+            pool,
+        };
+        // The sign-in series are there from the start, at 0, so that a rate over them or an
+        // alert on them has a value before the first failure.
+        for secret in ["password", "mpin"] {
+            metrics
+                .sign_in_failures
+                .get_or_create_owned(&SecretLabels { secret });
+            metrics
+                .lockouts
+                .get_or_create_owned(&SecretLabels { secret });
+        }
+        metrics
+    }
 }
 
 impl Metrics {
-    fn counters(&self) -> std::sync::MutexGuard<'_, Counters> {
-        self.counters
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
     pub fn observe_request(&self, method: &str, route: &str, status: u16, seconds: f64) {
-        let mut counters = self.counters();
-        *counters
-            .requests
-            .entry((method.to_owned(), route.to_owned(), status))
-            .or_default() += 1;
-        let histogram = counters
-            .latency
-            .entry((method.to_owned(), route.to_owned()))
-            .or_default();
-        for (bound, count) in BUCKETS.iter().zip(histogram.counts.iter_mut()) {
-            if seconds <= *bound {
-                *count += 1;
-            }
-        }
-        histogram.count += 1;
-        histogram.sum += seconds;
+        let route = RouteLabels {
+            method: method.to_owned(),
+            route: route.to_owned(),
+        };
+        self.latency.get_or_create(&route).observe(seconds);
+        let request = RequestLabels {
+            method: route.method,
+            route: route.route,
+            status,
+        };
+        self.requests.get_or_create(&request).inc();
     }
 
     pub fn sign_in(&self, event: SignInEvent) {
-        *self.counters().sign_in.entry(event).or_default() += 1;
+        let (family, secret) = match event {
+            SignInEvent::PasswordFailure => (&self.sign_in_failures, "password"),
+            SignInEvent::MpinFailure => (&self.sign_in_failures, "mpin"),
+            SignInEvent::AccountLocked => (&self.lockouts, "password"),
+            SignInEvent::MpinLocked => (&self.lockouts, "mpin"),
+        };
+        family.get_or_create(&SecretLabels { secret }).inc();
     }
 
-    /// The text exposition format (version 0.0.4).
-    pub fn render(&self, pool: (u32, usize)) -> String {
-        let counters = self.counters();
-        let mut out = String::new();
-        out.push_str("# HELP calliyo_http_requests_total Requests answered, by method, route template and status.\n");
-        out.push_str("# TYPE calliyo_http_requests_total counter\n");
-        for ((method, route, status), count) in &counters.requests {
-            let _ = writeln!(
-                out,
-                "calliyo_http_requests_total{{method=\"{method}\",route=\"{route}\",status=\"{status}\"}} {count}"
-            );
-        }
-        out.push_str("# HELP calliyo_http_request_duration_seconds Time to answer, by method and route template.\n");
-        out.push_str("# TYPE calliyo_http_request_duration_seconds histogram\n");
-        for ((method, route), histogram) in &counters.latency {
-            let labels = format!("method=\"{method}\",route=\"{route}\"");
-            for (bound, count) in BUCKETS.iter().zip(histogram.counts.iter()) {
-                let _ = writeln!(
-                    out,
-                    "calliyo_http_request_duration_seconds_bucket{{{labels},le=\"{bound}\"}} {count}"
-                );
-            }
-            let _ = writeln!(
-                out,
-                "calliyo_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}",
-                histogram.count
-            );
-            let _ = writeln!(
-                out,
-                "calliyo_http_request_duration_seconds_sum{{{labels}}} {}",
-                histogram.sum
-            );
-            let _ = writeln!(
-                out,
-                "calliyo_http_request_duration_seconds_count{{{labels}}} {}",
-                histogram.count
-            );
-        }
-        out.push_str(
-            "# HELP calliyo_sign_in_failures_total Wrong secrets presented for known accounts.\n",
-        );
-        out.push_str("# TYPE calliyo_sign_in_failures_total counter\n");
-        out.push_str("# HELP calliyo_lockouts_total Accounts or M-PINs that a failure locked.\n");
-        out.push_str("# TYPE calliyo_lockouts_total counter\n");
-        for event in [
-            SignInEvent::PasswordFailure,
-            SignInEvent::MpinFailure,
-            SignInEvent::AccountLocked,
-            SignInEvent::MpinLocked,
-        ] {
-            let (name, secret) = event.labels();
-            let count = counters.sign_in.get(&event).copied().unwrap_or(0);
-            let _ = writeln!(out, "{name}{{secret=\"{secret}\"}} {count}");
-        }
-        let (open, idle) = pool;
-        out.push_str("# HELP calliyo_db_pool_connections Database pool connections, by state.\n");
-        out.push_str("# TYPE calliyo_db_pool_connections gauge\n");
-        let _ = writeln!(out, "calliyo_db_pool_connections{{state=\"open\"}} {open}");
-        let _ = writeln!(out, "calliyo_db_pool_connections{{state=\"idle\"}} {idle}");
-        out
+    /// The text exposition format (version 0.0.4), with the pool as it is now.
+    ///
+    /// The Prometheus text format rather than the crate's OpenMetrics one: the series stay
+    /// exactly those served before (OpenMetrics would write bucket bounds as `le="1.0"` where
+    /// this writes `le="1"`), and every Prometheus version scrapes it.
+    pub fn render(&self, (open, idle): (u32, usize)) -> Result<String, std::fmt::Error> {
+        self.pool
+            .get_or_create(&PoolLabels { state: "open" })
+            .set(i64::from(open));
+        self.pool
+            .get_or_create(&PoolLabels { state: "idle" })
+            .set(i64::try_from(idle).unwrap_or(i64::MAX));
+        let mut text = String::new();
+        prometheus_text::encode(&mut text, &self.registry)?;
+        Ok(text)
     }
 }
 
@@ -178,10 +201,14 @@ pub async fn record(
 /// Prometheus metrics of this process.
 #[utoipa::path(get, path = "/metrics", tag = "operations",
     responses((status = 200, description = "Prometheus text exposition format 0.0.4.", body = String, content_type = "text/plain")))]
-pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/plain; version=0.0.4; charset=utf-8")
-        .body(state.metrics.render(state.store.pool_stats()))
+pub async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let text = state
+        .metrics
+        .render(state.store.pool_stats())
+        .map_err(ApiError::internal)?;
+    Ok(HttpResponse::Ok()
+        .content_type(prometheus_text::CONTENT_TYPE)
+        .body(text))
 }
 
 #[cfg(test)]
@@ -194,7 +221,7 @@ mod tests {
         metrics.observe_request("GET", "/healthz", 200, 0.003);
         metrics.observe_request("GET", "/healthz", 200, 0.2);
         metrics.sign_in(SignInEvent::MpinLocked);
-        let text = metrics.render((3, 1));
+        let text = metrics.render((3, 1)).unwrap();
         assert!(text.contains(
             "calliyo_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"} 2"
         ));
@@ -203,5 +230,64 @@ mod tests {
         assert!(text.contains("le=\"+Inf\"} 2"));
         assert!(text.contains("calliyo_lockouts_total{secret=\"mpin\"} 1"));
         assert!(text.contains("calliyo_db_pool_connections{state=\"open\"} 3"));
+    }
+
+    /// Every line served, in any order: the names, help, types, labels and bucket bounds are
+    /// those the hand-written exposition served, so dashboards and alerts keep working.
+    #[test]
+    fn the_exposition_is_the_one_served_before() {
+        let metrics = Metrics::default();
+        // Binary fractions, so that the sum is written exactly.
+        metrics.observe_request("POST", "/api/v1/auth/login", 401, 0.0078125);
+        metrics.observe_request("POST", "/api/v1/auth/login", 401, 0.5);
+        metrics.sign_in(SignInEvent::PasswordFailure);
+        metrics.sign_in(SignInEvent::PasswordFailure);
+        metrics.sign_in(SignInEvent::AccountLocked);
+
+        let text = metrics.render((2, 1)).unwrap();
+
+        let route = r#"method="POST",route="/api/v1/auth/login""#;
+        let duration = "calliyo_http_request_duration_seconds";
+        let mut expected = vec![
+            "# HELP calliyo_http_requests_total Requests answered, by method, route template and status.".to_owned(),
+            "# TYPE calliyo_http_requests_total counter".to_owned(),
+            format!(r#"calliyo_http_requests_total{{{route},status="401"}} 2"#),
+            format!("# HELP {duration} Time to answer, by method and route template."),
+            format!("# TYPE {duration} histogram"),
+        ];
+        let cumulative = [0, 0, 0, 1, 1, 1, 1, 1, 2, 2, 2, 2];
+        for (bound, count) in [
+            "0.001", "0.0025", "0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1", "2.5",
+            "5",
+        ]
+        .iter()
+        .zip(cumulative)
+        {
+            expected.push(format!(
+                r#"{duration}_bucket{{{route},le="{bound}"}} {count}"#
+            ));
+        }
+        expected.extend([
+            format!(r#"{duration}_bucket{{{route},le="+Inf"}} 2"#),
+            format!("{duration}_sum{{{route}}} 0.5078125"),
+            format!("{duration}_count{{{route}}} 2"),
+            "# HELP calliyo_sign_in_failures_total Wrong secrets presented for known accounts."
+                .to_owned(),
+            "# TYPE calliyo_sign_in_failures_total counter".to_owned(),
+            r#"calliyo_sign_in_failures_total{secret="password"} 2"#.to_owned(),
+            r#"calliyo_sign_in_failures_total{secret="mpin"} 0"#.to_owned(),
+            "# HELP calliyo_lockouts_total Accounts or M-PINs that a failure locked.".to_owned(),
+            "# TYPE calliyo_lockouts_total counter".to_owned(),
+            r#"calliyo_lockouts_total{secret="password"} 1"#.to_owned(),
+            r#"calliyo_lockouts_total{secret="mpin"} 0"#.to_owned(),
+            "# HELP calliyo_db_pool_connections Database pool connections, by state.".to_owned(),
+            "# TYPE calliyo_db_pool_connections gauge".to_owned(),
+            r#"calliyo_db_pool_connections{state="open"} 2"#.to_owned(),
+            r#"calliyo_db_pool_connections{state="idle"} 1"#.to_owned(),
+        ]);
+        let mut served: Vec<&str> = text.lines().collect();
+        served.sort_unstable();
+        expected.sort_unstable();
+        assert_eq!(served, expected, "{text}");
     }
 }
