@@ -1,7 +1,7 @@
 //! The one harness that starts things for every check: a fresh database, the server's
 //! configuration, the app in this process or `calliyo serve` as a process of its own, and a
 //! signed-up company. The HTTP suite, the benchmarks, `loadgen` and the `checks` binary
-//! (replicas, crashes) all start servers through here, so a server's
+//! (replicas, crashes, the fuzzer's server) all start servers through here, so a server's
 //! environment and its readiness wait are written once.
 
 pub mod app;

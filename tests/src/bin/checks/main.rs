@@ -5,6 +5,7 @@
 //! cargo build -p api --bin calliyo -p tests --bin checks
 //! $CARGO_TARGET_DIR/debug/checks replicas postgres   # two replicas on one database
 //! $CARGO_TARGET_DIR/debug/checks crash sqlite        # kill -9 mid-write, then restart
+//! $CARGO_TARGET_DIR/debug/checks serve postgres --company a --company b   # for fuzzing
 //! ```
 //!
 //! PostgreSQL is the server at `PG_HOST`:`PG_PORT` (default 127.0.0.1:5432), user postgres.
@@ -22,6 +23,7 @@ macro_rules! ensure {
 mod client;
 mod crash;
 mod replicas;
+mod serve;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -34,7 +36,7 @@ use tests::harness::{self, Database, Process};
 pub use tests::harness::Error;
 
 #[derive(Debug, Parser)]
-#[command(about = "Process-level checks of calliyo: replicas and crashes.")]
+#[command(about = "Process-level checks of calliyo: replicas, crashes, and a server to fuzz.")]
 struct Args {
     /// The `calliyo` binary [default: `calliyo` beside this executable].
     #[arg(long, global = true)]
@@ -56,6 +58,19 @@ enum Check {
     /// `kill -9` in the middle of a 10,000-lead batch and of a distribution run: each is
     /// found fully applied or not at all after a restart.
     Crash { backend: Backend },
+    /// A server for a tool outside Rust (the schemathesis fuzzer): a fresh database, `calliyo
+    /// serve`, and the companies asked for, signed up. Prints one JSON line (`base`, and each
+    /// company's `code`, `email`, `password`, `token`), then serves until SIGTERM, SIGINT or
+    /// the end of standard input, and removes what it made.
+    Serve {
+        backend: Backend,
+        /// Sign up a company with this code (repeatable); each admin gets a random password.
+        #[arg(long = "company")]
+        companies: Vec<String>,
+        /// Where the server's log goes [default: a temp file, removed on exit].
+        #[arg(long)]
+        log_file: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -67,7 +82,7 @@ enum Backend {
 /// What every check starts servers with: the binary, where their logs go, and how to make a
 /// fresh database.
 pub struct Setup {
-    binary: PathBuf,
+    pub binary: PathBuf,
     log_dir: PathBuf,
     postgres_server: String,
     backend: Backend,
@@ -143,6 +158,11 @@ async fn run(args: Args, log_dir: &Path) -> Result<(), Error> {
     match args.check {
         Check::Replicas { backend } => replicas::run(&setup(backend)).await?,
         Check::Crash { backend } => crash::run(&setup(backend)).await?,
+        Check::Serve {
+            backend,
+            companies,
+            log_file,
+        } => return serve::run(&setup(backend), &companies, log_file).await,
     }
     println!("passed");
     Ok(())
