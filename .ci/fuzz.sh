@@ -12,6 +12,9 @@
 # FUZZ_SEED (replays a run; random by default, and printed), FUZZ_REPORT_DIR (keep a JUnit
 # report there), FUZZ_VENV, CARGO_TARGET_DIR, PG_HOST, PG_PORT.
 #
+# The server is started by the test harness (`checks serve`, tests/src/bin/checks), like every
+# other server the checks start: same environment, same readiness wait.
+#
 # No operation is excluded and no check is turned off. The only adjustment is 422 for
 # positive data on the operations whose rules JSON Schema cannot express (see the TOML).
 set -euo pipefail
@@ -28,17 +31,15 @@ SEED="${FUZZ_SEED:-$RANDOM$RANDOM}"
 
 step() { printf '\n== %s (%s)\n' "$1" "$(date -u +%H:%M:%S)"; }
 
-database="calliyo_fuzz_$(date +%s)_$$"
 work=$(mktemp -d /var/tmp/calliyo-fuzz.XXXXXX)
-server_pid=""
 cleanup() {
   local status=$?
-  if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then
-    kill "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
+  # `checks serve` kills the server and drops its database on SIGTERM (or when its standard
+  # input, our coprocess pipe, closes because this script died).
+  if [[ -n "${SERVE_PID:-}" ]] && kill -0 "$SERVE_PID" 2>/dev/null; then
+    kill "$SERVE_PID" 2>/dev/null || true
+    wait "$SERVE_PID" 2>/dev/null || true
   fi
-  psql -h "$PG_HOST" -p "$PG_PORT" -U postgres -qc "DROP DATABASE IF EXISTS \"$database\" WITH (FORCE)" \
-    >/dev/null 2>&1 || true
   if [[ $status -ne 0 && -f "$work/server.log" ]]; then
     echo "-- last lines of the server log:"
     tail -n 40 "$work/server.log" || true
@@ -58,50 +59,28 @@ if [[ "$("$VENV/bin/st" --version 2>/dev/null || true)" != *"$SCHEMATHESIS_VERSI
 fi
 "$VENV/bin/st" --version
 
-step "cargo build -p api"
-cargo build --quiet -p api
-calliyo="$CARGO_TARGET_DIR/debug/calliyo"
+step "cargo build -p api -p tests"
+cargo build --quiet -p api --bin calliyo -p tests --bin checks
+checks="$CARGO_TARGET_DIR/debug/checks"
 
-step "PostgreSQL database $database"
+step "checks serve: calliyo serve on a fresh PostgreSQL database, two companies signed up"
 pg_isready -h "$PG_HOST" -p "$PG_PORT"
-psql -h "$PG_HOST" -p "$PG_PORT" -U postgres -qc "CREATE DATABASE \"$database\""
-
-step "calliyo serve"
-# A free port: bind port 0 and let the kernel choose, then release it for the server.
-port=$("$VENV/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-base="http://127.0.0.1:$port"
-DATABASE_URL="postgres://postgres@$PG_HOST:$PG_PORT/$database" \
-CALLIYO_JWT_SECRET="$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" \
-CALLIYO_BIND="127.0.0.1:$port" \
-CALLIYO_SCHEDULER=false \
-CALLIYO_SIGNIN_RATE=100000 \
-CALLIYO_SIGNIN_BURST=100000 \
-CALLIYO_DEFAULT_AGENT_LIMIT=1000 \
-RUST_LOG="${RUST_LOG:-error}" \
-  "$calliyo" serve >"$work/server.log" 2>&1 &
-server_pid=$!
-for _ in $(seq 1 60); do
-  curl -fsS "$base/readyz" >/dev/null 2>&1 && break
-  kill -0 "$server_pid" 2>/dev/null || { echo "the server exited"; exit 1; }
-  sleep 0.5
-done
-curl -fsS "$base/readyz" >/dev/null
-echo "listening on $base (pid $server_pid)"
-
-step "sign up two companies"
 # Two tenants, each with a Company Admin: schemathesis signs in as either (WFC auth file) and
 # its object_level_authorization check replays one tenant's reads as the other, which must
-# never see them (404). Passwords are random per run.
-signup() {
-  local code=$1 password=$2
-  curl -fsS -X POST "$base/api/v1/signup" -H 'Content-Type: application/json' \
-    -d "{\"company_name\":\"Fuzz $code\",\"company_code\":\"$code\",\"admin\":{\"name\":\"Fuzz Admin\",\"email\":\"admin@$code.example\",\"password\":\"$password\"}}" \
-    >/dev/null
+# never see them (404). The harness gives each admin a random password and prints one JSON
+# line: the base URL and each company's code, email and password.
+coproc SERVE {
+  PG_HOST="$PG_HOST" PG_PORT="$PG_PORT" RUST_LOG="${RUST_LOG:-error}" \
+    exec "$checks" serve postgres --company fuzz-alpha --company fuzz-beta --log-file "$work/server.log"
 }
-password_a="fuzz-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-password_b="fuzz-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-signup fuzz-alpha "$password_a"
-signup fuzz-beta "$password_b"
+ready=""
+read -r ready <&"${SERVE[0]}" || true
+[[ -n "$ready" ]] || { echo "checks serve did not start the server"; exit 1; }
+field() { "$VENV/bin/python" -c "import json, sys; d = json.loads(sys.argv[1]); print($1)" "$ready"; }
+base=$(field 'd["base"]')
+password_a=$(field 'd["companies"][0]["password"]')
+password_b=$(field 'd["companies"][1]["password"]')
+echo "listening on $base (checks serve, pid $SERVE_PID)"
 
 # Schemathesis signs in through POST /api/v1/auth/login itself and caches the access token.
 # The fuzzer may end its own session (DELETE /me/sessions/{id}, POST /auth/logout): on a 401

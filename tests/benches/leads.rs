@@ -30,7 +30,7 @@ async fn main() {
     let off = app
         .client
         .patch(format!("{}/api/v1/settings", app.base))
-        .bearer_auth(&app.company.token)
+        .bearer_auth(&app.company.access_token)
         .json(&json!({"auto_assign_new_leads": false}))
         .send()
         .await
@@ -48,7 +48,7 @@ async fn main() {
         let response = app
             .client
             .post(format!("{}/api/v1/leads/batch", app.base))
-            .bearer_auth(&app.company.token)
+            .bearer_auth(&app.company.access_token)
             .json(&body)
             .send()
             .await
@@ -72,7 +72,7 @@ async fn main() {
     let run: Value = app
         .client
         .post(format!("{}/api/v1/leads/distribute", app.base))
-        .bearer_auth(&app.company.token)
+        .bearer_auth(&app.company.access_token)
         .send()
         .await
         .expect("distribute")

@@ -29,7 +29,7 @@ async fn main() {
     let (base, client, token) = (
         app.base.clone(),
         app.client.clone(),
-        app.company.token.clone(),
+        app.company.access_token.clone(),
     );
     let hash_ms = one_hash_ms().await;
     let me_url = format!("{base}/api/v1/me");

@@ -46,7 +46,7 @@ async fn main() {
             let response = app
                 .client
                 .get(&url)
-                .bearer_auth(&app.company.token)
+                .bearer_auth(&app.company.access_token)
                 .send()
                 .await
                 .expect("request");

@@ -1,12 +1,10 @@
 //! The benchmarks' harness: a company signed up over HTTP, users seeded through the store.
 //! `start` runs the app in this process (the `cargo bench` programs); the `loadgen` binary
 //! runs the real server as a process of its own and uses the same sign-up and seeding.
-//! The database is a temp SQLite file, or the empty database named by `BENCH_DATABASE_URL`.
+//! Servers, databases and the sign-up come from the `harness`; the database is a temp SQLite
+//! file, or the empty database named by `BENCH_DATABASE_URL`.
 
-use std::path::Path;
-
-use api::{Application, Cli, Config};
-use clap::Parser;
+use api::Config;
 use domain::ports::SecretHasher;
 use domain::users::{self, NewUser, UserDetails};
 use domain::{
@@ -18,42 +16,30 @@ use sea_orm::{ConnectionTrait, EntityTrait, Statement};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-/// The admin's password, and every seeded user's (they share the admin's hash).
-pub const PASSWORD: &str = "correct horse battery";
+use crate::harness::{self, Company, Database};
+
+pub use crate::harness::PASSWORD;
 /// The company code every benchmark signs up.
 pub const COMPANY_CODE: &str = "bench";
-/// A token-signing secret for benchmark servers (32+ bytes, as the server requires).
-pub const JWT_SECRET: &str = "bench secret that is long enough for HS256";
 
 /// What a harness step returns when it fails: the `loadgen` binary reports it and exits.
-pub type BenchError = Box<dyn std::error::Error + Send + Sync>;
-
-/// The company `bench` as its sign-up answered: the admin's access token and the ids seeding
-/// needs.
-#[derive(Debug, Clone)]
-pub struct SignedUp {
-    pub token: String,
-    pub company_id: Uuid,
-    pub admin_id: Uuid,
-}
+pub type BenchError = harness::Error;
 
 /// A running app with the company `bench` and its admin signed in.
 pub struct BenchApp {
     pub base: String,
     pub client: reqwest::Client,
-    pub database_url: String,
-    pub company: SignedUp,
-    _dir: tempfile::TempDir,
+    pub company: Company,
+    database: Database,
 }
 
-/// `BENCH_DATABASE_URL`, or a fresh SQLite file in `dir`.
-pub fn database_url_or_temp(dir: &Path) -> String {
-    std::env::var("BENCH_DATABASE_URL").unwrap_or_else(|_| temp_sqlite_url(dir))
-}
-
-/// A SQLite database file in `dir`, created on first connect.
-pub fn temp_sqlite_url(dir: &Path) -> String {
-    format!("sqlite://{}?mode=rwc", dir.join("bench.db").display())
+/// The empty database named by `BENCH_DATABASE_URL` (the caller's, left as it is), or a
+/// fresh SQLite file.
+pub fn database() -> Result<Database, BenchError> {
+    match std::env::var("BENCH_DATABASE_URL") {
+        Ok(url) if !url.is_empty() => Ok(Database::given(&url)),
+        _ => Database::sqlite(),
+    }
 }
 
 /// "PostgreSQL" or "SQLite", for the reports.
@@ -65,65 +51,43 @@ pub fn backend_name(database_url: &str) -> &'static str {
     }
 }
 
-/// Starts the app in this process (configuration adjusted by `adjust`) and signs the company
-/// up.
+/// Starts the app in this process (the harness's configuration, adjusted by `adjust`) and
+/// signs the company up. A benchmark program has no caller to hand an error to: it stops
+/// with the error's message.
 pub async fn start(adjust: impl FnOnce(&mut Config)) -> BenchApp {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let database_url = database_url_or_temp(dir.path());
-    let mut config = Cli::parse_from(["calliyo"]).config;
-    config.database_url = database_url.clone();
-    config.bind = "127.0.0.1:0".parse().expect("address");
-    config.jwt_secret = Some(JWT_SECRET.into());
-    config.scheduler = false;
+    try_start(adjust)
+        .await
+        .unwrap_or_else(|err| panic!("starting the benchmark's app: {err}"))
+}
+
+async fn try_start(adjust: impl FnOnce(&mut Config)) -> Result<BenchApp, BenchError> {
+    let database = database()?;
+    let mut config = harness::config(&database.url)?;
     adjust(&mut config);
-    let app = Application::build(&config).await.expect("app builds");
-    let base = format!("http://127.0.0.1:{}", app.port());
-    tokio::spawn(app.run_until_stopped());
+    let base = harness::start_in_process(&config).await?;
     let client = reqwest::Client::new();
-    let company = sign_up(&client, &base).await.expect("sign-up");
-    BenchApp {
+    let company = sign_up(&client, &base).await?;
+    Ok(BenchApp {
         base,
         client,
-        database_url,
         company,
-        _dir: dir,
-    }
+        database,
+    })
 }
 
 /// Signs the company `bench` up over HTTP; its admin is `admin@bench.example`.
-pub async fn sign_up(client: &reqwest::Client, base: &str) -> Result<SignedUp, BenchError> {
-    let response = client
-        .post(format!("{base}/api/v1/signup"))
-        .json(&json!({"company_name": "Bench", "company_code": COMPANY_CODE,
-                      "admin": {"name": "Admin", "email": "admin@bench.example", "password": PASSWORD}}))
-        .send()
-        .await?;
-    let status = response.status();
-    if status.as_u16() != 201 {
-        return Err(format!("sign-up answered {status}: {}", response.text().await?).into());
-    }
-    let body: Value = response.json().await?;
-    let id = |value: &Value| -> Result<Uuid, BenchError> {
-        Ok(value.as_str().ok_or("sign-up: id missing")?.parse()?)
-    };
-    Ok(SignedUp {
-        token: body["tokens"]["access_token"]
-            .as_str()
-            .ok_or("sign-up: access token missing")?
-            .to_owned(),
-        company_id: id(&body["company"]["id"])?,
-        admin_id: id(&body["user"]["id"])?,
-    })
+pub async fn sign_up(client: &reqwest::Client, base: &str) -> Result<Company, BenchError> {
+    harness::sign_up(client, base, COMPANY_CODE, PASSWORD).await
 }
 
 impl BenchApp {
     pub fn backend(&self) -> &'static str {
-        backend_name(&self.database_url)
+        backend_name(&self.database.url)
     }
 
     /// `seed_users` on this app's database.
     pub async fn seed_users(&self, count: usize, seed: impl Fn(usize) -> UserSeed) -> Vec<Uuid> {
-        seed_users(&self.database_url, &self.company, count, seed)
+        seed_users(&self.database.url, &self.company, count, seed)
             .await
             .expect("seed users")
     }
@@ -141,7 +105,7 @@ pub fn agent_email(i: usize) -> String {
 /// now. Returns the users' ids in order.
 pub async fn seed_users(
     database_url: &str,
-    company: &SignedUp,
+    company: &Company,
     count: usize,
     seed: impl Fn(usize) -> UserSeed,
 ) -> Result<Vec<Uuid>, BenchError> {

@@ -1,4 +1,6 @@
-//! What the benchmarks share: an app on a fresh database with a signed-up company, and
-//! users seeded through the store. (The HTTP tests have their own harness in tests/api.)
+//! What every check of the server shares: `harness` starts things (a fresh database, the app
+//! in-process or as a `calliyo serve` process, a signed-up company); `bench` seeds the
+//! benchmarks' company through the store.
 
 pub mod bench;
+pub mod harness;

@@ -1,25 +1,22 @@
 //! `spawn_app()`: the real application on port 0 against a fresh database, migrated by the
-//! real migrations. A temp SQLite file by default; with `TEST_DATABASE_URL` set, a fresh
-//! PostgreSQL database per test, cloned from a template migrated once per run and dropped
-//! when the test ends.
+//! real migrations, both from the one harness (`tests::harness`). A temp SQLite file by
+//! default; with `TEST_DATABASE_URL` set, a fresh PostgreSQL database per test, cloned from a
+//! template migrated once per run and dropped when the test ends.
 
 use std::sync::OnceLock;
 
-use api::{Application, Cli, Config};
-use clap::Parser;
+use api::Config;
 use reqwest::{Method, Response, StatusCode};
-use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
 use serde_json::{Value, json};
-use tokio::sync::OnceCell;
-use uuid::Uuid;
+use tests::harness::{self, Database};
 
-pub const PASSWORD: &str = "correct horse battery";
+pub use tests::harness::PASSWORD;
 
 pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     pub database_url: String,
-    _database: TestDatabase,
+    database: Database,
 }
 
 /// What a sign-up gave back.
@@ -38,45 +35,44 @@ pub async fn spawn_app() -> TestApp {
 /// Like [`spawn_app`], with the configuration adjusted first.
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     init_logs();
-    let database = TestDatabase::create().await;
-    let config = test_config(&database.url, adjust);
-    let app = Application::build(&config).await.expect("the app builds");
-    let address = format!("http://127.0.0.1:{}", app.port());
-    tokio::spawn(app.run_until_stopped());
+    let database = test_database().await;
+    let address = start(&database.url, adjust).await;
     TestApp {
         address,
         client: reqwest::Client::new(),
         database_url: database.url.clone(),
-        _database: database,
+        database,
     }
 }
 
-/// The configuration every test app starts from, on `database_url`.
-fn test_config(database_url: &str, adjust: impl FnOnce(&mut Config)) -> Config {
-    let mut config = Cli::parse_from(["calliyo"]).config;
-    config.database_url = database_url.to_owned();
-    config.bind = "127.0.0.1:0".parse().expect("address");
-    config.jwt_secret = Some("test secret that is long enough for HS256".into());
-    config.signup = true;
+/// A fresh database: from the template named by `TEST_DATABASE_URL`, else SQLite.
+async fn test_database() -> Database {
+    let database = match std::env::var("TEST_DATABASE_URL") {
+        Ok(template_url) if !template_url.is_empty() => {
+            Database::postgres_from_template(&template_url).await
+        }
+        _ => Database::sqlite(),
+    };
+    database.unwrap_or_else(|err| panic!("a fresh test database: {err}"))
+}
+
+/// Starts an app on `database_url` with the configuration every test app starts from,
+/// adjusted by `adjust`; its base address.
+async fn start(database_url: &str, adjust: impl FnOnce(&mut Config)) -> String {
+    let mut config = harness::config(database_url).expect("the harness's configuration");
     config.default_agent_limit = 5;
     config.db_max_connections = 5;
-    config.cors_origins = Vec::new();
-    // Tests run the daily top-up themselves, at the times they choose.
-    config.scheduler = false;
     adjust(&mut config);
-    config
+    harness::start_in_process(&config)
+        .await
+        .unwrap_or_else(|err| panic!("{err}"))
 }
 
 impl TestApp {
     /// A second server on the same database, with its own pool: another replica. Returns
     /// its base address; send requests there with [`TestApp::request_to`].
     pub async fn replica(&self) -> String {
-        let app = Application::build(&test_config(&self.database_url, |_| {}))
-            .await
-            .expect("the replica builds");
-        let address = format!("http://127.0.0.1:{}", app.port());
-        tokio::spawn(app.run_until_stopped());
-        address
+        start(&self.database_url, |_| {}).await
     }
 
     /// Like [`TestApp::request`], to the server at `base`.
@@ -127,23 +123,15 @@ impl TestApp {
 
     /// Signs up a company with code `code` whose admin is `admin@<code>.example`.
     pub async fn signup(&self, code: &str) -> Signup {
-        let email = format!("admin@{code}.example");
-        let response = self
-            .post(
-                "/api/v1/signup",
-                None,
-                &json!({"company_name": format!("Company {code}"), "company_code": code,
-                        "admin": {"name": "Asha Admin", "email": email, "password": PASSWORD}}),
-            )
-            .await;
-        assert_eq!(response.status(), StatusCode::CREATED);
-        let body: Value = response.json().await.expect("json");
+        let company = harness::sign_up(&self.client, &self.address, code, PASSWORD)
+            .await
+            .unwrap_or_else(|err| panic!("{err}"));
         Signup {
-            company_id: text(&body["company"]["id"]),
-            user_id: text(&body["user"]["id"]),
-            email,
-            access_token: text(&body["tokens"]["access_token"]),
-            refresh_token: text(&body["tokens"]["refresh_token"]),
+            company_id: company.company_id.to_string(),
+            user_id: company.admin_id.to_string(),
+            email: company.admin_email,
+            access_token: company.access_token,
+            refresh_token: company.refresh_token,
         }
     }
 
@@ -242,16 +230,10 @@ impl TestApp {
 
     /// Runs one statement on the app's database, for arranging states no endpoint makes yet.
     pub async fn execute(&self, sql: &str) {
-        let db = Database::connect(&self.database_url)
+        self.database
+            .execute(sql)
             .await
-            .expect("connect");
-        db.execute_raw(Statement::from_string(
-            db.get_database_backend(),
-            sql.to_owned(),
-        ))
-        .await
-        .expect("statement runs");
-        db.close().await.expect("close");
+            .unwrap_or_else(|err| panic!("{err}"));
     }
 }
 
@@ -274,139 +256,6 @@ pub async fn problem(response: Response, status: StatusCode) -> Value {
     assert_eq!(body["status"], status.as_u16());
     assert_eq!(body["type"], "about:blank");
     body
-}
-
-/// A database that lives as long as the test.
-struct TestDatabase {
-    url: String,
-    cleanup: Cleanup,
-}
-
-enum Cleanup {
-    SqliteDir(#[allow(dead_code)] tempfile::TempDir),
-    Postgres { admin_url: String, name: String },
-}
-
-impl TestDatabase {
-    async fn create() -> Self {
-        match std::env::var("TEST_DATABASE_URL") {
-            Ok(template_url) if !template_url.is_empty() => Self::postgres(&template_url).await,
-            _ => Self::sqlite(),
-        }
-    }
-
-    fn sqlite() -> Self {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let url = format!(
-            "sqlite://{}?mode=rwc",
-            dir.path().join("calliyo.db").display()
-        );
-        Self {
-            url,
-            cleanup: Cleanup::SqliteDir(dir),
-        }
-    }
-
-    /// The database named by `TEST_DATABASE_URL` is migrated once per run and used as the
-    /// template of each test's database: copying a template is much faster than migrating.
-    async fn postgres(template_url: &str) -> Self {
-        let (server, template) = template_url
-            .rsplit_once('/')
-            .expect("TEST_DATABASE_URL is postgres://USER@HOST:PORT/DATABASE");
-        let admin_url = format!("{server}/postgres");
-        migrated_template(template_url).await;
-        let name = format!("calliyo_t_{}", Uuid::new_v4().simple());
-        let admin = connect(&admin_url).await;
-        run(
-            &admin,
-            &format!(r#"CREATE DATABASE "{name}" TEMPLATE "{template}""#),
-        )
-        .await;
-        admin.close().await.expect("close");
-        Self {
-            url: format!("{server}/{name}"),
-            cleanup: Cleanup::Postgres { admin_url, name },
-        }
-    }
-}
-
-async fn migrated_template(template_url: &str) {
-    static TEMPLATE: OnceCell<()> = OnceCell::const_new();
-    TEMPLATE
-        .get_or_init(|| async {
-            let (server, template) = template_url.rsplit_once('/').expect("database name");
-            let admin = connect(&format!("{server}/postgres")).await;
-            let exists = admin
-                .query_one_raw(Statement::from_string(
-                    admin.get_database_backend(),
-                    format!("SELECT 1 FROM pg_database WHERE datname = '{template}'"),
-                ))
-                .await
-                .expect("query")
-                .is_some();
-            if !exists {
-                run(&admin, &format!(r#"CREATE DATABASE "{template}""#)).await;
-            }
-            admin.close().await.expect("close");
-            let store = persistence_store(template_url).await;
-            persistence::migrate(&store)
-                .await
-                .expect("template migrates");
-            store.close().await.expect("close");
-        })
-        .await;
-}
-
-async fn persistence_store(url: &str) -> persistence::Store {
-    persistence::connect(&persistence::ConnectOptions {
-        url: url.to_owned(),
-        max_connections: 1,
-    })
-    .await
-    .expect("connect")
-}
-
-async fn connect(url: &str) -> DatabaseConnection {
-    Database::connect(url).await.expect("connect to PostgreSQL")
-}
-
-async fn run(db: &DatabaseConnection, sql: &str) {
-    db.execute_raw(Statement::from_string(
-        db.get_database_backend(),
-        sql.to_owned(),
-    ))
-    .await
-    .unwrap_or_else(|err| panic!("{sql}: {err}"));
-}
-
-impl Drop for TestDatabase {
-    fn drop(&mut self) {
-        let Cleanup::Postgres { admin_url, name } = &self.cleanup else {
-            return;
-        };
-        // Drop runs inside the test's runtime, which cannot be blocked on; a thread with a
-        // runtime of its own drops the database (FORCE ends the app's pooled connections).
-        let (admin_url, name) = (admin_url.clone(), name.clone());
-        let dropped = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("runtime");
-            runtime.block_on(async {
-                let admin = connect(&admin_url).await;
-                run(
-                    &admin,
-                    &format!(r#"DROP DATABASE IF EXISTS "{name}" WITH (FORCE)"#),
-                )
-                .await;
-                admin.close().await.expect("close");
-            });
-        })
-        .join();
-        if dropped.is_err() && !std::thread::panicking() {
-            panic!("could not drop test database {}", self.url);
-        }
-    }
 }
 
 /// Logs from the app under test, once per process, when `TEST_LOG` is set.

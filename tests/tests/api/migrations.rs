@@ -1,5 +1,5 @@
-use api::{Application, Cli};
-use clap::Parser;
+use api::Application;
+use tests::harness;
 
 use crate::helpers::spawn_app;
 
@@ -8,10 +8,7 @@ async fn the_server_refuses_a_database_migrated_by_a_newer_version() {
     let app = spawn_app().await;
     app.execute("INSERT INTO seaql_migrations (version, applied_at) VALUES ('m29991231_000000_from_the_future', 0)")
         .await;
-    let mut config = Cli::parse_from(["calliyo"]).config;
-    config.database_url = app.database_url.clone();
-    config.bind = "127.0.0.1:0".parse().expect("address");
-    config.jwt_secret = Some("test secret that is long enough for HS256".into());
+    let config = harness::config(&app.database_url).expect("config");
 
     let refused = Application::build(&config).await;
 
@@ -21,10 +18,8 @@ async fn the_server_refuses_a_database_migrated_by_a_newer_version() {
 
 #[tokio::test]
 async fn postgres_without_a_secret_refuses_to_start() {
-    let mut config = Cli::parse_from(["calliyo"]).config;
     let app = spawn_app().await;
-    config.database_url = app.database_url.clone();
-    config.bind = "127.0.0.1:0".parse().expect("address");
+    let mut config = harness::config(&app.database_url).expect("config");
     config.jwt_secret = None;
 
     let result = Application::build(&config).await;

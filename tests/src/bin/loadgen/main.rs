@@ -19,19 +19,18 @@ mod memory;
 mod report;
 mod scenarios;
 mod seed;
-mod server;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::Parser;
 use tests::bench::{self, BenchError};
+use tests::harness::{self, Database, Process, database};
 
 use crate::load::Load;
 use crate::memory::RssSampler;
 use crate::report::Row;
 use crate::scenarios::Endpoint;
-use crate::server::{Server, ServerSettings};
 
 /// How often the server's RSS is read during the load.
 const RSS_SAMPLE_EVERY: Duration = Duration::from_millis(50);
@@ -100,21 +99,23 @@ async fn run(args: Args) -> Result<(), BenchError> {
 async fn run_in(args: Args, dir: &Path) -> Result<(), BenchError> {
     let binary = match args.server {
         Some(path) => path,
-        None => std::env::current_exe()?
-            .parent()
-            .ok_or("this executable has no directory")?
-            .join("calliyo"),
+        None => harness::calliyo_beside_this_executable()?,
     };
-    let database_url = args
-        .database_url
-        .unwrap_or_else(|| bench::temp_sqlite_url(dir));
-    let server = Server::start(ServerSettings {
-        binary: &binary,
-        database_url: &database_url,
-        agent_limit: args.users + 1,
-        log_file: dir.join("server.log"),
-    })
-    .await?;
+    let database = match &args.database_url {
+        Some(url) => Database::given(url),
+        // In the run's directory, which is kept if the run fails.
+        None => Database::given(&database::sqlite_url(dir)),
+    };
+    let database_url = database.url.clone();
+    let mut config = harness::config(&database_url)?;
+    // Every seeded user needs a seat.
+    config.default_agent_limit = u32::try_from(args.users + 1)?;
+    harness::config::unlimited_sign_ins(&mut config);
+    // A batch of 10,000 leads is close to the default 1 MiB.
+    config.max_body_bytes = 16 * 1024 * 1024;
+    // The admin's token must outlive a long run (one token for every scenario).
+    config.access_token_ttl = 86_400;
+    let server = Process::start(&binary, &config, dir.join("server.log")).await?;
     let pid = server.pid();
     println!(
         "server: {} (pid {pid}) on {}, {}",

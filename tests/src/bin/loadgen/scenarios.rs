@@ -40,7 +40,7 @@ impl Endpoint {
     ];
 
     pub fn scenario(self, base: &str, seeded: &Seeded) -> Scenario {
-        let token = Arc::new(seeded.company.token.clone());
+        let token = Arc::new(seeded.company.access_token.clone());
         let ids = Arc::new(seeded.user_ids.clone());
         let users = ids.len().max(1);
         let get = |label, url: String| Scenario {

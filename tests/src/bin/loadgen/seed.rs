@@ -3,7 +3,8 @@
 
 use std::time::Instant;
 
-use tests::bench::{self, BenchError, SignedUp, UserSeed};
+use tests::bench::{self, BenchError, UserSeed};
+use tests::harness::Company;
 use uuid::Uuid;
 
 /// Leads per `POST /api/v1/leads/batch` (the endpoint's maximum).
@@ -15,7 +16,7 @@ const LEADS_PER_BATCH: usize = 10_000;
 const LEAD_CAP: i64 = 1_000;
 
 pub struct Seeded {
-    pub company: SignedUp,
+    pub company: Company,
     /// The seeded users' ids, `Agent 0` first.
     pub user_ids: Vec<Uuid>,
 }
@@ -47,7 +48,7 @@ pub async fn seed(
         let count = LEADS_PER_BATCH.min(leads - first);
         let response = client
             .post(format!("{base}/api/v1/leads/batch"))
-            .bearer_auth(&company.token)
+            .bearer_auth(&company.access_token)
             .json(&bench::lead_batch(first, count))
             .send()
             .await?;
