@@ -23,10 +23,10 @@ use uuid::Uuid;
 
 use crate::ports::{Audit, Commit, GroupKind, RoleGrant, SecretHasher, Sessions, Store};
 use crate::settings::Settings;
-use crate::users::UserRecord;
+use crate::users::{NewUser, UserDetails, UserRecord};
 use crate::{
-    Actor, AuditEntry, Candidate, DEFAULT_ROLES, DomainError, LeadStatus, Mpin, Password,
-    PermissionSet,
+    Actor, AuditEntry, Candidate, DEFAULT_ROLES, DomainError, Email, LeadCap, LeadStatus, Mpin,
+    Name, Password, PasswordPolicy, PermissionSet,
 };
 
 /// Runs a use case on the in-memory store to its end. Nothing here ever waits, so one poll
@@ -39,6 +39,25 @@ pub fn run<F: Future>(future: F) -> F::Output {
     {
         Poll::Ready(output) => output,
         Poll::Pending => panic!("the in-memory store never waits"),
+    }
+}
+
+/// A user to create: "Asha Rao" at `email` with `role_id`, a valid password, no M-PIN.
+pub fn new_user(email: &str, role_id: Uuid) -> NewUser {
+    NewUser {
+        details: UserDetails {
+            name: Name::parse("Asha Rao").expect("name"),
+            email: Email::parse(email).expect("email"),
+            employee_code: None,
+            phone: None,
+            department_id: None,
+            branch_id: None,
+            role_id,
+            lead_cap: LeadCap::default(),
+        },
+        password: Password::parse("correct horse battery", None, PasswordPolicy::default())
+            .expect("password"),
+        mpin: None,
     }
 }
 

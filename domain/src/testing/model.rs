@@ -16,14 +16,11 @@ use chrono::{DateTime, Utc};
 use proptest::prelude::*;
 use uuid::Uuid;
 
-use super::{Company, MemoryStore, PlainHasher, run};
+use super::{Company, MemoryStore, PlainHasher, new_user, run};
 use crate::leads::{LeadPatch, NewLead, create_leads, distribute, update_lead};
 use crate::subscription::set_agent_limit;
-use crate::users::{NewUser, UserDetails, UserPatch, create_user, delete_user, update_user};
-use crate::{
-    Action, Email, LeadCap, LeadStatus, Name, Password, PasswordPolicy, Permission, PermissionSet,
-    Resource,
-};
+use crate::users::{UserPatch, create_user, delete_user, update_user};
+use crate::{Action, LeadCap, LeadStatus, Name, Permission, PermissionSet, Resource};
 
 #[derive(Debug, Clone)]
 enum Op {
@@ -175,8 +172,6 @@ proptest! {
         let company_id = seeded.company_id;
         let deputy = store.add_role(company_id, "Deputy", PermissionSet::all());
         let roles = [seeded.roles[0], seeded.roles[1], seeded.roles[2], deputy];
-        let password = Password::parse("correct horse battery", None, PasswordPolicy::default())
-            .expect("password");
         let mut admin_moved_out = false;
 
         let clock = DateTime::<Utc>::UNIX_EPOCH;
@@ -196,20 +191,7 @@ proptest! {
                     let email = format!("user{email}@example.com");
                     let taken = before.users.values().any(|u| u.record.email == email);
                     let used = i64::try_from(before.users.len()).expect("count");
-                    let new = NewUser {
-                        details: UserDetails {
-                            name: Name::parse("Someone").expect("name"),
-                            email: Email::parse(&email).expect("email"),
-                            employee_code: None,
-                            phone: None,
-                            department_id: None,
-                            branch_id: None,
-                            role_id,
-                            lead_cap: LeadCap::default(),
-                        },
-                        password: password.clone(),
-                        mpin: None,
-                    };
+                    let new = new_user(&email, role_id);
                     let expected =
                         within(&before, actor_id, role_id) && used < before.agent_limit && !taken;
                     (expected, run(create_user(&store, &PlainHasher, &actor, new)).map(drop))

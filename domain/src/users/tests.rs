@@ -2,35 +2,14 @@
 
 use uuid::Uuid;
 
-use super::{NewUser, UserDetails, UserPatch, create_user, delete_user, update_user};
+use super::{UserPatch, create_user, delete_user, update_user};
 use crate::ports::GroupKind;
-use crate::testing::{MemoryStore, PlainHasher, Seeded, run};
-use crate::{
-    DomainError, Email, EmployeeCode, LeadCap, Mpin, Name, Password, PasswordPolicy, RuleViolation,
-    UniqueField,
-};
+use crate::testing::{MemoryStore, PlainHasher, Seeded, new_user, run};
+use crate::{DomainError, EmployeeCode, LeadCap, Mpin, Name, RuleViolation, UniqueField};
 
 const ADMIN: usize = 0;
 const MANAGER: usize = 1;
 const AGENT: usize = 2;
-
-fn new_user(email: &str, role_id: Uuid) -> NewUser {
-    NewUser {
-        details: UserDetails {
-            name: Name::parse("Asha Rao").expect("name"),
-            email: Email::parse(email).expect("email"),
-            employee_code: None,
-            phone: None,
-            department_id: None,
-            branch_id: None,
-            role_id,
-            lead_cap: LeadCap::default(),
-        },
-        password: Password::parse("correct horse battery", None, PasswordPolicy::default())
-            .expect("password"),
-        mpin: None,
-    }
-}
 
 fn create(store: &MemoryStore, company: &Seeded, email: &str, role: usize) -> Uuid {
     run(create_user(
