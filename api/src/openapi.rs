@@ -12,7 +12,8 @@ use utoipa::{Modify, OpenApi};
 use crate::error::{PROBLEM_JSON, Problem, ProblemField};
 use crate::routes::groups::{branches, departments};
 use crate::routes::{
-    audit, auth, leads, me, ops, permissions, reports, roles, settings, subscription, users,
+    audit, auth, distribution, leads, me, ops, permissions, reports, roles, settings, subscription,
+    users,
 };
 
 #[derive(OpenApi)]
@@ -33,7 +34,7 @@ use crate::routes::{
         subscription::get_subscription, subscription::update_subscription,
         audit::list_audit_events,
         leads::list_leads, leads::create_lead, leads::create_leads, leads::get_lead, leads::update_lead,
-        leads::delete_lead, leads::distribute,
+        leads::delete_lead, distribution::distribute,
         settings::get_settings, settings::update_settings,
         reports::lead_load,
     ),

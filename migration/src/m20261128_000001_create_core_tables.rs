@@ -1,3 +1,4 @@
+// Over 400 lines: one migration is one file (its name is its version), and this first one creates every core table with its indexes.
 use sea_orm_migration::prelude::*;
 
 #[derive(DeriveMigrationName)]

@@ -1,3 +1,4 @@
+// Over 400 lines until sign-in moves into domain use cases (issue 10): then its lockout, device and session writes become ports in auth/.
 //! Sign-in state: lockout charges, registered devices, a user's own sessions and secrets.
 
 use chrono::{DateTime, Utc};

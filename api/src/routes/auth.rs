@@ -1,3 +1,4 @@
+// Over 400 lines until sign-in moves into domain use cases (issue 10): the handlers then shrink to parse, call, render.
 //! Sign-up and password sign-in, refresh and sign-out (public endpoints).
 
 use actix_web::dev::HttpServiceFactory;

@@ -5,14 +5,14 @@ use actix_web::dev::HttpServiceFactory;
 use actix_web::http::header;
 use actix_web::web::{self, Json, Path, Query};
 use chrono::{DateTime, Utc};
-use domain::leads::{self, Distribution, LeadPatch, NewLead};
+use domain::leads::{self, LeadPatch, NewLead};
 use domain::{Action, Email, Invalid, LeadStatus, Name, Phone, Resource, plain_text};
 use persistence::{LeadFilter, LeadView};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::Endpoint;
+use super::{Endpoint, distribution};
 use crate::actor::Actor;
 use crate::dto::NamedRefDto;
 use crate::error::ApiError;
@@ -32,7 +32,9 @@ pub fn resources() -> impl HttpServiceFactory {
             .post(create_lead)
             .finish(),
         Endpoint::new("/leads/batch").post(create_leads).finish(),
-        Endpoint::new("/leads/distribute").post(distribute).finish(),
+        Endpoint::new("/leads/distribute")
+            .post(distribution::distribute)
+            .finish(),
         Endpoint::new("/leads/{id}")
             .get(get_lead)
             .patch(update_lead)
@@ -384,47 +386,4 @@ pub async fn delete_lead(
     actor.require(Resource::Management, Action::Delete)?;
     leads::delete_lead(&state.store, actor.company_id, id.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct UserShare {
-    pub user_id: Uuid,
-    pub assigned: u64,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct DistributionDto {
-    /// Leads handed out by this run.
-    pub assigned: u64,
-    /// Who got how many, in the order they first got one.
-    pub per_user: Vec<UserShare>,
-}
-
-impl From<Distribution> for DistributionDto {
-    fn from(run: Distribution) -> Self {
-        Self {
-            assigned: run.assigned,
-            per_user: run
-                .per_user
-                .into_iter()
-                .map(|(user_id, assigned)| UserShare { user_id, assigned })
-                .collect(),
-        }
-    }
-}
-
-/// Runs the distribution now: unassigned open leads, oldest first, go to eligible users
-/// toward their caps (most free capacity first, ties to the least recently assigned).
-/// Concurrent runs for one company are serialized.
-#[utoipa::path(post, path = "/api/v1/leads/distribute", tag = "leads",
-    security(("bearer_auth" = [])),
-    responses((status = 200, description = "What this run handed out.", body = DistributionDto)))]
-pub async fn distribute(
-    state: web::Data<AppState>,
-    actor: Actor,
-) -> Result<Json<DistributionDto>, ApiError> {
-    actor.require(Resource::Management, Action::Write)?;
-    let state = state.get_ref();
-    let run = leads::distribute(&state.store, state, actor.company_id).await?;
-    Ok(Json(run.into()))
 }

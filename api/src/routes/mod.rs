@@ -10,6 +10,7 @@ use crate::error::ApiError;
 
 pub mod audit;
 pub mod auth;
+pub mod distribution;
 pub mod groups;
 pub mod leads;
 pub mod me;

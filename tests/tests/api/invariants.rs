@@ -1,3 +1,4 @@
+// Over 400 lines: each invariant's races (seats, last admin, bans) read best side by side; the tests are independent.
 //! Seats, last admin, no escalation and not-yourself, including under concurrency.
 
 use futures::future::join_all;

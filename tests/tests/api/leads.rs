@@ -1,3 +1,4 @@
+// Over 400 lines: one test per rule of the leads section of the contract; independent tests, kept in the contract's order.
 //! Leads, lead caps, auto-assignment, distribution and the daily top-up.
 
 use futures::future::join_all;

@@ -1,3 +1,4 @@
+// Over 400 lines: one test per rule of the users section of the contract; independent tests, kept in the contract's order.
 //! Users: create, read, list, change, ban and delete.
 
 use reqwest::StatusCode;
