@@ -39,6 +39,13 @@ impl SecretHasher for AppState {
             .await
             .map_err(hashing_failed)
     }
+
+    async fn verify_password(&self, candidate: &str, hash: &str) -> Result<bool, DomainError> {
+        self.hasher
+            .verify(candidate.to_owned(), Some(hash.to_owned()))
+            .await
+            .map_err(hashing_failed)
+    }
 }
 
 fn hashing_failed(err: ApiError) -> DomainError {

@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use crate::leads::{LeadPatch, LeadRecord, NewLead};
 use crate::settings::Settings;
-use crate::users::{NewSecrets, NewUserRecord, UserRecord};
+use crate::users::{NewSecrets, NewUserRecord, OwnSecrets, UserRecord};
 use crate::{Actor, AuditEntry, Candidate, DomainError, Mpin, Name, Password, PermissionSet};
 
 /// Opens one transaction on one company's data; every port method of the transaction is
@@ -72,6 +72,11 @@ pub trait Users {
     /// Deletes the user; their leads, open or closed, go back to the unassigned pool, and their
     /// sessions and devices go with them.
     async fn delete_user(&mut self, id: Uuid) -> Result<(), DomainError>;
+    /// The user's email and password hash, to check their own password.
+    async fn own_secrets(&mut self, id: Uuid) -> Result<Option<OwnSecrets>, DomainError>;
+    async fn set_own_password(&mut self, id: Uuid, hash: String) -> Result<(), DomainError>;
+    /// Stores the new M-PIN hash and lifts an M-PIN lock.
+    async fn set_own_mpin(&mut self, id: Uuid, hash: String) -> Result<(), DomainError>;
 }
 
 /// A role and what it grants.
@@ -157,6 +162,9 @@ pub trait Groups {
 pub trait Sessions {
     /// Ends every session of the user: their tokens stop working at the next request.
     async fn revoke_sessions(&mut self, user_id: Uuid) -> Result<(), DomainError>;
+    /// Ends every session of the user but `keep`.
+    async fn revoke_other_sessions(&mut self, user_id: Uuid, keep: Uuid)
+    -> Result<(), DomainError>;
 }
 
 pub trait Audit {
@@ -248,4 +256,6 @@ impl Clock for DateTime<Utc> {
 pub trait SecretHasher {
     async fn hash_password(&self, password: &Password) -> Result<String, DomainError>;
     async fn hash_mpin(&self, mpin: &Mpin) -> Result<String, DomainError>;
+    /// Whether `candidate` is the password `hash` was made from.
+    async fn verify_password(&self, candidate: &str, hash: &str) -> Result<bool, DomainError>;
 }

@@ -31,9 +31,7 @@ use uuid::Uuid;
 
 pub use actor::ActorRecord;
 pub use audit_store::{AuditEventView, AuditFilter};
-pub use auth_store::{
-    SessionView, SignInEvent, SignInMethod, SignInSuccess, SignedIn, UserSecrets,
-};
+pub use auth_store::{SessionView, SignInEvent, SignInMethod, SignInSuccess, SignedIn};
 pub use company::{CompanyRecord, NewAdmin, NewCompany, SignedUpCompany};
 pub use connect::{ConnectOptions, connect, migrate};
 pub(crate) use domain::UniqueField;

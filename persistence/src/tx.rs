@@ -60,14 +60,34 @@ impl Seats for SeaTx {
 
 impl Sessions for SeaTx {
     async fn revoke_sessions(&mut self, user_id: Uuid) -> Result<(), DomainError> {
-        session::Entity::update_many()
+        self.revoke_sessions_but(user_id, None).await
+    }
+
+    async fn revoke_other_sessions(
+        &mut self,
+        user_id: Uuid,
+        keep: Uuid,
+    ) -> Result<(), DomainError> {
+        self.revoke_sessions_but(user_id, Some(keep)).await
+    }
+}
+
+impl SeaTx {
+    /// Ends the user's live sessions, all of them or all but `keep`.
+    async fn revoke_sessions_but(
+        &self,
+        user_id: Uuid,
+        keep: Option<Uuid>,
+    ) -> Result<(), DomainError> {
+        let mut revoke = session::Entity::update_many()
             .col_expr(session::Column::RevokedAt, Expr::value(Utc::now()))
             .filter(session::Column::CompanyId.eq(self.company_id))
             .filter(session::Column::UserId.eq(user_id))
-            .filter(session::Column::RevokedAt.is_null())
-            .exec(&self.txn)
-            .await
-            .map_err(StoreError::from)?;
+            .filter(session::Column::RevokedAt.is_null());
+        if let Some(keep) = keep {
+            revoke = revoke.filter(session::Column::Id.ne(keep));
+        }
+        revoke.exec(&self.txn).await.map_err(StoreError::from)?;
         Ok(())
     }
 }

@@ -167,6 +167,10 @@ impl SecretHasher for AdminsHash {
     async fn hash_mpin(&self, _: &Mpin) -> Result<String, DomainError> {
         Err(DomainError::fault("seeded users get no M-PIN"))
     }
+
+    async fn verify_password(&self, _: &str, _: &str) -> Result<bool, DomainError> {
+        Err(DomainError::fault("seeding checks no password"))
+    }
 }
 
 /// Runs `ANALYZE` on the database at `database_url` (after seeding outside `seed_users`).

@@ -4,8 +4,7 @@ use actix_web::HttpResponse;
 use actix_web::dev::HttpServiceFactory;
 use actix_web::web::{self, Json, Path, Query};
 use chrono::{DateTime, Utc};
-use domain::ports::SecretHasher;
-use domain::{Email, Invalid, Mpin, Password};
+use domain::users;
 use persistence::SessionView;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -19,7 +18,6 @@ use crate::json::ApiJson;
 use crate::paging::{Page, page_request};
 use crate::routes::roles::PageQuery;
 use crate::state::AppState;
-use crate::validation::FieldChecks;
 
 pub fn resources() -> impl HttpServiceFactory {
     (
@@ -67,31 +65,6 @@ pub struct ChangePasswordRequest {
     pub new_password: String,
 }
 
-/// A wrong current secret is a 422 on its field, never a 401: clients read 401 as "signed
-/// out".
-async fn check_own_password(
-    state: &AppState,
-    actor: &Actor,
-    password: String,
-    field: &str,
-) -> Result<Email, ApiError> {
-    let account = state
-        .store
-        .tenant(actor.company_id)
-        .user_secrets(actor.user_id)
-        .await?;
-    if !state
-        .hasher
-        .verify(password, Some(account.password_hash))
-        .await?
-    {
-        return Err(ApiError::invalid(
-            Invalid::new("incorrect", "is not your current password").at(field),
-        ));
-    }
-    Email::parse(&account.email).map_err(|_| ApiError::internal("a stored email does not parse"))
-}
-
 /// Changes your password; every other session of yours ends, this one stays.
 #[utoipa::path(put, path = "/api/v1/me/password", tag = "me", request_body = ChangePasswordRequest,
     security(("bearer_auth" = [])),
@@ -106,23 +79,17 @@ pub async fn change_password(
     body: ApiJson<ChangePasswordRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.0;
-    let email =
-        check_own_password(&state, &actor, body.current_password, "current_password").await?;
-    let mut checks = FieldChecks::default();
-    let password = checks.check(
-        "new_password",
-        Password::parse(&body.new_password, Some(&email), state.password_policy),
-    );
-    checks.finish()?;
-    let Some(password) = password else {
-        return Err(ApiError::internal("a refused field recorded no error"));
-    };
-    let hash = state.hash_password(&password).await?;
-    state
-        .store
-        .tenant(actor.company_id)
-        .change_own_password(&actor.acting(), actor.session_id, hash)
-        .await?;
+    let state = state.get_ref();
+    users::change_own_password(
+        &state.store,
+        state,
+        &actor.acting(),
+        actor.session_id,
+        &body.current_password,
+        &body.new_password,
+        state.password_policy,
+    )
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -150,14 +117,15 @@ pub async fn change_mpin(
     body: ApiJson<ChangeMpinRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.0;
-    check_own_password(&state, &actor, body.password, "password").await?;
-    let pin = Mpin::parse(&body.mpin).map_err(|err| ApiError::invalid(err.at("mpin")))?;
-    let hash = state.hash_mpin(&pin).await?;
-    state
-        .store
-        .tenant(actor.company_id)
-        .change_own_mpin(&actor.acting(), hash)
-        .await?;
+    let state = state.get_ref();
+    users::change_own_mpin(
+        &state.store,
+        state,
+        &actor.acting(),
+        &body.password,
+        &body.mpin,
+    )
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

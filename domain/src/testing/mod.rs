@@ -151,6 +151,9 @@ pub struct MemoryStore {
     inner: Rc<Inner>,
 }
 
+/// The signed-up admin's password.
+pub const SIGN_UP_PASSWORD: &str = "correct horse battery";
+
 /// A company as sign-up leaves it: the three default roles and one Company Admin.
 #[derive(Debug, Clone)]
 pub struct Seeded {
@@ -194,7 +197,7 @@ impl MemoryStore {
                 lead_cap: 0,
                 banned: false,
             },
-            password_hash: "signed-up".into(),
+            password_hash: format!("plain:{SIGN_UP_PASSWORD}"),
             mpin_hash: None,
             last_assigned_at: None,
         };
@@ -304,6 +307,15 @@ impl Sessions for MemoryTx {
         self.company.signed_out.push(user_id);
         Ok(())
     }
+
+    async fn revoke_other_sessions(
+        &mut self,
+        user_id: Uuid,
+        _keep: Uuid,
+    ) -> Result<(), DomainError> {
+        self.company.signed_out.push(user_id);
+        Ok(())
+    }
 }
 
 impl Audit for MemoryTx {
@@ -313,17 +325,20 @@ impl Audit for MemoryTx {
     }
 }
 
-/// Hashes nothing: a "hash" names the secret's kind and length, enough to tell a reset
-/// happened without keeping a secret in test output.
+/// Hashes nothing: a "hash" is the secret behind a prefix, so a test can read what was set.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct PlainHasher;
 
 impl SecretHasher for PlainHasher {
     async fn hash_password(&self, password: &Password) -> Result<String, DomainError> {
-        Ok(format!("password of {} chars", password.expose().len()))
+        Ok(format!("plain:{}", password.expose()))
     }
 
     async fn hash_mpin(&self, mpin: &Mpin) -> Result<String, DomainError> {
-        Ok(format!("mpin of {} digits", mpin.expose().len()))
+        Ok(format!("plain-mpin:{}", mpin.expose()))
+    }
+
+    async fn verify_password(&self, candidate: &str, hash: &str) -> Result<bool, DomainError> {
+        Ok(hash.strip_prefix("plain:") == Some(candidate))
     }
 }

@@ -4,7 +4,7 @@ use uuid::Uuid;
 
 use super::{MemoryTx, StoredUser};
 use crate::ports::{SeatCount, Seats, Users};
-use crate::users::{NewSecrets, NewUserRecord, UserRecord};
+use crate::users::{NewSecrets, NewUserRecord, OwnSecrets, UserRecord};
 use crate::{DomainError, UniqueField};
 
 impl Seats for MemoryTx {
@@ -74,6 +74,33 @@ impl Users for MemoryTx {
         if secrets.mpin_hash.is_some() {
             user.mpin_hash = secrets.mpin_hash;
         }
+        Ok(())
+    }
+
+    async fn own_secrets(&mut self, id: Uuid) -> Result<Option<OwnSecrets>, DomainError> {
+        Ok(self.company.users.get(&id).map(|u| OwnSecrets {
+            email: u.record.email.clone(),
+            password_hash: u.password_hash.clone(),
+        }))
+    }
+
+    async fn set_own_password(&mut self, id: Uuid, hash: String) -> Result<(), DomainError> {
+        let user = self
+            .company
+            .users
+            .get_mut(&id)
+            .ok_or(DomainError::NotFound)?;
+        user.password_hash = hash;
+        Ok(())
+    }
+
+    async fn set_own_mpin(&mut self, id: Uuid, hash: String) -> Result<(), DomainError> {
+        let user = self
+            .company
+            .users
+            .get_mut(&id)
+            .ok_or(DomainError::NotFound)?;
+        user.mpin_hash = Some(hash);
         Ok(())
     }
 

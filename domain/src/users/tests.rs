@@ -213,7 +213,7 @@ fn a_reset_signs_the_user_out_and_a_no_op_writes_nothing() {
     assert_eq!(after.signed_out, [agent]);
     assert_eq!(
         after.users[&agent].mpin_hash.as_deref(),
-        Some("mpin of 4 digits")
+        Some("plain-mpin:4821")
     );
     assert_eq!(
         after.audit.last().map(|e| e.changes.clone()),

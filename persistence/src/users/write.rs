@@ -3,7 +3,7 @@
 use chrono::Utc;
 use domain::DomainError;
 use domain::ports::Users;
-use domain::users::{NewSecrets, NewUserRecord, UserRecord};
+use domain::users::{NewSecrets, NewUserRecord, OwnSecrets, UserRecord};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -70,6 +70,36 @@ impl Users for SeaTx {
         Ok(())
     }
 
+    async fn own_secrets(&mut self, id: Uuid) -> Result<Option<OwnSecrets>, DomainError> {
+        let user = user::Entity::find_by_id((self.company_id, id))
+            .one(&self.txn)
+            .await
+            .map_err(StoreError::from)?;
+        Ok(user.map(|u| OwnSecrets {
+            email: u.email,
+            password_hash: u.password_hash,
+        }))
+    }
+
+    async fn set_own_password(&mut self, id: Uuid, hash: String) -> Result<(), DomainError> {
+        let row = user::ActiveModel {
+            password_hash: Set(hash),
+            updated_at: Set(Utc::now()),
+            ..Default::default()
+        };
+        self.update_own(id, row).await
+    }
+
+    async fn set_own_mpin(&mut self, id: Uuid, hash: String) -> Result<(), DomainError> {
+        let row = user::ActiveModel {
+            mpin_hash: Set(Some(hash)),
+            failed_mpins: Set(0),
+            updated_at: Set(Utc::now()),
+            ..Default::default()
+        };
+        self.update_own(id, row).await
+    }
+
     async fn delete_user(&mut self, id: Uuid) -> Result<(), DomainError> {
         lead::Entity::update_many()
             .col_expr(lead::Column::AssigneeId, Expr::value(Option::<Uuid>::None))
@@ -84,6 +114,20 @@ impl Users for SeaTx {
             .map_err(StoreError::from)?;
         // Sessions and devices go with the user (ON DELETE CASCADE): its tokens stop at once.
         user::Entity::delete_by_id((self.company_id, id))
+            .exec(&self.txn)
+            .await
+            .map_err(StoreError::from)?;
+        Ok(())
+    }
+}
+
+impl SeaTx {
+    /// Writes the set columns of `row` to the user `id`.
+    async fn update_own(&self, id: Uuid, row: user::ActiveModel) -> Result<(), DomainError> {
+        user::Entity::update_many()
+            .set(row)
+            .filter(user::Column::CompanyId.eq(self.company_id))
+            .filter(user::Column::Id.eq(id))
             .exec(&self.txn)
             .await
             .map_err(StoreError::from)?;
