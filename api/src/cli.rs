@@ -2,8 +2,8 @@
 
 use std::io::BufRead;
 
+use domain::auth::{self, NewAdmin, SignedUpCompany};
 use domain::{CompanyCode, CompanyName, Email, Name, Password, PasswordPolicy};
-use persistence::{NewAdmin, NewCompany, SignedUpCompany};
 
 use uuid::Uuid;
 
@@ -26,7 +26,7 @@ pub async fn company(config: &Config, command: CompanyCommand) -> Result<(), Sta
     let created = create_company(config, command, std::io::stdin().lock()).await?;
     println!(
         "created company {} ({}) with admin user {}",
-        created.company.code, created.company.id, created.admin_id
+        created.code, created.company_id, created.admin_id
     );
     Ok(())
 }
@@ -46,6 +46,8 @@ pub async fn create_company(
     let invalid =
         |field: &str, err: domain::Invalid| StartupError::Config(format!("{field}: {err}"));
     let name = CompanyName::parse(&name).map_err(|e| invalid("--name", e))?;
+    // A code derived from the name is used as it is: an operator would rather be told it
+    // is taken than get a random suffix.
     let code = match code {
         Some(code) => CompanyCode::parse(&code).map_err(|e| invalid("--code", e))?,
         None => CompanyCode::from_name(&name, None),
@@ -71,18 +73,12 @@ pub async fn create_company(
     persistence::migrate(&store).await?;
     let agent_limit = i32::try_from(config.default_agent_limit)
         .map_err(|_| StartupError::Config("the default agent limit is too large".into()))?;
-    let created = store
-        .create_company(NewCompany {
-            name,
-            code,
-            agent_limit,
-            admin: NewAdmin {
-                name: admin_name,
-                email: admin_email,
-                password_hash,
-            },
-        })
-        .await?;
+    let admin = NewAdmin {
+        name: admin_name,
+        email: admin_email,
+        password_hash,
+    };
+    let created = auth::register_company(&store, name, Some(code), agent_limit, admin).await?;
     store.close().await?;
     Ok(created)
 }

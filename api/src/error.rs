@@ -3,6 +3,7 @@
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, ResponseError};
 use chrono::{DateTime, Utc};
+use domain::auth::Refusal;
 use domain::{DomainError, FieldError, LeadRefusal, Locked, RuleViolation, UniqueField};
 use persistence::StoreError;
 use serde::Serialize;
@@ -80,8 +81,20 @@ impl ApiError {
     }
 
     /// One refused field.
+    /// The answer to a refused sign-in, refresh or sign-out: a wrong secret and an unknown
+    /// account answer alike.
+    fn refused(refusal: Refusal) -> Self {
+        match refusal {
+            Refusal::UnknownAccount | Refusal::WrongSecret { .. } => Self::InvalidCredentials,
+            Refusal::Locked(locked) => Self::locked(locked, Utc::now()),
+            Refusal::Banned => Self::UserBanned,
+            Refusal::MpinNotSet => Self::MpinNotSet,
+            Refusal::SessionEnded => Self::Unauthenticated,
+        }
+    }
+
     /// 423 for a locked secret: `account_locked` with how long to wait, or `mpin_locked`.
-    pub fn locked(locked: Locked, now: DateTime<Utc>) -> Self {
+    fn locked(locked: Locked, now: DateTime<Utc>) -> Self {
         match locked.retry_after(now) {
             Some(retry_after) => Self::AccountLocked { retry_after },
             None => Self::MpinLocked,
@@ -312,6 +325,7 @@ impl From<DomainError> for ApiError {
             DomainError::Invalid(error) => Self::invalid(error),
             DomainError::Rule(rule) => Self::Rule(rule),
             DomainError::Lead(refusal) => Self::Lead(refusal),
+            DomainError::SignIn(refusal) => Self::refused(refusal),
             DomainError::Overloaded(what) => Self::Unavailable(what.into()),
             DomainError::Fault(cause) => Self::Internal(cause),
         }

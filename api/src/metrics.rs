@@ -15,6 +15,8 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::{Registry, Unit};
 
+use domain::Secret;
+
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -22,15 +24,6 @@ use crate::state::AppState;
 const BUCKETS: [f64; 12] = [
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
 ];
-
-/// What sign-in protection counts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SignInEvent {
-    PasswordFailure,
-    MpinFailure,
-    AccountLocked,
-    MpinLocked,
-}
 
 /// The label sets. A derived set writes its fields as labels in the order declared here.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
@@ -148,14 +141,17 @@ impl Metrics {
         self.requests.get_or_create(&request).inc();
     }
 
-    pub fn sign_in(&self, event: SignInEvent) {
-        let (family, secret) = match event {
-            SignInEvent::PasswordFailure => (&self.sign_in_failures, "password"),
-            SignInEvent::MpinFailure => (&self.sign_in_failures, "mpin"),
-            SignInEvent::AccountLocked => (&self.lockouts, "password"),
-            SignInEvent::MpinLocked => (&self.lockouts, "mpin"),
+    /// Counts a wrong password or M-PIN of a known account, and the lock it caused.
+    pub fn wrong_secret(&self, secret: Secret, locked: bool) {
+        let secret = match secret {
+            Secret::Password => "password",
+            Secret::Mpin => "mpin",
         };
-        family.get_or_create(&SecretLabels { secret }).inc();
+        let labels = SecretLabels { secret };
+        self.sign_in_failures.get_or_create(&labels).inc();
+        if locked {
+            self.lockouts.get_or_create(&labels).inc();
+        }
     }
 
     /// The text exposition format (version 0.0.4), with the pool as it is now.
@@ -220,7 +216,7 @@ mod tests {
         let metrics = Metrics::default();
         metrics.observe_request("GET", "/healthz", 200, 0.003);
         metrics.observe_request("GET", "/healthz", 200, 0.2);
-        metrics.sign_in(SignInEvent::MpinLocked);
+        metrics.wrong_secret(Secret::Mpin, true);
         let text = metrics.render((3, 1)).unwrap();
         assert!(text.contains(
             "calliyo_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"} 2"
@@ -240,9 +236,8 @@ mod tests {
         // Binary fractions, so that the sum is written exactly.
         metrics.observe_request("POST", "/api/v1/auth/login", 401, 0.0078125);
         metrics.observe_request("POST", "/api/v1/auth/login", 401, 0.5);
-        metrics.sign_in(SignInEvent::PasswordFailure);
-        metrics.sign_in(SignInEvent::PasswordFailure);
-        metrics.sign_in(SignInEvent::AccountLocked);
+        metrics.wrong_secret(Secret::Password, false);
+        metrics.wrong_secret(Secret::Password, true);
 
         let text = metrics.render((2, 1)).unwrap();
 

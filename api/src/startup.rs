@@ -33,6 +33,8 @@ pub enum StartupError {
     Config(String),
     #[error("database: {0}")]
     Store(#[from] StoreError),
+    #[error("{0}")]
+    Domain(#[from] domain::DomainError),
     #[error(transparent)]
     Io(#[from] std::io::Error),
     #[error("{0}")]

@@ -40,9 +40,20 @@ impl SecretHasher for AppState {
             .map_err(hashing_failed)
     }
 
-    async fn verify_password(&self, candidate: &str, hash: &str) -> Result<bool, DomainError> {
+    async fn verify_password(
+        &self,
+        candidate: &str,
+        hash: Option<&str>,
+    ) -> Result<bool, DomainError> {
         self.hasher
-            .verify(candidate.to_owned(), Some(hash.to_owned()))
+            .verify(candidate.to_owned(), hash.map(str::to_owned))
+            .await
+            .map_err(hashing_failed)
+    }
+
+    async fn verify_mpin(&self, candidate: &str, hash: Option<&str>) -> Result<bool, DomainError> {
+        self.hasher
+            .verify(self.pin_pepper.apply(candidate), hash.map(str::to_owned))
             .await
             .map_err(hashing_failed)
     }

@@ -72,6 +72,9 @@ pub enum DomainError {
     /// The assignee cannot take one more open lead.
     #[error(transparent)]
     Lead(#[from] crate::LeadRefusal),
+    /// A sign-in, refresh or sign-out was refused.
+    #[error(transparent)]
+    SignIn(#[from] crate::auth::Refusal),
     /// A bounded resource (the password-hashing queue) is full: try again shortly.
     #[error("overloaded: {0}")]
     Overloaded(&'static str),

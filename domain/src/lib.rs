@@ -6,6 +6,7 @@
 
 mod actor;
 mod audit;
+pub mod auth;
 mod company;
 mod contact;
 mod email;

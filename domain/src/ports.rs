@@ -12,10 +12,16 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use crate::auth::{
+    Account, Device, NewCompany, NewDevice, NewSession, SessionState, SignedUpCompany,
+};
 use crate::leads::{LeadPatch, LeadRecord, NewLead};
 use crate::settings::Settings;
 use crate::users::{NewSecrets, NewUserRecord, OwnSecrets, UserRecord};
-use crate::{Actor, AuditEntry, Candidate, DomainError, Mpin, Name, Password, PermissionSet};
+use crate::{
+    Actor, AuditEntry, Candidate, CompanyCode, DomainError, Email, Guard, Mpin, Name, Password,
+    PermissionSet, Secret,
+};
 
 /// Opens one transaction on one company's data; every port method of the transaction is
 /// scoped to that company.
@@ -25,6 +31,8 @@ pub trait Store {
         + Roles
         + Groups
         + Sessions
+        + Lockouts
+        + Devices
         + Leads
         + CompanySettings
         + Jobs
@@ -32,6 +40,22 @@ pub trait Store {
         + Commit;
 
     async fn begin(&self, company_id: Uuid) -> Result<Self::Tx, DomainError>;
+}
+
+/// Finds the account a sign-in names, before it knows its company.
+pub trait Accounts {
+    async fn find_account(
+        &self,
+        code: &CompanyCode,
+        email: &Email,
+    ) -> Result<Option<Account>, DomainError>;
+}
+
+/// Creates companies: sign-up, and the operator's command line.
+pub trait Companies {
+    /// Creates the company, its subscription, the default roles and its first Company Admin,
+    /// all or nothing. Fails with [`DomainError::Conflict`] when the code is taken.
+    async fn create_company(&self, new: &NewCompany) -> Result<SignedUpCompany, DomainError>;
 }
 
 /// Ends a transaction. Dropping it without committing rolls everything back.
@@ -77,6 +101,43 @@ pub trait Users {
     async fn set_own_password(&mut self, id: Uuid, hash: String) -> Result<(), DomainError>;
     /// Stores the new M-PIN hash and lifts an M-PIN lock.
     async fn set_own_mpin(&mut self, id: Uuid, hash: String) -> Result<(), DomainError>;
+    /// The user as a sign-in sees them (without any lock).
+    async fn account(&mut self, id: Uuid) -> Result<Option<Account>, DomainError>;
+}
+
+/// The sign-in lockouts of a user's secrets (see [`crate::lockout`]).
+pub trait Lockouts {
+    /// Locks the user's row for the rest of the transaction, then reads the secret's guard;
+    /// `None` when the user is gone.
+    async fn lock_guard(
+        &mut self,
+        user_id: Uuid,
+        secret: Secret,
+    ) -> Result<Option<Guard>, DomainError>;
+    async fn save_guard(
+        &mut self,
+        user_id: Uuid,
+        secret: Secret,
+        guard: Guard,
+    ) -> Result<(), DomainError>;
+}
+
+/// The devices registered for M-PIN sign-in.
+pub trait Devices {
+    /// The user's device with this token hash: another user's device is no device at all.
+    async fn device(
+        &mut self,
+        user_id: Uuid,
+        token_hash: &str,
+    ) -> Result<Option<Device>, DomainError>;
+    async fn register_device(
+        &mut self,
+        user_id: Uuid,
+        new: &NewDevice,
+        now: DateTime<Utc>,
+    ) -> Result<Device, DomainError>;
+    /// Stamps the device as used now.
+    async fn touch_device(&mut self, id: Uuid, now: DateTime<Utc>) -> Result<(), DomainError>;
 }
 
 /// A role and what it grants.
@@ -165,6 +226,37 @@ pub trait Sessions {
     /// Ends every session of the user but `keep`.
     async fn revoke_other_sessions(&mut self, user_id: Uuid, keep: Uuid)
     -> Result<(), DomainError>;
+    /// Opens a session at refresh generation 0 and returns its id.
+    async fn open_session(
+        &mut self,
+        new: &NewSession,
+        now: DateTime<Utc>,
+    ) -> Result<Uuid, DomainError>;
+    /// Moves a live session from refresh generation `generation` to the next and sets when
+    /// it expires, in one compare-and-set; `None` (nothing written) when `generation` is not
+    /// its current one or the session is not live. Returns the session's user.
+    async fn rotate_session(
+        &mut self,
+        id: Uuid,
+        generation: i64,
+        expires_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Uuid>, DomainError>;
+    /// The session as it stands at `now`.
+    async fn session(
+        &mut self,
+        id: Uuid,
+        now: DateTime<Utc>,
+    ) -> Result<Option<SessionState>, DomainError>;
+    /// Ends a live session (an ended one stays as it is).
+    async fn end_session(&mut self, id: Uuid, now: DateTime<Utc>) -> Result<(), DomainError>;
+    /// Ends the user's own session `id` unless it already ended; whether it did.
+    async fn end_own_session(
+        &mut self,
+        user_id: Uuid,
+        id: Uuid,
+        now: DateTime<Utc>,
+    ) -> Result<bool, DomainError>;
 }
 
 pub trait Audit {
@@ -256,6 +348,14 @@ impl Clock for DateTime<Utc> {
 pub trait SecretHasher {
     async fn hash_password(&self, password: &Password) -> Result<String, DomainError>;
     async fn hash_mpin(&self, mpin: &Mpin) -> Result<String, DomainError>;
-    /// Whether `candidate` is the password `hash` was made from.
-    async fn verify_password(&self, candidate: &str, hash: &str) -> Result<bool, DomainError>;
+    /// Whether `candidate` is the password `hash` was made from. Without a hash (no such
+    /// account) it pays for one verify all the same, and answers `false`: timing must not
+    /// tell which accounts exist.
+    async fn verify_password(
+        &self,
+        candidate: &str,
+        hash: Option<&str>,
+    ) -> Result<bool, DomainError>;
+    /// [`SecretHasher::verify_password`] for an M-PIN (keyed like [`SecretHasher::hash_mpin`]).
+    async fn verify_mpin(&self, candidate: &str, hash: Option<&str>) -> Result<bool, DomainError>;
 }

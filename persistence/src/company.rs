@@ -1,6 +1,8 @@
 use chrono::Utc;
+use domain::auth::{NewCompany, SignedUpCompany};
+use domain::ports::Companies;
 use domain::users::{NewUserRecord, UserDetails};
-use domain::{CompanyCode, CompanyName, DEFAULT_ROLES, Email, LeadCap, Name};
+use domain::{DEFAULT_ROLES, DomainError, LeadCap};
 use sea_orm::{ActiveValue::Set, EntityTrait, TransactionTrait};
 use uuid::Uuid;
 
@@ -17,31 +19,6 @@ pub struct CompanyRecord {
     pub code: String,
 }
 
-/// Everything sign-up writes.
-#[derive(Debug, Clone)]
-pub struct NewCompany {
-    pub name: CompanyName,
-    pub code: CompanyCode,
-    /// The subscription's seats.
-    pub agent_limit: i32,
-    pub admin: NewAdmin,
-}
-
-/// The company's first user, who gets the Company Admin role.
-#[derive(Debug, Clone)]
-pub struct NewAdmin {
-    pub name: Name,
-    pub email: Email,
-    /// An argon2id PHC string, hashed by the caller.
-    pub password_hash: String,
-}
-
-#[derive(Debug, Clone)]
-pub struct SignedUpCompany {
-    pub company: CompanyRecord,
-    pub admin_id: Uuid,
-}
-
 impl From<company::Model> for CompanyRecord {
     fn from(model: company::Model) -> Self {
         Self {
@@ -52,10 +29,15 @@ impl From<company::Model> for CompanyRecord {
     }
 }
 
+impl Companies for Store {
+    /// Everything in one transaction: a failure (a taken code, say) leaves nothing behind.
+    async fn create_company(&self, new: &NewCompany) -> Result<SignedUpCompany, DomainError> {
+        Ok(self.insert_company(new).await?)
+    }
+}
+
 impl Store {
-    /// Creates a company with its subscription, the default roles and its first Company
-    /// Admin, all in one transaction: a failure (a taken code, say) leaves nothing behind.
-    pub async fn create_company(&self, new: NewCompany) -> Result<SignedUpCompany, StoreError> {
+    async fn insert_company(&self, new: &NewCompany) -> Result<SignedUpCompany, StoreError> {
         let now = Utc::now();
         let company_id = Uuid::now_v7();
         let txn = self.db.begin().await?;
@@ -111,8 +93,8 @@ impl Store {
         let admin_id = Uuid::now_v7();
         let admin = NewUserRecord {
             details: UserDetails {
-                name: new.admin.name,
-                email: new.admin.email,
+                name: new.admin.name.clone(),
+                email: new.admin.email.clone(),
                 employee_code: None,
                 phone: None,
                 department_id: None,
@@ -120,7 +102,7 @@ impl Store {
                 role_id: admin_role_id,
                 lead_cap: LeadCap::default(),
             },
-            password_hash: new.admin.password_hash,
+            password_hash: new.admin.password_hash.clone(),
             mpin_hash: None,
         };
         user::Entity::insert(new_user_row(company_id, admin_id, admin, now))
@@ -129,11 +111,9 @@ impl Store {
 
         txn.commit().await?;
         Ok(SignedUpCompany {
-            company: CompanyRecord {
-                id: company_id,
-                name: new.name.as_str().to_owned(),
-                code: new.code.as_str().to_owned(),
-            },
+            company_id,
+            name: new.name.as_str().to_owned(),
+            code: new.code.as_str().to_owned(),
             admin_id,
         })
     }

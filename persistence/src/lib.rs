@@ -8,6 +8,7 @@
 mod actor;
 mod admin_restore;
 mod audit_store;
+mod auth;
 mod auth_store;
 mod company;
 mod connect;
@@ -18,9 +19,7 @@ mod leads;
 mod lookup;
 mod query;
 mod role_store;
-mod session;
 mod settings_store;
-mod sign_in;
 mod subscription_store;
 mod tx;
 mod users;
@@ -31,16 +30,14 @@ use uuid::Uuid;
 
 pub use actor::ActorRecord;
 pub use audit_store::{AuditEventView, AuditFilter};
-pub use auth_store::{SessionView, SignInEvent, SignInMethod, SignInSuccess, SignedIn};
-pub use company::{CompanyRecord, NewAdmin, NewCompany, SignedUpCompany};
+pub use auth_store::SessionView;
+pub use company::CompanyRecord;
 pub use connect::{ConnectOptions, connect, migrate};
 pub(crate) use domain::UniqueField;
 pub use error::StoreError;
 pub use group_store::GroupView;
 pub use leads::{LeadFilter, LeadLoad, LeadView};
 pub use role_store::RoleView;
-pub use session::{NewSession, Refresh};
-pub use sign_in::SignInRecord;
 pub use subscription_store::SubscriptionView;
 pub use users::{NamedRef, PageRequest, Paged, UserFilter, UserSort, UserView};
 

@@ -1,16 +1,16 @@
 //! `domain`'s storage ports over one SeaORM transaction bound to one company. The ports of
-//! users, roles and groups live with their aggregates (`users/write.rs`, `role_store.rs`,
-//! `group_store.rs`); the smaller ones are here.
+//! users, roles, groups and sign-in live with their aggregates (`users/write.rs`,
+//! `role_store.rs`, `group_store.rs`, `auth/`); the smaller ones are here.
 
 use chrono::Utc;
-use domain::ports::{Audit, Commit, SeatCount, Seats, Sessions, Store};
+use domain::ports::{Audit, Commit, SeatCount, Seats, Store};
 use domain::{Actor, AuditEntry, DomainError};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, TransactionTrait};
 use uuid::Uuid;
 
 use crate::StoreError;
-use crate::entity::{session, subscription};
+use crate::entity::subscription;
 use crate::lookup::{agent_limit, seats_used};
 use crate::write::{lock_company, record};
 
@@ -54,40 +54,6 @@ impl Seats for SeaTx {
             .exec(&self.txn)
             .await
             .map_err(StoreError::from)?;
-        Ok(())
-    }
-}
-
-impl Sessions for SeaTx {
-    async fn revoke_sessions(&mut self, user_id: Uuid) -> Result<(), DomainError> {
-        self.revoke_sessions_but(user_id, None).await
-    }
-
-    async fn revoke_other_sessions(
-        &mut self,
-        user_id: Uuid,
-        keep: Uuid,
-    ) -> Result<(), DomainError> {
-        self.revoke_sessions_but(user_id, Some(keep)).await
-    }
-}
-
-impl SeaTx {
-    /// Ends the user's live sessions, all of them or all but `keep`.
-    async fn revoke_sessions_but(
-        &self,
-        user_id: Uuid,
-        keep: Option<Uuid>,
-    ) -> Result<(), DomainError> {
-        let mut revoke = session::Entity::update_many()
-            .col_expr(session::Column::RevokedAt, Expr::value(Utc::now()))
-            .filter(session::Column::CompanyId.eq(self.company_id))
-            .filter(session::Column::UserId.eq(user_id))
-            .filter(session::Column::RevokedAt.is_null());
-        if let Some(keep) = keep {
-            revoke = revoke.filter(session::Column::Id.ne(keep));
-        }
-        revoke.exec(&self.txn).await.map_err(StoreError::from)?;
         Ok(())
     }
 }

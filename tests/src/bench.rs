@@ -168,8 +168,12 @@ impl SecretHasher for AdminsHash {
         Err(DomainError::fault("seeded users get no M-PIN"))
     }
 
-    async fn verify_password(&self, _: &str, _: &str) -> Result<bool, DomainError> {
+    async fn verify_password(&self, _: &str, _: Option<&str>) -> Result<bool, DomainError> {
         Err(DomainError::fault("seeding checks no password"))
+    }
+
+    async fn verify_mpin(&self, _: &str, _: Option<&str>) -> Result<bool, DomainError> {
+        Err(DomainError::fault("seeding checks no M-PIN"))
     }
 }
 

@@ -1,18 +1,14 @@
-// Over 400 lines until sign-in moves into domain use cases (issue 10): the handlers then shrink to parse, call, render.
-//! Sign-up and password sign-in, refresh and sign-out (public endpoints).
+//! Sign-up and password sign-in, refresh and sign-out (public endpoints). What a sign-in
+//! decides and writes is `domain::auth`; here: the rate limit, parsing, the metrics and the
+//! tokens.
 
 use actix_web::dev::HttpServiceFactory;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
-use chrono::Utc;
-use domain::ports::SecretHasher;
-use domain::{
-    CompanyCode, CompanyName, Email, Name, Password, PasswordPolicy, Secret, UniqueField, rules,
+use domain::auth::{
+    self, Client, MpinSignIn, NewDevice, PasswordSignIn, Refusal, SignUp, SignedIn,
 };
-use persistence::{
-    NewAdmin, NewCompany, NewSession, Refresh, SignInEvent, SignInMethod, SignInRecord,
-    SignInSuccess, StoreError,
-};
+use domain::{CompanyCode, CompanyName, DomainError, Email, Name, Password, PasswordPolicy};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -21,7 +17,6 @@ use super::Endpoint;
 use crate::dto::{CompanyDto, Tokens, UserDto};
 use crate::error::ApiError;
 use crate::json::ApiJson;
-use crate::metrics::SignInEvent as MetricEvent;
 use crate::security::tokens::{RefreshClaims, device_token_hash, new_device_token};
 use crate::state::AppState;
 use crate::validation::FieldChecks;
@@ -91,25 +86,39 @@ pub async fn signup(
         .sign_in_limiter
         .check(req.peer_addr().map(|a| a.ip()))?;
     let form = parse_signup(body.0, state.password_policy)?;
-    let password_hash = state.hash_password(&form.password).await?;
-    let admin = NewAdmin {
-        name: form.admin_name,
-        email: form.admin_email,
-        password_hash,
+    let sign_up = SignUp {
+        company_name: form.company_name,
+        company_code: form.company_code,
+        admin_name: form.admin_name,
+        admin_email: form.admin_email,
+        password: form.password,
+        agent_limit: state.default_agent_limit,
+        client: client(&req),
+        idle_lifetime: state.tokens.refresh_lifetime,
     };
-    let created = create_company(&state, form.company_name, form.company_code, admin).await?;
-    let tokens = open_session(&state, &req, created.company.id, created.admin_id).await?;
-    let location = format!("/api/v1/users/{}", created.admin_id);
-    let user = state
-        .store
-        .tenant(created.company.id)
-        .user_view(created.admin_id)
-        .await?;
+    let signed_up = auth::sign_up(&state.store, state.get_ref(), state.get_ref(), sign_up).await?;
+    let company = signed_up.company;
+    let session = RefreshClaims {
+        company_id: company.company_id,
+        session_id: signed_up.session_id,
+        generation: 0,
+    };
+    let tokens = tokens_for(&state, session, company.admin_id).await?;
+    let location = format!("/api/v1/users/{}", company.admin_id);
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, location))
         .json(SignupResponse {
-            company: created.company.into(),
-            user: user.into(),
+            company: CompanyDto {
+                id: company.company_id,
+                name: company.name,
+                code: company.code,
+            },
+            user: state
+                .store
+                .tenant(company.company_id)
+                .user_view(company.admin_id)
+                .await?
+                .into(),
             tokens,
         }))
 }
@@ -150,51 +159,6 @@ fn parse_signup(body: SignupRequest, policy: PasswordPolicy) -> Result<SignupFor
     }
 }
 
-/// How many random suffixes to try when the code derived from a name is taken.
-const DERIVED_CODE_ATTEMPTS: usize = 5;
-
-async fn create_company(
-    state: &AppState,
-    name: CompanyName,
-    chosen_code: Option<CompanyCode>,
-    admin: NewAdmin,
-) -> Result<persistence::SignedUpCompany, ApiError> {
-    let agent_limit = state.default_agent_limit;
-    if let Some(code) = chosen_code {
-        let new = NewCompany {
-            name,
-            code,
-            agent_limit,
-            admin,
-        };
-        return Ok(state.store.create_company(new).await?);
-    }
-    let mut suffix: Option<String> = None;
-    for _ in 0..=DERIVED_CODE_ATTEMPTS {
-        let code = CompanyCode::from_name(&name, suffix.as_deref());
-        let new = NewCompany {
-            name: name.clone(),
-            code,
-            agent_limit,
-            admin: admin.clone(),
-        };
-        match state.store.create_company(new).await {
-            Err(StoreError::Conflict(UniqueField::CompanyCode)) => suffix = Some(random_suffix()),
-            other => return Ok(other?),
-        }
-    }
-    Err(ApiError::Taken(UniqueField::CompanyCode))
-}
-
-/// Four characters of `a-z0-9` from a v4 UUID's random bits.
-fn random_suffix() -> String {
-    const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
-    Uuid::new_v4().as_bytes()[..4]
-        .iter()
-        .map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char)
-        .collect()
-}
-
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
@@ -233,105 +197,45 @@ pub async fn login(
         .sign_in_limiter
         .check(req.peer_addr().map(|a| a.ip()))?;
     let body = body.0;
-    let device_name = match body.device_name.as_deref() {
+    let device = match body.device_name.as_deref() {
         Some(name) => {
-            Some(Name::parse(name).map_err(|err| ApiError::invalid(err.at("device_name")))?)
+            let name = Name::parse(name).map_err(|err| ApiError::invalid(err.at("device_name")))?;
+            let (token, token_hash) = new_device_token();
+            Some((token, NewDevice { name, token_hash }))
         }
         None => None,
     };
-    let account = find_account(&state, &body.company, &body.email).await?;
-    let now = Utc::now();
-    // The attempt is charged before the password is checked, so a locked account is refused
-    // even with the right password, and concurrent guesses are counted one by one.
-    let charged = match &account {
-        Some(account) => match state
-            .store
-            .tenant(account.company_id)
-            .charge(Secret::Password, account.user_id, now)
-            .await?
-        {
-            Ok(charged) => Some(charged),
-            Err(locked) => return Err(ApiError::locked(locked, now)),
-        },
-        None => None,
+    let (device_token, register_device) = device.unzip();
+    let attempt = PasswordSignIn {
+        company: &body.company,
+        email: &body.email,
+        password: &body.password,
+        register_device,
+        client: client(&req),
+        idle_lifetime: state.tokens.refresh_lifetime,
     };
-    let hash = account.as_ref().map(|a| a.password_hash.clone());
-    let verified = state.hasher.verify(body.password, hash).await?;
-    let Some(account) = account else {
-        return Err(ApiError::InvalidCredentials);
-    };
-    let tenant = state.store.tenant(account.company_id);
-    let ip = crate::actor::client_ip(&req);
-    let event = |action| SignInEvent {
-        action,
-        user_id: account.user_id,
-        user_name: account.name.clone(),
-        device: None,
-        ip: ip.clone(),
-    };
-    if !verified {
-        state.metrics.sign_in(MetricEvent::PasswordFailure);
-        tenant.record_sign_in(event("auth.login_failed")).await?;
-        if charged.is_some_and(|c| c.locks_if_wrong()) {
-            state.metrics.sign_in(MetricEvent::AccountLocked);
-            tenant.record_sign_in(event("auth.locked")).await?;
-        }
-        return Err(ApiError::InvalidCredentials);
-    }
-    if rules::may_sign_in(account.banned).is_err() {
-        tenant.clear_lockouts(account.user_id, true).await?;
-        return Err(ApiError::UserBanned);
-    }
-    let (device_token, register_device) = match device_name {
-        Some(name) => {
-            let (token, hash) = new_device_token();
-            (Some(token), Some((name.into_inner(), hash)))
-        }
-        None => (None, None),
-    };
-    let method = SignInMethod::Password { register_device };
-    let mut tokens = sign_in(&state, &req, &account, method).await?;
+    let result =
+        auth::sign_in_with_password(&state.store, state.get_ref(), state.get_ref(), attempt).await;
+    let mut tokens = signed_in_tokens(&state, result).await?;
     tokens.device_token = device_token;
     Ok(HttpResponse::Ok().json(tokens))
 }
 
-/// Completes a sign-in whose secret checked out: session, device, lockouts, audit, tokens.
-async fn sign_in(
+/// Counts a refused sign-in's wrong secret, or issues the tokens of its session.
+async fn signed_in_tokens(
     state: &AppState,
-    req: &HttpRequest,
-    account: &SignInRecord,
-    method: SignInMethod,
+    result: Result<SignedIn, DomainError>,
 ) -> Result<Tokens, ApiError> {
-    let signed_in = state
-        .store
-        .tenant(account.company_id)
-        .complete_sign_in(SignInSuccess {
-            user_id: account.user_id,
-            user_name: account.name.clone(),
-            ip: crate::actor::client_ip(req),
-            method,
-            session: new_session(state, req, account.user_id),
-        })
-        .await?;
+    if let Err(DomainError::SignIn(Refusal::WrongSecret { secret, locked })) = &result {
+        state.metrics.wrong_secret(*secret, *locked);
+    }
+    let signed_in = result?;
     let session = RefreshClaims {
-        company_id: account.company_id,
+        company_id: signed_in.company_id,
         session_id: signed_in.session_id,
         generation: 0,
     };
-    tokens_for(state, session, account.user_id).await
-}
-
-/// The account a sign-in names; codes and emails that do not parse name none, and go down
-/// the unknown-account path so they cost the same and answer the same.
-async fn find_account(
-    state: &AppState,
-    company: &str,
-    email: &str,
-) -> Result<Option<SignInRecord>, ApiError> {
-    Ok(match (CompanyCode::parse(company), Email::parse(email)) {
-        (Ok(code), Ok(email)) => state.store.find_sign_in(&code, &email).await?,
-        _ => None,
-    })
+    tokens_for(state, session, signed_in.user_id).await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -368,55 +272,18 @@ pub async fn mpin_login(
         .sign_in_limiter
         .check(req.peer_addr().map(|a| a.ip()))?;
     let body = body.0;
-    let peppered = state.pin_pepper.apply(&body.mpin);
-    let account = find_account(&state, &body.company, &body.email).await?;
-    let device = match &account {
-        Some(account) => {
-            let hash = device_token_hash(&body.device_token);
-            state
-                .store
-                .tenant(account.company_id)
-                .find_device(account.user_id, &hash)
-                .await?
-        }
-        None => None,
+    let device_token_hash = device_token_hash(&body.device_token);
+    let attempt = MpinSignIn {
+        company: &body.company,
+        email: &body.email,
+        mpin: &body.mpin,
+        device_token_hash: &device_token_hash,
+        client: client(&req),
+        idle_lifetime: state.tokens.refresh_lifetime,
     };
-    let (Some(account), Some(device)) = (account, device) else {
-        // Pay for one verify so an unknown account or device costs what a wrong PIN does.
-        state.hasher.verify(peppered, None).await?;
-        return Err(ApiError::InvalidCredentials);
-    };
-    let Some(mpin_hash) = account.mpin_hash.clone() else {
-        return Err(ApiError::MpinNotSet);
-    };
-    let tenant = state.store.tenant(account.company_id);
-    let now = Utc::now();
-    let charged = tenant
-        .charge(Secret::Mpin, account.user_id, now)
-        .await?
-        .map_err(|locked| ApiError::locked(locked, now))?;
-    let verified = state.hasher.verify(peppered, Some(mpin_hash)).await?;
-    let event = |action| SignInEvent {
-        action,
-        user_id: account.user_id,
-        user_name: account.name.clone(),
-        device: Some(device.clone()),
-        ip: crate::actor::client_ip(&req),
-    };
-    if !verified {
-        state.metrics.sign_in(MetricEvent::MpinFailure);
-        tenant.record_sign_in(event("auth.login_failed")).await?;
-        if charged.locks_if_wrong() {
-            state.metrics.sign_in(MetricEvent::MpinLocked);
-            tenant.record_sign_in(event("auth.mpin_locked")).await?;
-        }
-        return Err(ApiError::InvalidCredentials);
-    }
-    if rules::may_sign_in(account.banned).is_err() {
-        tenant.clear_lockouts(account.user_id, false).await?;
-        return Err(ApiError::UserBanned);
-    }
-    let tokens = sign_in(&state, &req, &account, SignInMethod::Mpin { device }).await?;
+    let result =
+        auth::sign_in_with_mpin(&state.store, state.get_ref(), state.get_ref(), attempt).await;
+    let tokens = signed_in_tokens(&state, result).await?;
     Ok(HttpResponse::Ok().json(tokens))
 }
 
@@ -445,30 +312,20 @@ pub async fn refresh(
         .tokens
         .verify_refresh(&body.0.refresh_token)
         .ok_or(ApiError::Unauthenticated)?;
-    let tenant = state.store.tenant(claims.company_id);
-    let outcome = tenant
-        .refresh_session(
-            claims.session_id,
-            claims.generation,
-            state.tokens.refresh_lifetime,
-        )
-        .await?;
-    let Refresh::Rotated {
-        user_id,
-        generation,
-    } = outcome
-    else {
-        return Err(ApiError::Unauthenticated);
-    };
-    // A banned or deleted user's session is dead even though its token was current.
-    if tenant.actor(user_id, claims.session_id).await?.is_none() {
-        return Err(ApiError::Unauthenticated);
-    }
+    let refreshed = auth::refresh(
+        &state.store,
+        state.get_ref(),
+        claims.company_id,
+        claims.session_id,
+        claims.generation,
+        state.tokens.refresh_lifetime,
+    )
+    .await?;
     let session = RefreshClaims {
-        generation,
+        generation: refreshed.generation,
         ..claims
     };
-    let tokens = tokens_for(&state, session, user_id).await?;
+    let tokens = tokens_for(&state, session, refreshed.user_id).await?;
     Ok(HttpResponse::Ok().json(tokens))
 }
 
@@ -486,44 +343,26 @@ pub async fn logout(
         .tokens
         .verify_refresh(&body.0.refresh_token)
         .ok_or(ApiError::Unauthenticated)?;
-    state
-        .store
-        .tenant(claims.company_id)
-        .revoke_session(claims.session_id)
-        .await?;
+    auth::sign_out(
+        &state.store,
+        state.get_ref(),
+        claims.company_id,
+        claims.session_id,
+    )
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// Opens a session for the admin a sign-up just created, and issues its tokens.
-async fn open_session(
-    state: &AppState,
-    req: &HttpRequest,
-    company_id: Uuid,
-    user_id: Uuid,
-) -> Result<Tokens, ApiError> {
-    let new = new_session(state, req, user_id);
-    let session_id = state.store.tenant(company_id).create_session(new).await?;
-    let session = RefreshClaims {
-        company_id,
-        session_id,
-        generation: 0,
-    };
-    tokens_for(state, session, user_id).await
-}
-
-/// The session a request opens, with its client's user agent and address.
-fn new_session(state: &AppState, req: &HttpRequest, user_id: Uuid) -> NewSession {
+/// The client's user agent and address, as its session and the audit trail record them.
+fn client(req: &HttpRequest) -> Client {
     let user_agent = req
         .headers()
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .map(|ua| ua.chars().take(256).collect());
-    NewSession {
-        user_id,
-        device_id: None,
+    Client {
         user_agent,
         ip: crate::actor::client_ip(req),
-        idle_lifetime: state.tokens.refresh_lifetime,
     }
 }
 

@@ -4,7 +4,7 @@ use actix_web::HttpResponse;
 use actix_web::dev::HttpServiceFactory;
 use actix_web::web::{self, Json, Path, Query};
 use chrono::{DateTime, Utc};
-use domain::users;
+use domain::{auth, users};
 use persistence::SessionView;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -185,10 +185,14 @@ pub async fn end_session(
     actor: Actor,
     id: Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    state
-        .store
-        .tenant(actor.company_id)
-        .revoke_own_session(actor.user_id, id.into_inner())
-        .await?;
+    let (company_id, user_id) = (actor.company_id, actor.user_id);
+    auth::end_own_session(
+        &state.store,
+        state.get_ref(),
+        company_id,
+        user_id,
+        id.into_inner(),
+    )
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -5,6 +5,7 @@
 //! A transaction works on a copy of its company and writes it back on commit, so a use case
 //! that fails half-way leaves nothing behind, as a rolled-back database transaction would.
 
+mod auth;
 mod groups;
 mod leads;
 #[cfg(test)]
@@ -21,13 +22,16 @@ use std::task::{Context, Poll, Waker};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use crate::ports::{Audit, Commit, GroupKind, RoleGrant, SecretHasher, Sessions, Store};
+use crate::auth::{NewAdmin, NewCompany};
+use crate::ports::{Audit, Commit, Companies, GroupKind, RoleGrant, SecretHasher, Store};
+
 use crate::settings::Settings;
 use crate::users::{NewUser, UserDetails, UserRecord};
 use crate::{
-    Actor, AuditEntry, Candidate, DEFAULT_ROLES, DomainError, Email, LeadCap, LeadStatus, Mpin,
-    Name, Password, PasswordPolicy, PermissionSet,
+    Actor, AuditEntry, Candidate, CompanyCode, CompanyName, DomainError, Email, Guard, LeadCap,
+    LeadStatus, Mpin, Name, Password, PasswordPolicy, PermissionSet,
 };
+pub use auth::{StoredDevice, StoredSession};
 
 /// Runs a use case on the in-memory store to its end. Nothing here ever waits, so one poll
 /// finishes it; a future that does wait is a bug of this module.
@@ -68,6 +72,27 @@ pub struct StoredUser {
     pub password_hash: String,
     pub mpin_hash: Option<String>,
     pub last_assigned_at: Option<DateTime<Utc>>,
+    pub guards: Guards,
+}
+
+/// A user's sign-in lockouts.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Guards {
+    pub password: Guard,
+    pub mpin: Guard,
+}
+
+impl StoredUser {
+    fn account(&self, company_id: Uuid) -> crate::auth::Account {
+        crate::auth::Account {
+            company_id,
+            user_id: self.record.id,
+            name: self.record.name.clone(),
+            password_hash: self.password_hash.clone(),
+            mpin_hash: self.mpin_hash.clone(),
+            banned: self.record.banned,
+        }
+    }
 }
 
 /// A stored lead, with the order it was created in (the pool's "oldest first").
@@ -82,6 +107,9 @@ pub struct StoredLead {
 /// Everything one company holds.
 #[derive(Debug, Clone, Default)]
 pub struct Company {
+    pub name: String,
+    /// The sign-in code.
+    pub code: String,
     pub agent_limit: i64,
     pub users: BTreeMap<Uuid, StoredUser>,
     pub roles: BTreeMap<Uuid, RoleGrant>,
@@ -93,6 +121,8 @@ pub struct Company {
     pub job_runs: BTreeMap<(String, String), u64>,
     /// Users whose sessions were revoked, in order.
     pub signed_out: Vec<Uuid>,
+    pub sessions: BTreeMap<Uuid, StoredSession>,
+    pub devices: BTreeMap<Uuid, StoredDevice>,
     pub audit: Vec<AuditEntry>,
 }
 
@@ -165,51 +195,27 @@ pub struct Seeded {
 }
 
 impl MemoryStore {
-    /// Signs up a company with `agent_limit` seats.
+    /// Signs up a company with `agent_limit` seats, whose admin is `admin@example.com`
+    /// with [`SIGN_UP_PASSWORD`].
     pub fn sign_up(&self, agent_limit: i64) -> Seeded {
-        let company_id = self.inner.new_id();
-        let mut company = Company {
-            agent_limit,
-            ..Company::default()
-        };
-        let roles = DEFAULT_ROLES.map(|default| {
-            let id = self.inner.new_id();
-            let grant = RoleGrant {
-                id,
-                name: default.name.to_owned(),
-                system: default.system,
-                permissions: default.permissions(),
-            };
-            company.roles.insert(id, grant);
-            id
-        });
-        let admin_id = self.inner.new_id();
-        let admin = StoredUser {
-            record: UserRecord {
-                id: admin_id,
-                name: "Admin".into(),
-                email: "admin@example.com".into(),
-                employee_code: None,
-                phone: None,
-                department_id: None,
-                branch_id: None,
-                role_id: roles[0],
-                lead_cap: 0,
-                banned: false,
+        let code = format!("acme-{}", self.inner.last_id.get() + 1);
+        let new = NewCompany {
+            name: CompanyName::parse("Acme").expect("name"),
+            code: CompanyCode::parse(&code).expect("code"),
+            agent_limit: i32::try_from(agent_limit).expect("a small limit"),
+            admin: NewAdmin {
+                name: Name::parse("Admin").expect("name"),
+                email: Email::parse("admin@example.com").expect("email"),
+                password_hash: format!("plain:{SIGN_UP_PASSWORD}"),
             },
-            password_hash: format!("plain:{SIGN_UP_PASSWORD}"),
-            mpin_hash: None,
-            last_assigned_at: None,
         };
-        company.users.insert(admin_id, admin);
-        self.inner
-            .companies
-            .borrow_mut()
-            .insert(company_id, company);
+        let created = run(self.create_company(&new)).expect("a fresh code");
+        let roles = self.company(created.company_id).roles;
+        let ids: Vec<Uuid> = roles.keys().copied().collect();
         Seeded {
-            company_id,
-            admin: self.actor(company_id, admin_id),
-            roles,
+            company_id: created.company_id,
+            admin: self.actor(created.company_id, created.admin_id),
+            roles: ids.try_into().expect("three default roles"),
         }
     }
 
@@ -292,28 +298,18 @@ pub struct MemoryTx {
     pub(super) company: Company,
 }
 
+impl MemoryTx {
+    pub(super) fn user_mut(&mut self, id: Uuid) -> Result<&mut StoredUser, DomainError> {
+        self.company.users.get_mut(&id).ok_or(DomainError::NotFound)
+    }
+}
+
 impl Commit for MemoryTx {
     async fn commit(self) -> Result<(), DomainError> {
         self.inner
             .companies
             .borrow_mut()
             .insert(self.company_id, self.company);
-        Ok(())
-    }
-}
-
-impl Sessions for MemoryTx {
-    async fn revoke_sessions(&mut self, user_id: Uuid) -> Result<(), DomainError> {
-        self.company.signed_out.push(user_id);
-        Ok(())
-    }
-
-    async fn revoke_other_sessions(
-        &mut self,
-        user_id: Uuid,
-        _keep: Uuid,
-    ) -> Result<(), DomainError> {
-        self.company.signed_out.push(user_id);
         Ok(())
     }
 }
@@ -338,7 +334,15 @@ impl SecretHasher for PlainHasher {
         Ok(format!("plain-mpin:{}", mpin.expose()))
     }
 
-    async fn verify_password(&self, candidate: &str, hash: &str) -> Result<bool, DomainError> {
-        Ok(hash.strip_prefix("plain:") == Some(candidate))
+    async fn verify_password(
+        &self,
+        candidate: &str,
+        hash: Option<&str>,
+    ) -> Result<bool, DomainError> {
+        Ok(hash.and_then(|h| h.strip_prefix("plain:")) == Some(candidate))
+    }
+
+    async fn verify_mpin(&self, candidate: &str, hash: Option<&str>) -> Result<bool, DomainError> {
+        Ok(hash.and_then(|h| h.strip_prefix("plain-mpin:")) == Some(candidate))
     }
 }

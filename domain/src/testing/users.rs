@@ -2,7 +2,9 @@
 
 use uuid::Uuid;
 
-use super::{MemoryTx, StoredUser};
+use super::{Guards, MemoryTx, StoredUser};
+use crate::Guard;
+use crate::auth::Account;
 use crate::ports::{SeatCount, Seats, Users};
 use crate::users::{NewSecrets, NewUserRecord, OwnSecrets, UserRecord};
 use crate::{DomainError, UniqueField};
@@ -51,6 +53,7 @@ impl Users for MemoryTx {
             password_hash: new.password_hash,
             mpin_hash: new.mpin_hash,
             last_assigned_at: None,
+            guards: Guards::default(),
         };
         self.company.users.insert(id, user);
         Ok(id)
@@ -70,9 +73,11 @@ impl Users for MemoryTx {
         user.record = record.clone();
         if let Some(hash) = secrets.password_hash {
             user.password_hash = hash;
+            user.guards.password = Guard::reset();
         }
         if secrets.mpin_hash.is_some() {
             user.mpin_hash = secrets.mpin_hash;
+            user.guards.mpin = Guard::reset();
         }
         Ok(())
     }
@@ -101,7 +106,16 @@ impl Users for MemoryTx {
             .get_mut(&id)
             .ok_or(DomainError::NotFound)?;
         user.mpin_hash = Some(hash);
+        user.guards.mpin = Guard::reset();
         Ok(())
+    }
+
+    async fn account(&mut self, id: Uuid) -> Result<Option<Account>, DomainError> {
+        Ok(self
+            .company
+            .users
+            .get(&id)
+            .map(|user| user.account(self.company_id)))
     }
 
     async fn delete_user(&mut self, id: Uuid) -> Result<(), DomainError> {

@@ -62,7 +62,7 @@ async fn check_own_password(
             .ok_or(DomainError::NotFound)?
     };
     if !hasher
-        .verify_password(password, &secrets.password_hash)
+        .verify_password(password, Some(&secrets.password_hash))
         .await?
     {
         let wrong = Invalid::new("incorrect", "is not your current password");

@@ -2,6 +2,7 @@
 
 use chrono::Utc;
 use domain::DomainError;
+use domain::auth::Account;
 use domain::ports::Users;
 use domain::users::{NewSecrets, NewUserRecord, OwnSecrets, UserRecord};
 use sea_orm::ActiveValue::Set;
@@ -10,6 +11,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use super::row::{changed_row, new_user_row};
+use crate::auth::account;
 use crate::entity::{lead, user};
 use crate::lookup::active_admins;
 use crate::tx::SeaTx;
@@ -68,6 +70,14 @@ impl Users for SeaTx {
             .await
             .map_err(|err| StoreError::from_write(err, UNIQUE_USER_FIELDS))?;
         Ok(())
+    }
+
+    async fn account(&mut self, id: Uuid) -> Result<Option<Account>, DomainError> {
+        let user = user::Entity::find_by_id((self.company_id, id))
+            .one(&self.txn)
+            .await
+            .map_err(StoreError::from)?;
+        Ok(user.map(|user| account(self.company_id, user)))
     }
 
     async fn own_secrets(&mut self, id: Uuid) -> Result<Option<OwnSecrets>, DomainError> {

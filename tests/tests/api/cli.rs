@@ -27,7 +27,7 @@ async fn company_create_makes_a_company_whose_admin_can_sign_in() {
             .await
             .expect("created");
 
-    assert_eq!(created.company.code, "globex-corp");
+    assert_eq!(created.code, "globex-corp");
     assert_eq!(
         app.login("globex-corp", "gita@globex.example", PASSWORD)
             .await

@@ -1,0 +1,84 @@
+//! M-PIN sign-in: the mobile app's quick sign-in on a device a password sign-in registered.
+
+use chrono::Duration;
+
+use super::attempt::{
+    DeviceUse, charge, complete, find_account, refuse_banned, refuse_wrong_secret,
+};
+use super::{Client, Refusal, SignedIn};
+use crate::ports::{Accounts, Clock, Commit, Devices, SecretHasher, Store};
+use crate::{DomainError, Secret, rules};
+
+/// An M-PIN sign-in as the client sent it.
+#[derive(Debug, Clone)]
+pub struct MpinSignIn<'a> {
+    pub company: &'a str,
+    pub email: &'a str,
+    pub mpin: &'a str,
+    /// The hash of the device token the client presented.
+    pub device_token_hash: &'a str,
+    pub client: Client,
+    pub idle_lifetime: Duration,
+}
+
+/// Signs in with the 4-digit M-PIN on a registered device of the same user.
+///
+/// An unknown account, or a device token that is not one of this user's, is refused like a
+/// wrong M-PIN after the same verify. A user without an M-PIN is told so before anything is
+/// charged. Five wrong M-PINs in a row lock it until a password sign-in or a new M-PIN.
+pub async fn sign_in_with_mpin<S: Store + Accounts>(
+    store: &S,
+    hasher: &impl SecretHasher,
+    clock: &impl Clock,
+    attempt: MpinSignIn<'_>,
+) -> Result<SignedIn, DomainError> {
+    let account = find_account(store, attempt.company, attempt.email).await?;
+    let device = match &account {
+        Some(account) => {
+            let mut tx = store.begin(account.company_id).await?;
+            let device = tx
+                .device(account.user_id, attempt.device_token_hash)
+                .await?;
+            tx.commit().await?;
+            device
+        }
+        None => None,
+    };
+    let (Some(account), Some(device)) = (account, device) else {
+        // Pay for one verify so an unknown account or device costs what a wrong PIN does.
+        hasher.verify_mpin(attempt.mpin, None).await?;
+        return Err(DomainError::SignIn(Refusal::UnknownAccount));
+    };
+    let Some(mpin_hash) = account.mpin_hash.as_deref() else {
+        return Err(DomainError::SignIn(Refusal::MpinNotSet));
+    };
+    let now = clock.now();
+    let Some(charged) = charge(store, &account, Secret::Mpin, now).await? else {
+        return Err(DomainError::SignIn(Refusal::UnknownAccount));
+    };
+    if !hasher.verify_mpin(attempt.mpin, Some(mpin_hash)).await? {
+        return Err(refuse_wrong_secret(
+            store,
+            &account,
+            Some(&device),
+            &attempt.client,
+            Secret::Mpin,
+            charged,
+        )
+        .await?);
+    }
+    let cleared = [Secret::Mpin];
+    if rules::may_sign_in(account.banned).is_err() {
+        return Err(refuse_banned(store, &account, &cleared).await?);
+    }
+    complete(
+        store,
+        &account,
+        &cleared,
+        DeviceUse::Known(device),
+        attempt.client,
+        now,
+        attempt.idle_lifetime,
+    )
+    .await
+}

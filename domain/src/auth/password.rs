@@ -1,0 +1,76 @@
+//! Password sign-in (the web, and how a device is registered for M-PIN sign-in).
+
+use chrono::Duration;
+
+use super::attempt::{
+    DeviceUse, charge, complete, find_account, refuse_banned, refuse_wrong_secret,
+};
+use super::{Client, NewDevice, Refusal, SignedIn};
+use crate::ports::{Accounts, Clock, SecretHasher, Store};
+use crate::{DomainError, Secret, rules};
+
+/// A password sign-in as the client sent it: the code and email are parsed here, so one that
+/// does not parse is answered like an unknown account.
+#[derive(Debug, Clone)]
+pub struct PasswordSignIn<'a> {
+    pub company: &'a str,
+    pub email: &'a str,
+    pub password: &'a str,
+    /// Registers the device the client signs in from, for M-PIN sign-in.
+    pub register_device: Option<NewDevice>,
+    pub client: Client,
+    pub idle_lifetime: Duration,
+}
+
+/// Signs in with company code, email and password.
+///
+/// An unknown account and a wrong password are refused alike, after the same verify. The
+/// attempt is charged first (five wrong ones in a row lock the password for a while); a
+/// banned user is refused only after the right password; a success also unlocks the M-PIN.
+pub async fn sign_in_with_password<S: Store + Accounts>(
+    store: &S,
+    hasher: &impl SecretHasher,
+    clock: &impl Clock,
+    attempt: PasswordSignIn<'_>,
+) -> Result<SignedIn, DomainError> {
+    let account = find_account(store, attempt.company, attempt.email).await?;
+    let now = clock.now();
+    let charged = match &account {
+        Some(account) => charge(store, account, Secret::Password, now).await?,
+        None => None,
+    };
+    let hash = account.as_ref().map(|a| a.password_hash.as_str());
+    let verified = hasher.verify_password(attempt.password, hash).await?;
+    let (Some(account), Some(charged)) = (account, charged) else {
+        return Err(DomainError::SignIn(Refusal::UnknownAccount));
+    };
+    if !verified {
+        return Err(refuse_wrong_secret(
+            store,
+            &account,
+            None,
+            &attempt.client,
+            Secret::Password,
+            charged,
+        )
+        .await?);
+    }
+    let cleared = [Secret::Password, Secret::Mpin];
+    if rules::may_sign_in(account.banned).is_err() {
+        return Err(refuse_banned(store, &account, &cleared).await?);
+    }
+    let device = match attempt.register_device {
+        Some(new) => DeviceUse::Register(new),
+        None => DeviceUse::None,
+    };
+    complete(
+        store,
+        &account,
+        &cleared,
+        device,
+        attempt.client,
+        now,
+        attempt.idle_lifetime,
+    )
+    .await
+}

@@ -1,0 +1,323 @@
+//! The sign-in use cases on the in-memory store, with a fixed clock.
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::*;
+use crate::testing::{MemoryStore, PlainHasher, SIGN_UP_PASSWORD, Seeded, run};
+use crate::{CompanyCode, CompanyName, DomainError, Email, Password, PasswordPolicy};
+
+fn at(seconds: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(1_800_000_000 + seconds, 0).expect("time")
+}
+
+fn code(store: &MemoryStore, company: &Seeded) -> String {
+    store.company(company.company_id).code
+}
+
+fn password<'a>(code: &'a str, password: &'a str) -> PasswordSignIn<'a> {
+    PasswordSignIn {
+        company: code,
+        email: "admin@example.com",
+        password,
+        register_device: None,
+        client: Client::default(),
+        idle_lifetime: Duration::days(30),
+    }
+}
+
+fn refusal<T: std::fmt::Debug>(result: Result<T, DomainError>) -> Refusal {
+    match result {
+        Err(DomainError::SignIn(refusal)) => refusal,
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
+fn actions(store: &MemoryStore, company: &Seeded) -> Vec<&'static str> {
+    let audit = store.company(company.company_id).audit;
+    audit.iter().map(|e| e.action).collect()
+}
+
+#[test]
+fn unknown_accounts_and_unparsable_names_are_refused_alike_and_write_nothing() {
+    let store = MemoryStore::default();
+    let company = store.sign_up(5);
+    let code = code(&store, &company);
+    let attempts = [
+        password("no-such-co", SIGN_UP_PASSWORD),
+        password("NOT A CODE!", SIGN_UP_PASSWORD),
+        PasswordSignIn {
+            email: "nobody@example.com",
+            ..password(&code, SIGN_UP_PASSWORD)
+        },
+    ];
+
+    for attempt in attempts {
+        let result = run(sign_in_with_password(&store, &PlainHasher, &at(0), attempt));
+        assert_eq!(refusal(result), Refusal::UnknownAccount);
+    }
+    assert!(store.company(company.company_id).sessions.is_empty());
+    assert!(actions(&store, &company).is_empty());
+}
+
+#[test]
+fn five_wrong_passwords_lock_even_the_right_one_until_the_lock_ends() {
+    let store = MemoryStore::default();
+    let company = store.sign_up(5);
+    let code = code(&store, &company);
+    let wrong = |now| {
+        run(sign_in_with_password(
+            &store,
+            &PlainHasher,
+            &now,
+            password(&code, "nope"),
+        ))
+    };
+
+    let refusals: Vec<_> = (0..5).map(|i| refusal(wrong(at(i)))).collect();
+    let right_while_locked = run(sign_in_with_password(
+        &store,
+        &PlainHasher,
+        &at(10),
+        password(&code, SIGN_UP_PASSWORD),
+    ));
+    let right_after = run(sign_in_with_password(
+        &store,
+        &PlainHasher,
+        &at(4 + 61),
+        password(&code, SIGN_UP_PASSWORD),
+    ));
+
+    assert_eq!(
+        refusals[..4],
+        [Refusal::WrongSecret {
+            secret: Secret::Password,
+            locked: false
+        }; 4]
+    );
+    assert_eq!(
+        refusals[4],
+        Refusal::WrongSecret {
+            secret: Secret::Password,
+            locked: true
+        }
+    );
+    assert!(matches!(
+        refusal(right_while_locked),
+        Refusal::Locked(Locked::Until(_))
+    ));
+    let signed_in = right_after.expect("the lock ended");
+    assert_eq!(signed_in.user_id, company.admin.user_id);
+    let after = store.company(company.company_id);
+    assert_eq!(
+        after.users[&company.admin.user_id].guards,
+        Default::default()
+    );
+    assert_eq!(after.sessions[&signed_in.session_id].generation, 0);
+    let audit = actions(&store, &company);
+    assert_eq!(
+        audit.iter().filter(|a| **a == "auth.login_failed").count(),
+        5
+    );
+    assert_eq!(audit[5..], ["auth.locked", "auth.login"]);
+}
+
+#[test]
+fn a_banned_user_is_refused_only_after_the_right_password() {
+    let store = MemoryStore::default();
+    let company = store.sign_up(5);
+    let code = code(&store, &company);
+    store.set_banned(company.company_id, company.admin.user_id);
+
+    let wrong = run(sign_in_with_password(
+        &store,
+        &PlainHasher,
+        &at(0),
+        password(&code, "nope"),
+    ));
+    let right = run(sign_in_with_password(
+        &store,
+        &PlainHasher,
+        &at(1),
+        password(&code, SIGN_UP_PASSWORD),
+    ));
+
+    assert!(matches!(refusal(wrong), Refusal::WrongSecret { .. }));
+    assert_eq!(refusal(right), Refusal::Banned);
+    let after = store.company(company.company_id);
+    assert!(after.sessions.is_empty());
+    assert_eq!(
+        after.users[&company.admin.user_id].guards,
+        Default::default()
+    );
+}
+
+/// Signs in with the password, registering a device whose token hash is `token`; sets the
+/// M-PIN 4821.
+fn with_device(store: &MemoryStore, company: &Seeded, token: &str) {
+    let code = code(store, company);
+    let attempt = PasswordSignIn {
+        register_device: Some(NewDevice {
+            name: crate::Name::parse("Pixel").expect("name"),
+            token_hash: token.to_owned(),
+        }),
+        ..password(&code, SIGN_UP_PASSWORD)
+    };
+    let signed_in = run(sign_in_with_password(store, &PlainHasher, &at(0), attempt)).expect("in");
+    assert!(signed_in.device.is_some());
+    let mpin = crate::users::change_own_mpin(
+        store,
+        &PlainHasher,
+        &company.admin,
+        SIGN_UP_PASSWORD,
+        "4821",
+    );
+    run(mpin).expect("mpin set");
+}
+
+fn mpin_attempt<'a>(code: &'a str, mpin: &'a str, token: &'a str) -> MpinSignIn<'a> {
+    MpinSignIn {
+        company: code,
+        email: "admin@example.com",
+        mpin,
+        device_token_hash: token,
+        client: Client::default(),
+        idle_lifetime: Duration::days(30),
+    }
+}
+
+#[test]
+fn an_mpin_signs_in_only_on_a_registered_device_and_locks_until_a_password_sign_in() {
+    let store = MemoryStore::default();
+    let company = store.sign_up(5);
+    let code = code(&store, &company);
+    let before_device = run(sign_in_with_mpin(
+        &store,
+        &PlainHasher,
+        &at(0),
+        mpin_attempt(&code, "4821", "t1"),
+    ));
+    assert_eq!(refusal(before_device), Refusal::UnknownAccount);
+    with_device(&store, &company, "t1");
+    let mpin = |pin, token| {
+        run(sign_in_with_mpin(
+            &store,
+            &PlainHasher,
+            &at(5),
+            mpin_attempt(&code, pin, token),
+        ))
+    };
+
+    assert_eq!(
+        refusal(mpin("4821", "someone else's")),
+        Refusal::UnknownAccount
+    );
+    let signed_in = mpin("4821", "t1").expect("signed in");
+    assert_eq!(signed_in.device.map(|d| d.name), Some("Pixel".to_owned()));
+    let wrong: Vec<_> = (0..5).map(|_| refusal(mpin("1111", "t1"))).collect();
+    assert_eq!(
+        wrong[4],
+        Refusal::WrongSecret {
+            secret: Secret::Mpin,
+            locked: true
+        }
+    );
+    assert_eq!(
+        refusal(mpin("4821", "t1")),
+        Refusal::Locked(Locked::UntilReset)
+    );
+
+    run(sign_in_with_password(
+        &store,
+        &PlainHasher,
+        &at(6),
+        password(&code, SIGN_UP_PASSWORD),
+    ))
+    .expect("in");
+    assert!(mpin("4821", "t1").is_ok());
+}
+
+/// A signed-up company whose admin signed in with the password at `at(0)`.
+fn signed_in_admin() -> (MemoryStore, Seeded, SignedIn) {
+    let store = MemoryStore::default();
+    let company = store.sign_up(5);
+    let code = code(&store, &company);
+    let attempt = password(&code, SIGN_UP_PASSWORD);
+    let signed_in = run(sign_in_with_password(&store, &PlainHasher, &at(0), attempt));
+    (store, company, signed_in.expect("signed in"))
+}
+
+fn refresh_at(
+    store: &MemoryStore,
+    signed_in: &SignedIn,
+    generation: i64,
+) -> Result<Refreshed, DomainError> {
+    let (company, session) = (signed_in.company_id, signed_in.session_id);
+    run(refresh(
+        store,
+        &at(1),
+        company,
+        session,
+        generation,
+        Duration::days(30),
+    ))
+}
+
+#[test]
+fn a_refresh_token_rotates_once_and_a_replay_ends_the_session() {
+    let (store, company, signed_in) = signed_in_admin();
+
+    let first = refresh_at(&store, &signed_in, 0).expect("rotated");
+    let replay = refresh_at(&store, &signed_in, 0);
+    let after_replay = refresh_at(&store, &signed_in, 1);
+
+    assert_eq!(first.generation, 1);
+    assert_eq!(refusal(replay), Refusal::SessionEnded);
+    assert_eq!(refusal(after_replay), Refusal::SessionEnded);
+    assert!(store.company(company.company_id).sessions[&signed_in.session_id].revoked);
+}
+
+#[test]
+fn a_banned_users_session_does_not_refresh() {
+    let (store, company, signed_in) = signed_in_admin();
+    store.set_banned(company.company_id, company.admin.user_id);
+
+    let refreshed = refresh_at(&store, &signed_in, 0);
+
+    assert_eq!(refusal(refreshed), Refusal::SessionEnded);
+}
+
+#[test]
+fn sign_up_derives_a_free_code_and_signs_the_admin_in() {
+    let store = MemoryStore::default();
+    let form = || SignUp {
+        company_name: CompanyName::parse("Acme Calls").expect("name"),
+        company_code: None,
+        admin_name: crate::Name::parse("Asha").expect("name"),
+        admin_email: Email::parse("asha@example.com").expect("email"),
+        password: Password::parse("correct horse battery", None, PasswordPolicy::default())
+            .expect("password"),
+        agent_limit: 5,
+        client: Client::default(),
+        idle_lifetime: Duration::days(30),
+    };
+
+    let first = run(sign_up(&store, &PlainHasher, &at(0), form())).expect("first");
+    let second = run(sign_up(&store, &PlainHasher, &at(0), form())).expect("second");
+    let chosen = SignUp {
+        company_code: Some(CompanyCode::parse("acme-calls").expect("code")),
+        ..form()
+    };
+    let taken = run(sign_up(&store, &PlainHasher, &at(0), chosen));
+
+    assert_eq!(first.company.code, "acme-calls");
+    assert!(second.company.code.starts_with("acme-calls-"));
+    assert!(matches!(
+        taken,
+        Err(DomainError::Conflict(crate::UniqueField::CompanyCode))
+    ));
+    let company = store.company(first.company.company_id);
+    assert_eq!(
+        company.sessions[&first.session_id].user_id,
+        first.company.admin_id
+    );
+}

@@ -1,0 +1,291 @@
+//! The in-memory accounts, lockouts, devices and sessions.
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::{Company, Guards, MemoryStore, MemoryTx, StoredUser};
+use crate::auth::{
+    Account, Device, NewCompany, NewDevice, NewSession, SessionState, SignedUpCompany,
+};
+use crate::ports::{Accounts, Companies, Devices, Lockouts, RoleGrant, Sessions};
+use crate::users::UserRecord;
+use crate::{CompanyCode, DEFAULT_ROLES, DomainError, Email, Guard, Secret, UniqueField};
+
+/// A session and where its refresh token stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredSession {
+    pub user_id: Uuid,
+    pub device_id: Option<Uuid>,
+    pub generation: i64,
+    pub expires_at: DateTime<Utc>,
+    pub revoked: bool,
+}
+
+impl StoredSession {
+    fn live(&self, now: DateTime<Utc>) -> bool {
+        !self.revoked && self.expires_at > now
+    }
+}
+
+/// A registered device.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredDevice {
+    pub user_id: Uuid,
+    pub name: String,
+    pub token_hash: String,
+    pub last_used_at: DateTime<Utc>,
+}
+
+impl MemoryStore {
+    /// Bans the user outright (no rule asked): a state to start a sign-in test from.
+    pub fn set_banned(&self, company_id: Uuid, user_id: Uuid) {
+        let mut companies = self.inner.companies.borrow_mut();
+        if let Some(user) = companies
+            .get_mut(&company_id)
+            .and_then(|company| company.users.get_mut(&user_id))
+        {
+            user.record.banned = true;
+        }
+    }
+}
+
+impl Accounts for MemoryStore {
+    async fn find_account(
+        &self,
+        code: &CompanyCode,
+        email: &Email,
+    ) -> Result<Option<Account>, DomainError> {
+        let companies = self.inner.companies.borrow();
+        Ok(companies
+            .iter()
+            .filter(|(_, company)| company.code == code.as_str())
+            .flat_map(|(id, company)| company.users.values().map(move |user| (*id, user)))
+            .find(|(_, user)| user.record.email == email.as_str())
+            .map(|(company_id, user)| user.account(company_id)))
+    }
+}
+
+impl Companies for MemoryStore {
+    async fn create_company(&self, new: &NewCompany) -> Result<SignedUpCompany, DomainError> {
+        let taken = (self.inner.companies.borrow().values())
+            .any(|company| company.code == new.code.as_str());
+        if taken {
+            return Err(DomainError::Conflict(UniqueField::CompanyCode));
+        }
+        let company_id = self.inner.new_id();
+        let mut company = Company {
+            name: new.name.as_str().to_owned(),
+            code: new.code.as_str().to_owned(),
+            agent_limit: i64::from(new.agent_limit),
+            ..Company::default()
+        };
+        let mut admin_role = Uuid::nil();
+        for default in DEFAULT_ROLES {
+            let id = self.inner.new_id();
+            if default.system {
+                admin_role = id;
+            }
+            let grant = RoleGrant {
+                id,
+                name: default.name.to_owned(),
+                system: default.system,
+                permissions: default.permissions(),
+            };
+            company.roles.insert(id, grant);
+        }
+        let admin_id = self.inner.new_id();
+        let admin = StoredUser {
+            record: UserRecord {
+                id: admin_id,
+                name: new.admin.name.as_str().to_owned(),
+                email: new.admin.email.as_str().to_owned(),
+                employee_code: None,
+                phone: None,
+                department_id: None,
+                branch_id: None,
+                role_id: admin_role,
+                lead_cap: 0,
+                banned: false,
+            },
+            password_hash: new.admin.password_hash.clone(),
+            mpin_hash: None,
+            last_assigned_at: None,
+            guards: Guards::default(),
+        };
+        company.users.insert(admin_id, admin);
+        self.inner
+            .companies
+            .borrow_mut()
+            .insert(company_id, company);
+        Ok(SignedUpCompany {
+            company_id,
+            name: new.name.as_str().to_owned(),
+            code: new.code.as_str().to_owned(),
+            admin_id,
+        })
+    }
+}
+
+impl Lockouts for MemoryTx {
+    async fn lock_guard(
+        &mut self,
+        user_id: Uuid,
+        secret: Secret,
+    ) -> Result<Option<Guard>, DomainError> {
+        Ok(self.company.users.get(&user_id).map(|user| match secret {
+            Secret::Password => user.guards.password,
+            Secret::Mpin => user.guards.mpin,
+        }))
+    }
+
+    async fn save_guard(
+        &mut self,
+        user_id: Uuid,
+        secret: Secret,
+        guard: Guard,
+    ) -> Result<(), DomainError> {
+        let guards = &mut self.user_mut(user_id)?.guards;
+        match secret {
+            Secret::Password => guards.password = guard,
+            Secret::Mpin => guards.mpin = guard,
+        }
+        Ok(())
+    }
+}
+
+impl Devices for MemoryTx {
+    async fn device(
+        &mut self,
+        user_id: Uuid,
+        token_hash: &str,
+    ) -> Result<Option<Device>, DomainError> {
+        Ok(self
+            .company
+            .devices
+            .iter()
+            .find(|(_, d)| d.user_id == user_id && d.token_hash == token_hash)
+            .map(|(id, d)| Device {
+                id: *id,
+                name: d.name.clone(),
+            }))
+    }
+
+    async fn register_device(
+        &mut self,
+        user_id: Uuid,
+        new: &NewDevice,
+        now: DateTime<Utc>,
+    ) -> Result<Device, DomainError> {
+        let id = self.inner.new_id();
+        let device = StoredDevice {
+            user_id,
+            name: new.name.as_str().to_owned(),
+            token_hash: new.token_hash.clone(),
+            last_used_at: now,
+        };
+        self.company.devices.insert(id, device);
+        Ok(Device {
+            id,
+            name: new.name.as_str().to_owned(),
+        })
+    }
+
+    async fn touch_device(&mut self, id: Uuid, now: DateTime<Utc>) -> Result<(), DomainError> {
+        if let Some(device) = self.company.devices.get_mut(&id) {
+            device.last_used_at = now;
+        }
+        Ok(())
+    }
+}
+
+impl Sessions for MemoryTx {
+    async fn revoke_sessions(&mut self, user_id: Uuid) -> Result<(), DomainError> {
+        self.revoke_sessions_but(user_id, None);
+        Ok(())
+    }
+
+    async fn revoke_other_sessions(
+        &mut self,
+        user_id: Uuid,
+        keep: Uuid,
+    ) -> Result<(), DomainError> {
+        self.revoke_sessions_but(user_id, Some(keep));
+        Ok(())
+    }
+
+    async fn open_session(
+        &mut self,
+        new: &NewSession,
+        now: DateTime<Utc>,
+    ) -> Result<Uuid, DomainError> {
+        let id = self.inner.new_id();
+        let session = StoredSession {
+            user_id: new.user_id,
+            device_id: new.device_id,
+            generation: 0,
+            expires_at: now + new.idle_lifetime,
+            revoked: false,
+        };
+        self.company.sessions.insert(id, session);
+        Ok(id)
+    }
+
+    async fn rotate_session(
+        &mut self,
+        id: Uuid,
+        generation: i64,
+        expires_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Uuid>, DomainError> {
+        let Some(session) = self.company.sessions.get_mut(&id) else {
+            return Ok(None);
+        };
+        if !session.live(now) || session.generation != generation {
+            return Ok(None);
+        }
+        session.generation += 1;
+        session.expires_at = expires_at;
+        Ok(Some(session.user_id))
+    }
+
+    async fn session(
+        &mut self,
+        id: Uuid,
+        now: DateTime<Utc>,
+    ) -> Result<Option<SessionState>, DomainError> {
+        Ok(self.company.sessions.get(&id).map(|s| SessionState {
+            user_id: s.user_id,
+            generation: s.generation,
+            live: s.live(now),
+        }))
+    }
+
+    async fn end_session(&mut self, id: Uuid, now: DateTime<Utc>) -> Result<(), DomainError> {
+        if let Some(session) = self.company.sessions.get_mut(&id).filter(|s| s.live(now)) {
+            session.revoked = true;
+        }
+        Ok(())
+    }
+
+    async fn end_own_session(
+        &mut self,
+        user_id: Uuid,
+        id: Uuid,
+        _now: DateTime<Utc>,
+    ) -> Result<bool, DomainError> {
+        let session =
+            (self.company.sessions.get_mut(&id)).filter(|s| s.user_id == user_id && !s.revoked);
+        Ok(session.map(|s| s.revoked = true).is_some())
+    }
+}
+
+impl MemoryTx {
+    fn revoke_sessions_but(&mut self, user_id: Uuid, keep: Option<Uuid>) {
+        self.company.signed_out.push(user_id);
+        for (id, session) in &mut self.company.sessions {
+            if session.user_id == user_id && Some(*id) != keep {
+                session.revoked = true;
+            }
+        }
+    }
+}

@@ -1,0 +1,69 @@
+//! [`Devices`]: the devices registered for M-PIN sign-in.
+
+use chrono::{DateTime, Utc};
+use domain::DomainError;
+use domain::auth::{Device, NewDevice};
+use domain::ports::Devices;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use uuid::Uuid;
+
+use crate::StoreError;
+use crate::entity::device;
+use crate::tx::SeaTx;
+
+impl Devices for SeaTx {
+    async fn device(
+        &mut self,
+        user_id: Uuid,
+        token_hash: &str,
+    ) -> Result<Option<Device>, DomainError> {
+        let found = device::Entity::find()
+            .filter(device::Column::CompanyId.eq(self.company_id))
+            .filter(device::Column::TokenHash.eq(token_hash))
+            .filter(device::Column::UserId.eq(user_id))
+            .one(&self.txn)
+            .await
+            .map_err(StoreError::from)?;
+        Ok(found.map(|d| Device {
+            id: d.id,
+            name: d.name,
+        }))
+    }
+
+    async fn register_device(
+        &mut self,
+        user_id: Uuid,
+        new: &NewDevice,
+        now: DateTime<Utc>,
+    ) -> Result<Device, DomainError> {
+        let id = Uuid::now_v7();
+        device::Entity::insert(device::ActiveModel {
+            company_id: Set(self.company_id),
+            id: Set(id),
+            user_id: Set(user_id),
+            name: Set(new.name.as_str().to_owned()),
+            token_hash: Set(new.token_hash.clone()),
+            created_at: Set(now),
+            last_used_at: Set(now),
+        })
+        .exec(&self.txn)
+        .await
+        .map_err(StoreError::from)?;
+        Ok(Device {
+            id,
+            name: new.name.as_str().to_owned(),
+        })
+    }
+
+    async fn touch_device(&mut self, id: Uuid, now: DateTime<Utc>) -> Result<(), DomainError> {
+        device::Entity::update_many()
+            .col_expr(device::Column::LastUsedAt, Expr::value(now))
+            .filter(device::Column::CompanyId.eq(self.company_id))
+            .filter(device::Column::Id.eq(id))
+            .exec(&self.txn)
+            .await
+            .map_err(StoreError::from)?;
+        Ok(())
+    }
+}
