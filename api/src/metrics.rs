@@ -2,12 +2,6 @@
 //! pool, sign-in failures and lockouts. Kept in memory per process by `prometheus-client`,
 //! written in the Prometheus text exposition format (0.0.4) at `GET /metrics`.
 
-use std::time::Instant;
-
-use actix_web::body::MessageBody;
-use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::middleware::Next;
-use actix_web::{HttpResponse, web};
 use prometheus_client::encoding::{EncodeLabelSet, prometheus_text};
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -16,9 +10,6 @@ use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::{Registry, Unit};
 
 use domain::Secret;
-
-use crate::error::ApiError;
-use crate::state::AppState;
 
 /// Upper bounds of the latency buckets, in seconds.
 const BUCKETS: [f64; 12] = [
@@ -170,41 +161,6 @@ impl Metrics {
         prometheus_text::encode(&mut text, &self.registry)?;
         Ok(text)
     }
-}
-
-/// Middleware: times every request and counts it under its route template
-/// (`/api/v1/users/{id}`, never the raw path, so ids do not explode the label set).
-pub async fn record(
-    req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let started = Instant::now();
-    let method = req.method().to_string();
-    let route = req
-        .match_pattern()
-        .unwrap_or_else(|| "unmatched".to_owned());
-    let state = req.app_data::<web::Data<AppState>>().cloned();
-    let response = next.call(req).await?;
-    if let Some(state) = state {
-        let status = response.status().as_u16();
-        state
-            .metrics
-            .observe_request(&method, &route, status, started.elapsed().as_secs_f64());
-    }
-    Ok(response)
-}
-
-/// Prometheus metrics of this process.
-#[utoipa::path(get, path = "/metrics", tag = "operations",
-    responses((status = 200, description = "Prometheus text exposition format 0.0.4.", body = String, content_type = "text/plain")))]
-pub async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let text = state
-        .metrics
-        .render(state.store.pool_stats())
-        .map_err(ApiError::internal)?;
-    Ok(HttpResponse::Ok()
-        .content_type(prometheus_text::CONTENT_TYPE)
-        .body(text))
 }
 
 #[cfg(test)]

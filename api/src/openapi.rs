@@ -23,7 +23,7 @@ use crate::routes::{
         description = "Multi-tenant call-centre CRM: companies, users, roles and leads. Errors are RFC 9457 problem details whose `code` is stable.",
     ),
     paths(
-        ops::healthz, ops::readyz, crate::metrics::metrics,
+        ops::healthz, ops::readyz, ops::metrics,
         auth::signup, auth::login, auth::mpin_login, auth::refresh, auth::logout,
         me::me, me::change_password, me::change_mpin, me::list_sessions, me::end_session,
         permissions::list_permissions,

@@ -5,7 +5,16 @@ use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
 
 use crate::config::{Config, generated_secret_path};
-use crate::startup::StartupError;
+
+/// Why no secret could be had.
+#[derive(Debug, thiserror::Error)]
+pub enum SecretError {
+    #[error("configuration: {0}")]
+    Config(String),
+    /// The generated secret could not be saved beside the database.
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
 
 /// HS256 wants a key at least as long as its output.
 const MIN_SECRET_BYTES: usize = 32;
@@ -13,17 +22,17 @@ const MIN_SECRET_BYTES: usize = 32;
 /// `CALLIYO_JWT_SECRET` when set. Otherwise, with SQLite, a secret generated once and kept
 /// beside the database file (mode 0600) so tokens survive restarts; with PostgreSQL the
 /// server refuses to start, since replicas must share one secret.
-pub fn resolve(config: &Config) -> Result<Vec<u8>, StartupError> {
+pub fn resolve(config: &Config) -> Result<Vec<u8>, SecretError> {
     if let Some(secret) = &config.jwt_secret {
         if secret.len() < MIN_SECRET_BYTES {
-            return Err(StartupError::Config(format!(
+            return Err(SecretError::Config(format!(
                 "CALLIYO_JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes"
             )));
         }
         return Ok(secret.as_bytes().to_vec());
     }
     if !config.is_sqlite() {
-        return Err(StartupError::Config(
+        return Err(SecretError::Config(
             "set CALLIYO_JWT_SECRET (the same on every replica) when using PostgreSQL".into(),
         ));
     }

@@ -37,6 +37,8 @@ pub enum StartupError {
     Domain(#[from] domain::DomainError),
     #[error(transparent)]
     Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Secret(#[from] secret::SecretError),
     #[error("{0}")]
     Api(#[from] ApiError),
 }
@@ -101,7 +103,7 @@ impl Application {
                 )
                 .default_service(web::to(routes::unknown_path))
                 .wrap(ErrorHandlers::new().default_handler(problem_for_foreign_error))
-                .wrap(actix_web::middleware::from_fn(crate::metrics::record))
+                .wrap(actix_web::middleware::from_fn(crate::telemetry::record))
                 .wrap(Condition::new(
                     !cors_origins.is_empty(),
                     cors(&cors_origins),

@@ -1,14 +1,19 @@
 //! Logging: human-readable lines by default, JSON with `CALLIYO_LOG_FORMAT=json`. Each request
 //! runs in a root span carrying its request id, and the company and user ids once the actor
-//! is known.
+//! is known; and the middleware that feeds the request metrics.
 
-use actix_web::Error;
+use std::time::Instant;
+
+use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
+use actix_web::{Error, web};
 use tracing::Span;
 use tracing_actix_web::{DefaultRootSpanBuilder, RootSpanBuilder};
 use tracing_subscriber::EnvFilter;
 
 use crate::config::LogFormat;
+use crate::state::AppState;
 
 /// Installs the global subscriber. `RUST_LOG` overrides the default filter; sqlx's
 /// per-statement lines are kept at WARN.
@@ -38,10 +43,29 @@ impl RootSpanBuilder for RequestSpan {
         )
     }
 
-    fn on_request_end<B: actix_web::body::MessageBody>(
-        span: Span,
-        outcome: &Result<ServiceResponse<B>, Error>,
-    ) {
+    fn on_request_end<B: MessageBody>(span: Span, outcome: &Result<ServiceResponse<B>, Error>) {
         DefaultRootSpanBuilder::on_request_end(span, outcome);
     }
+}
+
+/// Middleware: times every request and counts it under its route template
+/// (`/api/v1/users/{id}`, never the raw path, so ids do not explode the label set).
+pub async fn record(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let started = Instant::now();
+    let method = req.method().to_string();
+    let route = req
+        .match_pattern()
+        .unwrap_or_else(|| "unmatched".to_owned());
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let response = next.call(req).await?;
+    if let Some(state) = state {
+        let status = response.status().as_u16();
+        state
+            .metrics
+            .observe_request(&method, &route, status, started.elapsed().as_secs_f64());
+    }
+    Ok(response)
 }

@@ -2,6 +2,7 @@
 
 use actix_web::dev::HttpServiceFactory;
 use actix_web::{HttpResponse, web};
+use prometheus_client::encoding::prometheus_text;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -24,9 +25,7 @@ pub fn readyz_resource() -> impl HttpServiceFactory {
 }
 
 pub fn metrics_resource() -> impl HttpServiceFactory {
-    Endpoint::new("/metrics")
-        .get(crate::metrics::metrics)
-        .finish()
+    Endpoint::new("/metrics").get(metrics).finish()
 }
 
 /// The process is up.
@@ -50,4 +49,17 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
         .await
         .map_err(|err| ApiError::Unavailable(err.to_string()))?;
     Ok(HttpResponse::Ok().json(Health { status: "ok" }))
+}
+
+/// Prometheus metrics of this process.
+#[utoipa::path(get, path = "/metrics", tag = "operations",
+    responses((status = 200, description = "Prometheus text exposition format 0.0.4.", body = String, content_type = "text/plain")))]
+pub async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let text = state
+        .metrics
+        .render(state.store.pool_stats())
+        .map_err(ApiError::internal)?;
+    Ok(HttpResponse::Ok()
+        .content_type(prometheus_text::CONTENT_TYPE)
+        .body(text))
 }
