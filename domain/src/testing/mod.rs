@@ -46,7 +46,8 @@ pub fn run<F: Future>(future: F) -> F::Output {
     }
 }
 
-/// A user to create: "Asha Rao" at `email` with `role_id`, a valid password, no M-PIN.
+/// A user to create: "Asha Rao" at `email` with `role_id`, the password [`SIGN_UP_PASSWORD`],
+/// no M-PIN.
 pub fn new_user(email: &str, role_id: Uuid) -> NewUser {
     NewUser {
         details: UserDetails {
@@ -59,7 +60,7 @@ pub fn new_user(email: &str, role_id: Uuid) -> NewUser {
             role_id,
             lead_cap: LeadCap::default(),
         },
-        password: Password::parse("correct horse battery", None, PasswordPolicy::default())
+        password: Password::parse(SIGN_UP_PASSWORD, None, PasswordPolicy::default())
             .expect("password"),
         mpin: None,
     }

@@ -2,7 +2,8 @@
 //! leads, each outcome predicted from the state before it by the rules as the contract states
 //! them, and the invariants checked after every step: seats <= limit, an active Company
 //! Admin, nobody pushed past their lead cap (only lowering a cap leaves someone above it), no
-//! new lead for a banned user. A refused operation must leave nothing behind.
+//! new lead for a banned user, no sign-in by a banned user. A refused operation must leave
+//! nothing behind.
 //!
 //! Besides the three default roles the company has a "Deputy" role: not the system role, yet
 //! granting every permission, so its holders may delete and ban Company Admins and only the
@@ -12,11 +13,12 @@
 //! admin's role is allowed (the CLI's `admin restore` is the way back), so the admin invariant
 //! is asserted until a role change has taken the last one out.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use proptest::prelude::*;
 use uuid::Uuid;
 
-use super::{Company, MemoryStore, PlainHasher, new_user, run};
+use super::{Company, MemoryStore, PlainHasher, SIGN_UP_PASSWORD, new_user, run};
+use crate::auth::{Client, PasswordSignIn, sign_in_with_password};
 use crate::leads::{LeadPatch, NewLead, create_leads, distribute, update_lead};
 use crate::subscription::set_agent_limit;
 use crate::users::{UserPatch, create_user, delete_user, update_user};
@@ -66,6 +68,10 @@ enum Op {
         status: usize,
     },
     Distribute,
+    /// A password sign-in of the user, with their right password.
+    SignIn {
+        user: usize,
+    },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -84,6 +90,7 @@ fn op() -> impl Strategy<Value = Op> {
             .prop_map(|(lead, user)| Op::AssignLead { lead, user }),
         2 => (any::<usize>(), 0..5usize).prop_map(|(lead, status)| Op::SetLeadStatus { lead, status }),
         1 => Just(Op::Distribute),
+        1 => any::<usize>().prop_map(|user| Op::SignIn { user }),
     ]
 }
 
@@ -284,6 +291,19 @@ proptest! {
                     (expected, run(update_lead(&store, &clock, company_id, lead, change)))
                 }
                 Op::Distribute => (true, run(distribute(&store, &clock, company_id)).map(drop)),
+                Op::SignIn { user } => {
+                    let record = &before.users[&nth_user(&before, user)].record;
+                    let attempt = PasswordSignIn {
+                        company: &before.code,
+                        email: &record.email,
+                        password: SIGN_UP_PASSWORD,
+                        register_device: None,
+                        client: Client::default(),
+                        idle_lifetime: Duration::days(30),
+                    };
+                    let signed_in = sign_in_with_password(&store, &PlainHasher, &clock, attempt);
+                    (!record.banned, run(signed_in).map(drop))
+                }
             };
 
             let after = store.company(company_id);
