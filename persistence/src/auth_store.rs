@@ -12,7 +12,8 @@ use uuid::Uuid;
 use crate::entity::{device, session, user};
 use crate::session::insert_session;
 use crate::write::record;
-use crate::{NewSession, PageRequest, Paged, StoreError, Tenant};
+use crate::{NewSession, StoreError, Tenant};
+use domain::queries::{PageRequest, Paged, SessionView};
 use domain::{Actor, AuditEntry, AuditTarget};
 
 /// How often a charge retries when a concurrent attempt changed the count first.
@@ -27,17 +28,6 @@ pub struct SignInEvent {
     pub user_name: String,
     pub device: Option<(Uuid, String)>,
     pub ip: Option<String>,
-}
-
-/// A signed-in device of the user, as `/me/sessions` lists it.
-#[derive(Debug, Clone)]
-pub struct SessionView {
-    pub id: Uuid,
-    pub device_name: Option<String>,
-    pub user_agent: Option<String>,
-    pub ip: Option<String>,
-    pub created_at: DateTime<Utc>,
-    pub last_seen_at: DateTime<Utc>,
 }
 
 impl Tenant<'_> {

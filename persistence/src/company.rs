@@ -1,4 +1,5 @@
 use chrono::Utc;
+use domain::queries::CompanyRecord;
 use domain::users::{NewUserRecord, UserDetails};
 use domain::{CompanyCode, CompanyName, DEFAULT_ROLES, Email, LeadCap, Name};
 use sea_orm::{ActiveValue::Set, EntityTrait, TransactionTrait};
@@ -8,14 +9,6 @@ use crate::entity::{company, role, subscription, user};
 use crate::role_store::grant;
 use crate::users::new_user_row;
 use crate::{Store, StoreError, Tenant, UniqueField};
-
-/// A company as clients see it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CompanyRecord {
-    pub id: Uuid,
-    pub name: String,
-    pub code: String,
-}
 
 /// Everything sign-up writes.
 #[derive(Debug, Clone)]
