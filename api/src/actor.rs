@@ -2,6 +2,7 @@
 
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
+use domain::queries::ActorQueries;
 use domain::{Action, Permission, PermissionSet, Resource};
 use futures_util::future::LocalBoxFuture;
 use tracing_actix_web::RootSpan;
@@ -63,8 +64,7 @@ impl FromRequest for Actor {
                 .verify_access(&token.ok_or(ApiError::Unauthenticated)?)?;
             let record = state
                 .store
-                .tenant(claims.cid)
-                .actor(claims.sub, claims.sid)
+                .actor(claims.cid, claims.sub, claims.sid)
                 .await?
                 .ok_or(ApiError::Unauthenticated)?;
             if let Some(span) = span {

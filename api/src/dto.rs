@@ -1,7 +1,7 @@
 //! Response bodies shared by several routes. Request bodies live beside their handler.
 
 use chrono::{DateTime, Utc};
-use persistence::{CompanyRecord, NamedRef, UserView};
+use domain::queries::{CompanyRecord, NamedRef, UserView};
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;

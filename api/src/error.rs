@@ -5,7 +5,6 @@ use actix_web::{HttpResponse, ResponseError};
 use chrono::{DateTime, Utc};
 use domain::auth::Refusal;
 use domain::{DomainError, FieldError, LeadRefusal, Locked, RuleViolation, UniqueField};
-use persistence::StoreError;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -329,12 +328,6 @@ impl From<DomainError> for ApiError {
             DomainError::Overloaded(what) => Self::Unavailable(what.into()),
             DomainError::Fault(cause) => Self::Internal(cause),
         }
-    }
-}
-
-impl From<StoreError> for ApiError {
-    fn from(err: StoreError) -> Self {
-        DomainError::from(err).into()
     }
 }
 

@@ -1,7 +1,7 @@
 //! Pagination: `?page=` (1-based, default 1) and `?per_page=` (1..=200, default 50), and the
 //! `{items, page, per_page, total}` envelope of every collection.
 
-use persistence::{PageRequest, Paged};
+use domain::queries::{PageRequest, Paged};
 use serde::Serialize;
 use utoipa::ToSchema;
 

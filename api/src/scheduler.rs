@@ -6,9 +6,11 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use domain::queries::SchedulerQueries;
 use domain::settings::Settings;
 use domain::{DomainError, leads};
-use persistence::Store;
+
+use crate::state::AppStore;
 
 const TICK: Duration = Duration::from_secs(60);
 
@@ -24,7 +26,7 @@ pub fn due_day(settings: &Settings, now: DateTime<Utc>) -> Option<String> {
 }
 
 /// Runs the scheduler until the process ends.
-pub fn start(store: Store) {
+pub fn start(store: AppStore) {
     tokio::spawn(async move {
         let mut ticks = tokio::time::interval(TICK);
         loop {
@@ -37,12 +39,12 @@ pub fn start(store: Store) {
 }
 
 /// One pass over the companies.
-pub async fn tick(store: &Store, now: DateTime<Utc>) -> Result<(), DomainError> {
+pub async fn tick(store: &AppStore, now: DateTime<Utc>) -> Result<(), DomainError> {
     for (company_id, settings) in store.companies_with_settings().await? {
         let Some(day) = due_day(&settings, now) else {
             continue;
         };
-        if store.tenant(company_id).top_up_ran(&day).await? {
+        if store.top_up_ran(company_id, &day).await? {
             continue;
         }
         if let Some(run) = leads::daily_top_up(store, &now, company_id, &day).await? {

@@ -1,7 +1,6 @@
 use chrono::{DateTime, Utc};
 use domain::ports::{Clock, SecretHasher};
 use domain::{DomainError, Mpin, Password, PasswordPolicy};
-use persistence::Store;
 
 use crate::error::ApiError;
 use crate::metrics::Metrics;
@@ -10,9 +9,15 @@ use crate::security::mpin::PinPepper;
 use crate::security::passwords::PasswordHasher;
 use crate::security::tokens::TokenKeys;
 
+/// The storage the server runs on, chosen here at start-up. Handlers reach it through
+/// `domain`'s ports and queries; the scheduler holds this concrete type because it spawns its
+/// futures, and only the concrete store's futures are known to be `Send` (the traits'
+/// `async fn`s promise nothing about it).
+pub type AppStore = persistence::Store;
+
 /// What every handler shares, behind `web::Data`.
 pub struct AppState {
-    pub store: Store,
+    pub store: AppStore,
     pub tokens: TokenKeys,
     pub hasher: PasswordHasher,
     pub pin_pepper: PinPepper,

@@ -20,6 +20,7 @@ mod name;
 mod password;
 mod permission;
 pub mod ports;
+pub mod queries;
 mod role;
 pub mod roles;
 pub mod rules;

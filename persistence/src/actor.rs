@@ -1,4 +1,5 @@
 use chrono::Utc;
+use domain::queries::ActorRecord;
 use domain::{Permission, PermissionSet, role_permissions};
 use sea_orm::ConnectionTrait;
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
@@ -6,16 +7,6 @@ use uuid::Uuid;
 
 use crate::entity::{role, role_permission, session, user};
 use crate::{StoreError, Tenant};
-
-/// Who is making a request, as the database says right now.
-#[derive(Debug, Clone)]
-pub struct ActorRecord {
-    pub user_id: Uuid,
-    pub name: String,
-    pub session_id: Uuid,
-    pub role_id: Uuid,
-    pub permissions: PermissionSet,
-}
 
 impl Tenant<'_> {
     /// Loads the actor behind an access token in ONE query (user, live session, role and its

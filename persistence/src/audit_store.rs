@@ -1,28 +1,9 @@
 //! Reading the audit trail, newest first.
 
-use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
-use uuid::Uuid;
-
 use crate::entity::audit_event;
-use crate::{PageRequest, Paged, StoreError, Tenant};
-
-#[derive(Debug, Clone)]
-pub struct AuditEventView {
-    pub id: Uuid,
-    pub at: DateTime<Utc>,
-    pub action: String,
-    pub actor: Option<(Uuid, String)>,
-    pub target: Option<(String, Uuid, String)>,
-    pub changes: Vec<String>,
-    pub ip: Option<String>,
-}
-
-#[derive(Debug, Clone, Default)]
-pub struct AuditFilter {
-    pub actor_id: Option<Uuid>,
-    pub action: Option<String>,
-}
+use crate::{StoreError, Tenant};
+use domain::queries::{AuditEventView, AuditFilter, PageRequest, Paged};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 
 impl Tenant<'_> {
     pub async fn audit_events(

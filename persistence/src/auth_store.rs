@@ -1,23 +1,13 @@
 //! A user's own sessions, as `/me/sessions` lists them.
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use sea_orm::ConnectionTrait;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query};
 use uuid::Uuid;
 
 use crate::entity::{device, session};
-use crate::{PageRequest, Paged, StoreError, Tenant};
-
-/// A signed-in device of the user, as `/me/sessions` lists it.
-#[derive(Debug, Clone)]
-pub struct SessionView {
-    pub id: Uuid,
-    pub device_name: Option<String>,
-    pub user_agent: Option<String>,
-    pub ip: Option<String>,
-    pub created_at: DateTime<Utc>,
-    pub last_seen_at: DateTime<Utc>,
-}
+use crate::{StoreError, Tenant};
+use domain::queries::{PageRequest, Paged, SessionView};
 
 impl Tenant<'_> {
     /// The user's live sessions, newest first, with the device each one signed in from.

@@ -1,6 +1,7 @@
 use chrono::Utc;
 use domain::auth::{NewCompany, SignedUpCompany};
 use domain::ports::Companies;
+use domain::queries::CompanyRecord;
 use domain::users::{NewUserRecord, UserDetails};
 use domain::{DEFAULT_ROLES, DomainError, LeadCap};
 use sea_orm::{ActiveValue::Set, EntityTrait, TransactionTrait};
@@ -10,14 +11,6 @@ use crate::entity::{company, role, subscription, user};
 use crate::role_store::grant;
 use crate::users::new_user_row;
 use crate::{Store, StoreError, Tenant, UniqueField};
-
-/// A company as clients see it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CompanyRecord {
-    pub id: Uuid,
-    pub name: String,
-    pub code: String,
-}
 
 impl From<company::Model> for CompanyRecord {
     fn from(model: company::Model) -> Self {

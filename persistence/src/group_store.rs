@@ -3,6 +3,7 @@
 
 use chrono::Utc;
 use domain::ports::{GroupKind, GroupRecord, Groups};
+use domain::queries::{GroupView, PageRequest, Paged};
 use domain::{DomainError, Name};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query, QueryStatementBuilder};
 use sea_orm::{ConnectionTrait, QueryResult};
@@ -12,7 +13,7 @@ use crate::entity::user;
 use crate::role_store::users_holding;
 use crate::tx::SeaTx;
 use crate::write::lock_company;
-use crate::{PageRequest, Paged, StoreError, Tenant, UniqueField};
+use crate::{StoreError, Tenant, UniqueField};
 
 fn table(kind: GroupKind) -> Alias {
     Alias::new(match kind {
@@ -26,13 +27,6 @@ fn user_column(kind: GroupKind) -> user::Column {
         GroupKind::Department => user::Column::DepartmentId,
         GroupKind::Branch => user::Column::BranchId,
     }
-}
-
-#[derive(Debug, Clone)]
-pub struct GroupView {
-    pub id: Uuid,
-    pub name: String,
-    pub users_count: i64,
 }
 
 const UNIQUE_GROUP_NAME: &[(UniqueField, &str)] = &[(UniqueField::Name, "name_key")];

@@ -3,7 +3,9 @@
 //!
 //! Everything a tenant owns is reached through [`Store::tenant`], a handle bound to one
 //! company id: its queries filter by that id, so a request cannot read another company's rows
-//! by forgetting a `WHERE`.
+//! by forgetting a `WHERE`. `domain`'s ports are implemented on top of it: its query ports
+//! (`reads.rs`) open that handle from the company id each call is given, and its write ports
+//! run in a transaction bound to one company the same way (`tx.rs`).
 
 mod actor;
 mod admin_restore;
@@ -18,6 +20,7 @@ mod group_store;
 mod leads;
 mod lookup;
 mod query;
+mod reads;
 mod role_store;
 mod settings_store;
 mod subscription_store;
@@ -28,18 +31,9 @@ mod write;
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
-pub use actor::ActorRecord;
-pub use audit_store::{AuditEventView, AuditFilter};
-pub use auth_store::SessionView;
-pub use company::CompanyRecord;
 pub use connect::{ConnectOptions, connect, migrate};
 pub(crate) use domain::UniqueField;
 pub use error::StoreError;
-pub use group_store::GroupView;
-pub use leads::{LeadFilter, LeadLoad, LeadView};
-pub use role_store::RoleView;
-pub use subscription_store::SubscriptionView;
-pub use users::{NamedRef, PageRequest, Paged, UserFilter, UserSort, UserView};
 
 /// The database, shared by every request.
 #[derive(Clone, Debug)]

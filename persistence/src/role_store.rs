@@ -2,6 +2,7 @@
 
 use chrono::Utc;
 use domain::ports::{RoleGrant, Roles};
+use domain::queries::{PageRequest, Paged, RoleView};
 use domain::{DomainError, Name, PermissionSet};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
@@ -14,17 +15,7 @@ use crate::entity::{role, role_permission, user};
 use crate::lookup::{permissions_of, role_grant};
 use crate::tx::SeaTx;
 use crate::write::lock_company;
-use crate::{PageRequest, Paged, StoreError, Tenant, UniqueField};
-
-/// A role as clients see it.
-#[derive(Debug, Clone)]
-pub struct RoleView {
-    pub id: Uuid,
-    pub name: String,
-    pub system: bool,
-    pub permissions: PermissionSet,
-    pub users_count: i64,
-}
+use crate::{StoreError, Tenant, UniqueField};
 
 const UNIQUE_ROLE_NAME: &[(UniqueField, &str)] = &[(UniqueField::Name, "name_key")];
 

@@ -13,7 +13,7 @@ use uuid::Uuid;
 use crate::entity::{company, company_settings, job_run};
 use crate::tx::SeaTx;
 use crate::write::lock_company;
-use crate::{Store, StoreError, Tenant};
+use crate::{StoreError, Tenant};
 
 /// The company's settings as `db` sees them (the defaults until first changed).
 async fn settings_of(db: &impl ConnectionTrait, company_id: Uuid) -> Result<Settings, StoreError> {
@@ -130,20 +130,19 @@ impl Jobs for SeaTx {
     }
 }
 
-impl Store {
-    /// Every company with its settings: what the top-up scheduler looks at each minute.
-    pub async fn companies_with_settings(&self) -> Result<Vec<(Uuid, Settings)>, StoreError> {
-        let companies = company::Entity::find().all(&self.db).await?;
-        let mut settings: std::collections::HashMap<Uuid, Settings> =
-            company_settings::Entity::find()
-                .all(&self.db)
-                .await?
-                .into_iter()
-                .map(|row| (row.company_id, from_row(row)))
-                .collect();
-        Ok(companies
-            .into_iter()
-            .map(|c| (c.id, settings.remove(&c.id).unwrap_or_default()))
-            .collect())
-    }
+/// Every company with its settings: what the top-up scheduler looks at each minute.
+pub(crate) async fn companies_with_settings(
+    db: &impl ConnectionTrait,
+) -> Result<Vec<(Uuid, Settings)>, StoreError> {
+    let companies = company::Entity::find().all(db).await?;
+    let mut settings: std::collections::HashMap<Uuid, Settings> = company_settings::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|row| (row.company_id, from_row(row)))
+        .collect();
+    Ok(companies
+        .into_iter()
+        .map(|c| (c.id, settings.remove(&c.id).unwrap_or_default()))
+        .collect())
 }

@@ -1,17 +1,11 @@
 //! The company's subscription: how many seats (users, banned ones included) it may have.
 
+use domain::queries::SubscriptionView;
 use sea_orm::EntityTrait;
 
 use crate::entity::subscription;
 use crate::lookup::seats_used;
 use crate::{StoreError, Tenant};
-
-#[derive(Debug, Clone)]
-pub struct SubscriptionView {
-    pub plan: String,
-    pub agent_limit: i64,
-    pub seats_used: i64,
-}
 
 impl Tenant<'_> {
     pub async fn subscription(&self) -> Result<SubscriptionView, StoreError> {

@@ -3,8 +3,8 @@
 use actix_web::dev::HttpServiceFactory;
 use actix_web::web::{self, Json, Query};
 use chrono::{DateTime, Utc};
+use domain::queries::{AuditEventView, AuditFilter, AuditQueries};
 use domain::{Action, Resource};
-use persistence::{AuditEventView, AuditFilter};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -97,8 +97,7 @@ pub async fn list_audit_events(
     };
     let paged = state
         .store
-        .tenant(actor.company_id)
-        .audit_events(&filter, request)
+        .audit_events(actor.company_id, &filter, request)
         .await?;
     Ok(Json(Page::of(paged, request, AuditEventDto::from)))
 }

@@ -8,6 +8,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use domain::auth::{
     self, Client, MpinSignIn, NewDevice, PasswordSignIn, Refusal, SignUp, SignedIn,
 };
+use domain::queries::UserQueries;
 use domain::{CompanyCode, CompanyName, DomainError, Email, Name, Password, PasswordPolicy};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -115,8 +116,7 @@ pub async fn signup(
             },
             user: state
                 .store
-                .tenant(company.company_id)
-                .user_view(company.admin_id)
+                .user_view(company.company_id, company.admin_id)
                 .await?
                 .into(),
             tokens,
@@ -375,11 +375,7 @@ async fn tokens_for(
         state
             .tokens
             .issue_access(user_id, session.company_id, session.session_id)?;
-    let user = state
-        .store
-        .tenant(session.company_id)
-        .user_view(user_id)
-        .await?;
+    let user = state.store.user_view(session.company_id, user_id).await?;
     Ok(Tokens {
         access_token,
         token_type: "Bearer",

@@ -6,8 +6,8 @@ use actix_web::http::header;
 use actix_web::web::Json;
 use domain::groups;
 use domain::ports::GroupKind;
+use domain::queries::{GroupQueries, GroupView};
 use domain::{Action, Name, Resource};
-use persistence::GroupView;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -63,8 +63,7 @@ async fn list(
     let request = page_request(query.page, query.per_page)?;
     let paged = state
         .store
-        .tenant(actor.company_id)
-        .list_groups(kind, request)
+        .list_groups(actor.company_id, kind, request)
         .await?;
     Ok(Json(Page::of(paged, request, GroupDto::from)))
 }
@@ -80,11 +79,7 @@ async fn create(
     actor.require(resource, Action::Write)?;
     let name = parse_name(body)?;
     let id = groups::create_group(&state.store, &actor.acting(), kind, name).await?;
-    let group = state
-        .store
-        .tenant(actor.company_id)
-        .group_view(kind, id)
-        .await?;
+    let group = state.store.group_view(actor.company_id, kind, id).await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("{base}/{id}")))
         .json(GroupDto::from(group)))
@@ -101,8 +96,7 @@ async fn get(
     Ok(Json(
         state
             .store
-            .tenant(actor.company_id)
-            .group_view(kind, id)
+            .group_view(actor.company_id, kind, id)
             .await?
             .into(),
     ))
@@ -119,11 +113,7 @@ async fn rename(
     actor.require(resource, Action::Write)?;
     let name = parse_name(body)?;
     groups::rename_group(&state.store, &actor.acting(), kind, id, name).await?;
-    let group = state
-        .store
-        .tenant(actor.company_id)
-        .group_view(kind, id)
-        .await?;
+    let group = state.store.group_view(actor.company_id, kind, id).await?;
     Ok(Json(group.into()))
 }
 

@@ -6,8 +6,8 @@ use actix_web::http::header;
 use actix_web::web::{self, Json, Path, Query};
 use chrono::{DateTime, Utc};
 use domain::leads::{self, LeadPatch, NewLead};
+use domain::queries::{LeadFilter, LeadQueries, LeadView};
 use domain::{Action, Email, Invalid, LeadStatus, Name, Phone, Resource, plain_text};
-use persistence::{LeadFilter, LeadView};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -162,7 +162,7 @@ pub async fn create_lead(
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/leads/{id}")))
         .json(LeadDto::from(
-            state.store.tenant(actor.company_id).lead_view(id).await?,
+            state.store.lead_view(actor.company_id, id).await?,
         )))
 }
 
@@ -274,8 +274,7 @@ pub async fn list_leads(
     };
     let paged = state
         .store
-        .tenant(actor.company_id)
-        .list_leads(&filter, request)
+        .list_leads(actor.company_id, &filter, request)
         .await?;
     Ok(Json(Page::of(paged, request, LeadDto::from)))
 }
@@ -294,8 +293,7 @@ pub async fn get_lead(
     Ok(Json(
         state
             .store
-            .tenant(actor.company_id)
-            .lead_view(id.into_inner())
+            .lead_view(actor.company_id, id.into_inner())
             .await?
             .into(),
     ))
@@ -369,7 +367,7 @@ pub async fn update_lead(
     };
     let state = state.get_ref();
     leads::update_lead(&state.store, state, actor.company_id, id, patch).await?;
-    let lead = state.store.tenant(actor.company_id).lead_view(id).await?;
+    let lead = state.store.lead_view(actor.company_id, id).await?;
     Ok(Json(lead.into()))
 }
 

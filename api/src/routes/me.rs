@@ -4,8 +4,8 @@ use actix_web::HttpResponse;
 use actix_web::dev::HttpServiceFactory;
 use actix_web::web::{self, Json, Path, Query};
 use chrono::{DateTime, Utc};
+use domain::queries::{CompanyQueries, SessionQueries, SessionView, UserQueries};
 use domain::{auth, users};
-use persistence::SessionView;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -45,9 +45,11 @@ pub struct MeResponse {
 #[utoipa::path(get, path = "/api/v1/me", tag = "me", security(("bearer_auth" = [])),
     responses((status = 200, description = "The signed-in user.", body = MeResponse)))]
 pub async fn me(state: web::Data<AppState>, actor: Actor) -> Result<Json<MeResponse>, ApiError> {
-    let tenant = state.store.tenant(actor.company_id);
-    let user = tenant.user_view(actor.user_id).await?;
-    let company = tenant.company().await?;
+    let user = state
+        .store
+        .user_view(actor.company_id, actor.user_id)
+        .await?;
+    let company = state.store.company(actor.company_id).await?;
     Ok(Json(MeResponse {
         user: user.into(),
         company: company.into(),
@@ -159,8 +161,7 @@ pub async fn list_sessions(
     let request = page_request(query.page, query.per_page)?;
     let paged = state
         .store
-        .tenant(actor.company_id)
-        .list_sessions(actor.user_id, request)
+        .list_sessions(actor.company_id, actor.user_id, request)
         .await?;
     Ok(Json(Page::of(paged, request, |session: SessionView| {
         SessionDto {

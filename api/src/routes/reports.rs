@@ -2,8 +2,8 @@
 
 use actix_web::dev::HttpServiceFactory;
 use actix_web::web::{self, Json, Query};
+use domain::queries::{LeadLoad, LeadQueries, PageRequest, Paged};
 use domain::{Action, Resource};
-use persistence::{PageRequest, Paged};
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -39,7 +39,7 @@ pub async fn lead_load(
 ) -> Result<Json<Page<LeadLoadDto>>, ApiError> {
     actor.require(Resource::Reports, Action::Read)?;
     let request: PageRequest = page_request(query.page, query.per_page)?;
-    let all = state.store.tenant(actor.company_id).lead_load().await?;
+    let all = state.store.lead_load(actor.company_id).await?;
     let total = all.len() as u64;
     let start =
         usize::try_from((request.page - 1).saturating_mul(request.per_page)).unwrap_or(usize::MAX);
@@ -49,14 +49,12 @@ pub async fn lead_load(
         .take(request.per_page as usize)
         .collect();
     let paged = Paged { items, total };
-    Ok(Json(Page::of(
-        paged,
-        request,
-        |load: persistence::LeadLoad| LeadLoadDto {
+    Ok(Json(Page::of(paged, request, |load: LeadLoad| {
+        LeadLoadDto {
             user_id: load.user_id,
             name: load.name,
             lead_cap: load.lead_cap,
             leads_held: load.leads_held,
-        },
-    )))
+        }
+    })))
 }

@@ -4,9 +4,9 @@ use actix_web::HttpResponse;
 use actix_web::dev::HttpServiceFactory;
 use actix_web::http::header;
 use actix_web::web::{self, Json, Path, Query};
+use domain::queries::{RoleQueries, RoleView};
 use domain::roles::{self, RolePatch};
 use domain::{Action, Invalid, Name, Permission, PermissionSet, Resource};
-use persistence::RoleView;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -79,11 +79,7 @@ pub async fn list_roles(
 ) -> Result<Json<Page<RoleDto>>, ApiError> {
     actor.require(Resource::Role, Action::Read)?;
     let request = page_request(query.page, query.per_page)?;
-    let paged = state
-        .store
-        .tenant(actor.company_id)
-        .list_roles(request)
-        .await?;
+    let paged = state.store.list_roles(actor.company_id, request).await?;
     Ok(Json(Page::of(paged, request, RoleDto::from)))
 }
 
@@ -148,7 +144,7 @@ pub async fn create_role(
         return Err(ApiError::internal("a refused field recorded no error"));
     };
     let id = roles::create_role(&state.store, &actor.acting(), name, permissions).await?;
-    let role = state.store.tenant(actor.company_id).role_view(id).await?;
+    let role = state.store.role_view(actor.company_id, id).await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/roles/{id}")))
         .json(RoleDto::from(role)))
@@ -168,8 +164,7 @@ pub async fn get_role(
     Ok(Json(
         state
             .store
-            .tenant(actor.company_id)
-            .role_view(id.into_inner())
+            .role_view(actor.company_id, id.into_inner())
             .await?
             .into(),
     ))
@@ -207,7 +202,7 @@ pub async fn update_role(
     let id = id.into_inner();
     let patch = RolePatch { name, permissions };
     roles::update_role(&state.store, &actor.acting(), id, patch).await?;
-    let role = state.store.tenant(actor.company_id).role_view(id).await?;
+    let role = state.store.role_view(actor.company_id, id).await?;
     Ok(Json(role.into()))
 }
 

@@ -3,6 +3,7 @@
 use actix_web::dev::HttpServiceFactory;
 use actix_web::web::{self, Json};
 use chrono::NaiveTime;
+use domain::queries::CompanyQueries;
 use domain::settings::{self, Settings, SettingsPatch};
 use domain::{Action, Invalid, Resource};
 use serde::{Deserialize, Serialize};
@@ -81,14 +82,7 @@ pub async fn get_settings(
     actor: Actor,
 ) -> Result<Json<SettingsDto>, ApiError> {
     actor.require(Resource::Settings, Action::Read)?;
-    Ok(Json(
-        state
-            .store
-            .tenant(actor.company_id)
-            .settings()
-            .await?
-            .into(),
-    ))
+    Ok(Json(state.store.settings(actor.company_id).await?.into()))
 }
 
 /// Changes any subset of the settings.

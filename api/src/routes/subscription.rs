@@ -2,8 +2,8 @@
 
 use actix_web::dev::HttpServiceFactory;
 use actix_web::web::{self, Json};
+use domain::queries::{CompanyQueries, SubscriptionView};
 use domain::{Action, Invalid, Resource, subscription};
-use persistence::SubscriptionView;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -66,7 +66,7 @@ pub async fn get_subscription(
 
 /// The subscription as it stands, as both operations answer it.
 async fn current(state: &AppState, actor: &Actor) -> Result<Json<SubscriptionDto>, ApiError> {
-    let subscription = state.store.tenant(actor.company_id).subscription().await?;
+    let subscription = state.store.subscription(actor.company_id).await?;
     Ok(Json(subscription.into()))
 }
 

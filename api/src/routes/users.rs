@@ -4,9 +4,9 @@ use actix_web::HttpResponse;
 use actix_web::dev::HttpServiceFactory;
 use actix_web::http::header;
 use actix_web::web::{self, Json, Path, Query};
+use domain::queries::{UserFilter, UserQueries, UserSort};
 use domain::users::{self, NewUser, UserDetails, UserPatch};
 use domain::{Action, Email, EmployeeCode, LeadCap, Mpin, Name, Password, Phone, Resource};
-use persistence::{UserFilter, UserSort};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -96,8 +96,7 @@ pub async fn list_users(
     };
     let paged = state
         .store
-        .tenant(actor.company_id)
-        .list_users(&filter, request)
+        .list_users(actor.company_id, &filter, request)
         .await?;
     Ok(Json(Page::of(paged, request, UserDto::from)))
 }
@@ -188,7 +187,7 @@ pub async fn create_user(
     };
     let state = state.get_ref();
     let id = users::create_user(&state.store, state, &actor.acting(), new).await?;
-    let user = state.store.tenant(actor.company_id).user_view(id).await?;
+    let user = state.store.user_view(actor.company_id, id).await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/users/{id}")))
         .json(UserDto::from(user)))
@@ -218,8 +217,7 @@ pub async fn get_user(
     actor.require(Resource::Agent, Action::Read)?;
     let user = state
         .store
-        .tenant(actor.company_id)
-        .user_view(id.into_inner())
+        .user_view(actor.company_id, id.into_inner())
         .await?;
     Ok(Json(user.into()))
 }
@@ -280,7 +278,6 @@ pub async fn update_user(
 ) -> Result<Json<UserDto>, ApiError> {
     actor.require(Resource::Agent, Action::Write)?;
     let id = id.into_inner();
-    let tenant = state.store.tenant(actor.company_id);
     let body = body.0;
     let mut checks = FieldChecks::default();
     let name = body
@@ -305,7 +302,9 @@ pub async fn update_user(
             // The email the password must differ from: the new one, or the current one.
             let email = match &email {
                 Some(email) => Some(email.clone()),
-                None => Email::parse(&tenant.user_view(id).await?.email).ok(),
+                None => {
+                    Email::parse(&state.store.user_view(actor.company_id, id).await?.email).ok()
+                }
             };
             checks.check(
                 "password",
@@ -330,7 +329,9 @@ pub async fn update_user(
     };
     let state = state.get_ref();
     users::update_user(&state.store, state, &actor.acting(), id, patch).await?;
-    Ok(Json(tenant.user_view(id).await?.into()))
+    Ok(Json(
+        state.store.user_view(actor.company_id, id).await?.into(),
+    ))
 }
 
 /// Deletes a user: frees the seat and ends their sessions.

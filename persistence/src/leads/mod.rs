@@ -14,7 +14,6 @@ use domain::{Candidate, DomainError};
 use uuid::Uuid;
 
 pub(crate) use candidates::held_by_user;
-pub use read::{LeadFilter, LeadLoad, LeadView};
 
 use crate::tx::SeaTx;
 use crate::write::lock_company;

@@ -1,7 +1,6 @@
 //! What clients read of leads: one lead, a filtered page, the lead-load report.
 
-use chrono::{DateTime, Utc};
-use domain::LeadStatus;
+use domain::queries::{LeadFilter, LeadLoad, LeadView, NamedRef, PageRequest, Paged};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, LikeExpr, Order, Query, SelectStatement};
 use sea_orm::{Condition, ConnectionTrait, QueryResult};
 use uuid::Uuid;
@@ -9,38 +8,7 @@ use uuid::Uuid;
 use super::candidates::candidates;
 use crate::entity::{lead, user};
 use crate::query::{escape_like, matches_nothing, storable};
-use crate::{NamedRef, PageRequest, Paged, StoreError, Tenant};
-
-#[derive(Debug, Clone)]
-pub struct LeadView {
-    pub id: Uuid,
-    pub name: String,
-    pub phone: Option<String>,
-    pub email: Option<String>,
-    pub source: Option<String>,
-    pub status: String,
-    pub assignee: Option<NamedRef>,
-    pub assigned_at: Option<DateTime<Utc>>,
-    pub created_at: DateTime<Utc>,
-}
-
-#[derive(Debug, Clone, Default)]
-pub struct LeadFilter {
-    pub status: Option<LeadStatus>,
-    pub assignee_id: Option<Uuid>,
-    pub unassigned: bool,
-    /// Case-insensitive substring of name, phone, email or source (`%`, `_` literal).
-    pub q: Option<String>,
-}
-
-/// `{user, cap, held}` for the lead-load report.
-#[derive(Debug, Clone)]
-pub struct LeadLoad {
-    pub user_id: Uuid,
-    pub name: String,
-    pub lead_cap: i32,
-    pub leads_held: i64,
-}
+use crate::{StoreError, Tenant};
 
 impl Tenant<'_> {
     pub async fn lead_view(&self, id: Uuid) -> Result<LeadView, StoreError> {

@@ -5,5 +5,4 @@ mod read;
 mod row;
 mod write;
 
-pub use read::{NamedRef, PageRequest, Paged, UserFilter, UserSort, UserView};
 pub(crate) use row::new_user_row;

@@ -1,4 +1,4 @@
-use chrono::{DateTime, Utc};
+use domain::queries::{NamedRef, PageRequest, Paged, UserFilter, UserSort, UserView};
 use sea_orm::sea_query::{
     Alias, Condition, Expr, ExprTrait, LikeExpr, Order, Query, SelectStatement,
 };
@@ -8,77 +8,6 @@ use uuid::Uuid;
 use crate::entity::{branch, department, role, user};
 use crate::query::{escape_like, matches_nothing, storable};
 use crate::{StoreError, Tenant};
-
-/// `{id, name}` of a record a user refers to.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NamedRef {
-    pub id: Uuid,
-    pub name: String,
-}
-
-/// A user as clients see it: no secret, references resolved to names.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UserView {
-    pub id: Uuid,
-    pub name: String,
-    pub email: String,
-    pub employee_code: Option<String>,
-    pub phone: Option<String>,
-    pub department: Option<NamedRef>,
-    pub branch: Option<NamedRef>,
-    pub role: NamedRef,
-    pub lead_cap: i32,
-    pub leads_held: i64,
-    pub banned: bool,
-    pub mpin_set: bool,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-/// A page of a listing: 1-based `page`, `per_page` rows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PageRequest {
-    pub page: u64,
-    pub per_page: u64,
-}
-
-impl PageRequest {
-    /// Rows to skip. Saturates at `i64::MAX`: SQL's OFFSET is signed, and a page that far out
-    /// is past the end anyway (an empty page, not an error).
-    pub(crate) fn offset(&self) -> u64 {
-        let rows = self.page.saturating_sub(1).saturating_mul(self.per_page);
-        std::cmp::min(rows, i64::MAX as u64)
-    }
-}
-
-/// One page of rows and the total across all pages.
-#[derive(Debug, Clone)]
-pub struct Paged<T> {
-    pub items: Vec<T>,
-    pub total: u64,
-}
-
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum UserSort {
-    #[default]
-    NameAsc,
-    NameDesc,
-    CreatedAsc,
-    CreatedDesc,
-}
-
-/// The user listing's filters; every one is optional.
-#[derive(Debug, Clone, Default)]
-pub struct UserFilter {
-    /// A case-insensitive substring of the name, email, phone or employee code, in which
-    /// `%` and `_` are literal characters.
-    pub q: Option<String>,
-    pub department_id: Option<Uuid>,
-    pub branch_id: Option<Uuid>,
-    pub role_id: Option<Uuid>,
-    pub banned: Option<bool>,
-    pub sort: UserSort,
-}
 
 impl Tenant<'_> {
     pub async fn user_view(&self, user_id: Uuid) -> Result<UserView, StoreError> {

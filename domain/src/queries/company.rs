@@ -1,0 +1,35 @@
+use uuid::Uuid;
+
+use crate::DomainError;
+use crate::settings::Settings;
+
+/// A company as clients see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CompanyRecord {
+    pub id: Uuid,
+    pub name: String,
+    pub code: String,
+}
+
+/// The company's subscription: how many seats (users, banned ones included) it may have.
+#[derive(Debug, Clone)]
+pub struct SubscriptionView {
+    pub plan: String,
+    pub agent_limit: i64,
+    pub seats_used: i64,
+}
+
+pub trait CompanyQueries {
+    async fn company(&self, company_id: Uuid) -> Result<CompanyRecord, DomainError>;
+    async fn subscription(&self, company_id: Uuid) -> Result<SubscriptionView, DomainError>;
+    /// The company's settings (the defaults until first changed).
+    async fn settings(&self, company_id: Uuid) -> Result<Settings, DomainError>;
+}
+
+/// What the daily top-up's scheduler looks at each minute, across companies.
+pub trait SchedulerQueries {
+    /// Every company with its settings.
+    async fn companies_with_settings(&self) -> Result<Vec<(Uuid, Settings)>, DomainError>;
+    /// Whether the daily top-up already ran for the company's local `day` (`YYYY-MM-DD`).
+    async fn top_up_ran(&self, company_id: Uuid, day: &str) -> Result<bool, DomainError>;
+}

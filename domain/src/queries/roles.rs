@@ -1,0 +1,25 @@
+use uuid::Uuid;
+
+use super::{PageRequest, Paged};
+use crate::{DomainError, PermissionSet};
+
+/// A role as clients see it.
+#[derive(Debug, Clone)]
+pub struct RoleView {
+    pub id: Uuid,
+    pub name: String,
+    pub system: bool,
+    pub permissions: PermissionSet,
+    pub users_count: i64,
+}
+
+pub trait RoleQueries {
+    /// [`DomainError::NotFound`] when the company has no such role.
+    async fn role_view(&self, company_id: Uuid, id: Uuid) -> Result<RoleView, DomainError>;
+    /// The system role first, then by name.
+    async fn list_roles(
+        &self,
+        company_id: Uuid,
+        page: PageRequest,
+    ) -> Result<Paged<RoleView>, DomainError>;
+}

@@ -1,0 +1,142 @@
+//! `domain`'s query ports on the store. Each method opens the [`Tenant`](crate::Tenant)
+//! handle of the company it is given, so every read stays scoped to that company; the
+//! queries themselves live with their aggregate (`users/read.rs`, `role_store.rs`, ...).
+
+use domain::DomainError;
+use domain::ports::GroupKind;
+use domain::queries::{
+    ActorQueries, ActorRecord, AuditEventView, AuditFilter, AuditQueries, CompanyQueries,
+    CompanyRecord, GroupQueries, GroupView, LeadFilter, LeadLoad, LeadQueries, LeadView,
+    PageRequest, Paged, RoleQueries, RoleView, SchedulerQueries, SessionQueries, SessionView,
+    SubscriptionView, UserFilter, UserQueries, UserView,
+};
+use domain::settings::Settings;
+use uuid::Uuid;
+
+use crate::Store;
+use crate::settings_store::companies_with_settings;
+
+impl UserQueries for Store {
+    async fn user_view(&self, company_id: Uuid, id: Uuid) -> Result<UserView, DomainError> {
+        Ok(self.tenant(company_id).user_view(id).await?)
+    }
+
+    async fn list_users(
+        &self,
+        company_id: Uuid,
+        filter: &UserFilter,
+        page: PageRequest,
+    ) -> Result<Paged<UserView>, DomainError> {
+        Ok(self.tenant(company_id).list_users(filter, page).await?)
+    }
+}
+
+impl RoleQueries for Store {
+    async fn role_view(&self, company_id: Uuid, id: Uuid) -> Result<RoleView, DomainError> {
+        Ok(self.tenant(company_id).role_view(id).await?)
+    }
+
+    async fn list_roles(
+        &self,
+        company_id: Uuid,
+        page: PageRequest,
+    ) -> Result<Paged<RoleView>, DomainError> {
+        Ok(self.tenant(company_id).list_roles(page).await?)
+    }
+}
+
+impl GroupQueries for Store {
+    async fn group_view(
+        &self,
+        company_id: Uuid,
+        kind: GroupKind,
+        id: Uuid,
+    ) -> Result<GroupView, DomainError> {
+        Ok(self.tenant(company_id).group_view(kind, id).await?)
+    }
+
+    async fn list_groups(
+        &self,
+        company_id: Uuid,
+        kind: GroupKind,
+        page: PageRequest,
+    ) -> Result<Paged<GroupView>, DomainError> {
+        Ok(self.tenant(company_id).list_groups(kind, page).await?)
+    }
+}
+
+impl LeadQueries for Store {
+    async fn lead_view(&self, company_id: Uuid, id: Uuid) -> Result<LeadView, DomainError> {
+        Ok(self.tenant(company_id).lead_view(id).await?)
+    }
+
+    async fn list_leads(
+        &self,
+        company_id: Uuid,
+        filter: &LeadFilter,
+        page: PageRequest,
+    ) -> Result<Paged<LeadView>, DomainError> {
+        Ok(self.tenant(company_id).list_leads(filter, page).await?)
+    }
+
+    async fn lead_load(&self, company_id: Uuid) -> Result<Vec<LeadLoad>, DomainError> {
+        Ok(self.tenant(company_id).lead_load().await?)
+    }
+}
+
+impl AuditQueries for Store {
+    async fn audit_events(
+        &self,
+        company_id: Uuid,
+        filter: &AuditFilter,
+        page: PageRequest,
+    ) -> Result<Paged<AuditEventView>, DomainError> {
+        Ok(self.tenant(company_id).audit_events(filter, page).await?)
+    }
+}
+
+impl CompanyQueries for Store {
+    async fn company(&self, company_id: Uuid) -> Result<CompanyRecord, DomainError> {
+        Ok(self.tenant(company_id).company().await?)
+    }
+
+    async fn subscription(&self, company_id: Uuid) -> Result<SubscriptionView, DomainError> {
+        Ok(self.tenant(company_id).subscription().await?)
+    }
+
+    async fn settings(&self, company_id: Uuid) -> Result<Settings, DomainError> {
+        Ok(self.tenant(company_id).settings().await?)
+    }
+}
+
+impl SessionQueries for Store {
+    async fn list_sessions(
+        &self,
+        company_id: Uuid,
+        user_id: Uuid,
+        page: PageRequest,
+    ) -> Result<Paged<SessionView>, DomainError> {
+        Ok(self.tenant(company_id).list_sessions(user_id, page).await?)
+    }
+}
+
+impl ActorQueries for Store {
+    async fn actor(
+        &self,
+        company_id: Uuid,
+        user_id: Uuid,
+        session_id: Uuid,
+    ) -> Result<Option<ActorRecord>, DomainError> {
+        Ok(self.tenant(company_id).actor(user_id, session_id).await?)
+    }
+}
+
+impl SchedulerQueries for Store {
+    async fn companies_with_settings(&self) -> Result<Vec<(Uuid, Settings)>, DomainError> {
+        Ok(companies_with_settings(&self.db).await?)
+    }
+
+    async fn top_up_ran(&self, company_id: Uuid, day: &str) -> Result<bool, DomainError> {
+        Ok(self.tenant(company_id).top_up_ran(day).await?)
+    }
+}
