@@ -1,16 +1,14 @@
-//! Company settings (how leads are handed out) and the once-a-day job records: the reads,
-//! and the [`CompanySettings`] and [`Jobs`] ports.
+//! Company settings (how leads are handed out): the reads, and the [`CompanySettings`] port.
 
-use chrono::{DateTime, NaiveTime, Utc};
+use chrono::{NaiveTime, Utc};
 use domain::DomainError;
-use domain::leads::DAILY_TOP_UP;
-use domain::ports::{CompanySettings, Jobs};
+use domain::ports::CompanySettings;
 use domain::settings::Settings;
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait, SqlErr};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
 use uuid::Uuid;
 
-use crate::entity::{company, company_settings, job_run};
+use crate::entity::{company, company_settings};
 use crate::tx::SeaTx;
 use crate::write::lock_company;
 use crate::{StoreError, Tenant};
@@ -35,15 +33,6 @@ fn from_row(row: company_settings::Model) -> Settings {
 impl Tenant<'_> {
     pub async fn settings(&self) -> Result<Settings, StoreError> {
         settings_of(self.db, self.company_id).await
-    }
-
-    /// Whether the daily top-up already ran for the company's local `day`.
-    pub async fn top_up_ran(&self, day: &str) -> Result<bool, StoreError> {
-        let found =
-            job_run::Entity::find_by_id((self.company_id, DAILY_TOP_UP.to_owned(), day.to_owned()))
-                .one(self.db)
-                .await?;
-        Ok(found.is_some())
     }
 }
 
@@ -81,51 +70,6 @@ impl CompanySettings for SeaTx {
             .exec(&self.txn)
             .await
             .map_err(StoreError::from)?;
-        Ok(())
-    }
-}
-
-impl Jobs for SeaTx {
-    /// The record's key is (company, job, day): a second replica's insert waits on the first
-    /// one's transaction, then fails as a duplicate.
-    async fn claim_job_run(
-        &mut self,
-        job: &str,
-        day: &str,
-        now: DateTime<Utc>,
-    ) -> Result<bool, DomainError> {
-        let record = job_run::ActiveModel {
-            company_id: Set(self.company_id),
-            job: Set(job.to_owned()),
-            day: Set(day.to_owned()),
-            ran_at: Set(now),
-            assigned: Set(0),
-        };
-        match job_run::Entity::insert(record).exec(&self.txn).await {
-            Ok(_) => Ok(true),
-            Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
-                Ok(false)
-            }
-            Err(err) => Err(StoreError::from(err).into()),
-        }
-    }
-
-    async fn finish_job_run(
-        &mut self,
-        job: &str,
-        day: &str,
-        assigned: u64,
-    ) -> Result<(), DomainError> {
-        job_run::Entity::update(job_run::ActiveModel {
-            company_id: Set(self.company_id),
-            job: Set(job.to_owned()),
-            day: Set(day.to_owned()),
-            assigned: Set(i64::try_from(assigned).unwrap_or(i64::MAX)),
-            ..Default::default()
-        })
-        .exec(&self.txn)
-        .await
-        .map_err(StoreError::from)?;
         Ok(())
     }
 }
