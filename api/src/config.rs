@@ -73,11 +73,13 @@ pub enum LogFormat {
 
 #[derive(Debug, Clone, Args)]
 pub struct Config {
-    /// `sqlite://FILE?mode=rwc` (the embedded default) or `postgres://USER@HOST/DB`.
+    /// `sqlite://FILE?mode=rwc` (the embedded default) or `postgres://USER@HOST/DB`. Its value
+    /// from the environment never shows in `--help`: it may carry a password.
     #[arg(
         long,
         env = "DATABASE_URL",
         default_value = "sqlite://calliyo.db?mode=rwc",
+        hide_env_values = true,
         global = true
     )]
     pub database_url: String,
@@ -227,5 +229,19 @@ mod tests {
         assert!(!cli.config.is_sqlite());
         assert_eq!(cli.config.sqlite_file(), None);
         assert!(matches!(cli.command, Some(Command::Migrate)));
+    }
+
+    /// `--help` prints the environment's value of every other setting: these may carry a
+    /// password or a key.
+    #[test]
+    fn help_never_shows_a_secret_from_the_environment() {
+        let command = <Cli as clap::CommandFactory>::command();
+        for secret in ["DATABASE_URL", "CALLIYO_JWT_SECRET", "CALLIYO_PIN_PEPPER"] {
+            let arg = command
+                .get_arguments()
+                .find(|arg| arg.get_env().is_some_and(|env| env == secret))
+                .unwrap_or_else(|| panic!("no argument reads {secret}"));
+            assert!(arg.is_hide_env_values_set(), "{secret} shows in --help");
+        }
     }
 }

@@ -6,7 +6,7 @@ use actix_cors::Cors;
 use actix_web::body::MessageBody;
 use actix_web::dev::{Server, ServiceResponse};
 use actix_web::http::header;
-use actix_web::middleware::{Condition, ErrorHandlerResponse, ErrorHandlers};
+use actix_web::middleware::{Condition, DefaultHeaders, ErrorHandlerResponse, ErrorHandlers};
 use actix_web::{App, HttpResponse, HttpServer, web};
 use chrono::Duration;
 use domain::PasswordPolicy;
@@ -109,6 +109,8 @@ impl Application {
                     cors(&cors_origins),
                 ))
                 .wrap(TracingLogger::<RequestSpan>::new())
+                // Outermost, so every answer has it: none is to be read as another type.
+                .wrap(DefaultHeaders::new().add((header::X_CONTENT_TYPE_OPTIONS, "nosniff")))
         })
         .shutdown_timeout(30)
         .listen(listener)?

@@ -4,7 +4,7 @@
 
 use actix_web::dev::HttpServiceFactory;
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, web};
 use domain::auth::{
     self, Client, MpinSignIn, NewDevice, PasswordSignIn, Refusal, SignUp, SignedIn,
 };
@@ -70,7 +70,8 @@ pub struct SignupResponse {
 #[utoipa::path(post, path = "/api/v1/signup", tag = "auth", request_body = SignupRequest,
     responses(
         (status = 201, description = "The company exists and its admin is signed in.", body = SignupResponse,
-            headers(("Location" = String, description = "The new user's URL."))),
+            headers(("Location" = String, description = "The new user's URL."),
+                ("Cache-Control" = String, description = "`no-store`: the answer carries secrets."))),
         (status = 404, description = "Sign-up is disabled on this server.", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 409, description = "`company_code_taken`.", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`.", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -106,21 +107,29 @@ pub async fn signup(
     };
     let tokens = tokens_for(&state, session, company.admin_id).await?;
     let location = format!("/api/v1/users/{}", company.admin_id);
-    Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, location))
-        .json(SignupResponse {
-            company: CompanyDto {
-                id: company.company_id,
-                name: company.name,
-                code: company.code,
-            },
-            user: state
-                .store
-                .user_view(company.company_id, company.admin_id)
-                .await?
-                .into(),
-            tokens,
-        }))
+    let user = state
+        .store
+        .user_view(company.company_id, company.admin_id)
+        .await?;
+    let body = SignupResponse {
+        company: CompanyDto {
+            id: company.company_id,
+            name: company.name,
+            code: company.code,
+        },
+        user: user.into(),
+        tokens,
+    };
+    let mut created = HttpResponse::Created();
+    created.insert_header((header::LOCATION, location));
+    Ok(token_answer(created, body))
+}
+
+/// Tokens are secrets: no cache, in a browser or on the way, may keep an answer carrying them.
+fn token_answer(mut answer: HttpResponseBuilder, body: impl Serialize) -> HttpResponse {
+    answer
+        .insert_header(header::CacheControl(vec![header::CacheDirective::NoStore]))
+        .json(body)
 }
 
 struct SignupForm {
@@ -181,7 +190,8 @@ pub struct LoginRequest {
 /// unlocks a locked M-PIN.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
     responses(
-        (status = 200, description = "Signed in.", body = Tokens),
+        (status = 200, description = "Signed in.", body = Tokens,
+            headers(("Cache-Control" = String, description = "`no-store`: the answer carries secrets."))),
         (status = 401, description = "`invalid_credentials`.", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, description = "`user_banned`.", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed` on `device_name`.", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -218,7 +228,7 @@ pub async fn login(
         auth::sign_in_with_password(&state.store, state.get_ref(), state.get_ref(), attempt).await;
     let mut tokens = signed_in_tokens(&state, result).await?;
     tokens.device_token = device_token;
-    Ok(HttpResponse::Ok().json(tokens))
+    Ok(token_answer(HttpResponse::Ok(), tokens))
 }
 
 /// Counts a refused sign-in's wrong secret, or issues the tokens of its session.
@@ -257,7 +267,8 @@ pub struct MpinLoginRequest {
 /// row the M-PIN is locked (423 `mpin_locked`) until a password sign-in or an admin reset.
 #[utoipa::path(post, path = "/api/v1/auth/mpin", tag = "auth", request_body = MpinLoginRequest,
     responses(
-        (status = 200, description = "Signed in.", body = Tokens),
+        (status = 200, description = "Signed in.", body = Tokens,
+            headers(("Cache-Control" = String, description = "`no-store`: the answer carries secrets."))),
         (status = 401, description = "`invalid_credentials`.", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, description = "`user_banned` (only after the right M-PIN).", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 409, description = "`mpin_not_set`.", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -284,7 +295,7 @@ pub async fn mpin_login(
     let result =
         auth::sign_in_with_mpin(&state.store, state.get_ref(), state.get_ref(), attempt).await;
     let tokens = signed_in_tokens(&state, result).await?;
-    Ok(HttpResponse::Ok().json(tokens))
+    Ok(token_answer(HttpResponse::Ok(), tokens))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -297,7 +308,8 @@ pub struct RefreshRequest {
 /// it again revokes the whole session (it was stolen, or replayed).
 #[utoipa::path(post, path = "/api/v1/auth/refresh", tag = "auth", request_body = RefreshRequest,
     responses(
-        (status = 200, description = "New tokens.", body = Tokens),
+        (status = 200, description = "New tokens.", body = Tokens,
+            headers(("Cache-Control" = String, description = "`no-store`: the answer carries secrets."))),
         (status = 401, description = "`unauthenticated`: unknown, used, expired or revoked token.", body = crate::error::Problem, content_type = "application/problem+json"),
     ))]
 pub async fn refresh(
@@ -326,7 +338,7 @@ pub async fn refresh(
         ..claims
     };
     let tokens = tokens_for(&state, session, refreshed.user_id).await?;
-    Ok(HttpResponse::Ok().json(tokens))
+    Ok(token_answer(HttpResponse::Ok(), tokens))
 }
 
 /// Signs the device out: its access and refresh tokens stop working at once.

@@ -247,16 +247,19 @@ pub struct UpdateUserRequest {
     #[schema(value_type = Option<Uuid>)]
     pub branch_id: Option<Option<Uuid>>,
     pub role_id: Option<Uuid>,
-    /// An admin reset: signs the user out everywhere.
+    /// An admin reset: signs the user out everywhere. Not of yourself (409 `self_action`):
+    /// your own password changes through `PUT /api/v1/me/password`.
     #[schema(value_type = Option<crate::schema_rules::NewPassword>)]
     pub password: Option<String>,
-    /// An admin reset: signs the user out everywhere.
+    /// An admin reset: signs the user out everywhere. Not of yourself (409 `self_action`):
+    /// your own M-PIN changes through `PUT /api/v1/me/mpin`.
     #[schema(value_type = Option<crate::schema_rules::Mpin>)]
     pub mpin: Option<String>,
     #[serde(default, deserialize_with = "crate::json::optional_whole")]
     #[schema(minimum = 0, maximum = 100_000)]
     pub lead_cap: Option<i64>,
-    /// `true` bans (no sign-in, sessions end, leads and seat kept); `false` unbans.
+    /// `true` bans (no sign-in, sessions end, leads and seat kept); `false` unbans (the
+    /// sessions that ended stay ended: the user signs in again).
     pub banned: Option<bool>,
 }
 

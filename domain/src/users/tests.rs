@@ -269,3 +269,65 @@ fn ids_that_name_nothing_are_refused_on_their_field() {
         other => panic!("expected a refused department, got {other:?}"),
     }
 }
+
+#[test]
+fn a_ban_signs_the_user_out_and_an_unban_signs_nobody_in() {
+    let store = MemoryStore::default();
+    let company = store.sign_up(5);
+    let agent = create(&store, &company, "agent@example.com", AGENT);
+
+    run(update_user(
+        &store,
+        &PlainHasher,
+        &company.admin,
+        agent,
+        ban(true),
+    ))
+    .expect("banned");
+    run(update_user(
+        &store,
+        &PlainHasher,
+        &company.admin,
+        agent,
+        ban(false),
+    ))
+    .expect("unbanned");
+
+    assert_eq!(store.company(company.company_id).signed_out, [agent]);
+}
+
+#[test]
+fn your_own_secrets_are_no_admin_reset() {
+    let store = MemoryStore::default();
+    let company = store.sign_up(5);
+    let admin = &company.admin;
+    let own_mpin = UserPatch {
+        mpin: Some(Mpin::parse("4821").expect("mpin")),
+        ..UserPatch::default()
+    };
+    let own_name = UserPatch {
+        name: Some(Name::parse("Renamed").expect("name")),
+        ..UserPatch::default()
+    };
+
+    let refused = run(update_user(
+        &store,
+        &PlainHasher,
+        admin,
+        admin.user_id,
+        own_mpin,
+    ));
+    let renamed = run(update_user(
+        &store,
+        &PlainHasher,
+        admin,
+        admin.user_id,
+        own_name,
+    ));
+
+    assert_eq!(rule(refused), RuleViolation::SelfAction);
+    assert!(renamed.is_ok());
+    let after = store.company(company.company_id);
+    assert_eq!(after.users[&admin.user_id].mpin_hash, None);
+    assert!(after.signed_out.is_empty());
+}

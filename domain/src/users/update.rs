@@ -5,9 +5,11 @@ use super::{NewSecrets, UserPatch, UserRecord};
 use crate::ports::{Audit, Commit, Roles, SecretHasher, Sessions, Store, Users};
 use crate::{Actor, AuditEntry, AuditTarget, DomainError, rules};
 
-/// Changes any subset of a user's fields, bans or unbans them, or resets their secrets (which
-/// signs them out everywhere). The actor must hold every permission of the user's current
-/// role and of the new one; a ban is never of yourself nor of the last active Company Admin.
+/// Changes any subset of a user's fields, bans or unbans them, or resets their secrets. A ban
+/// or a reset signs the user out everywhere (an unban does not bring those sessions back).
+/// The actor must hold every permission of the user's current role and of the new one; a ban
+/// is never of yourself nor of the last active Company Admin; your own secrets change only
+/// through `/me`, which asks for the current password.
 pub async fn update_user(
     store: &impl Store,
     hasher: &impl SecretHasher,
@@ -15,6 +17,9 @@ pub async fn update_user(
     id: Uuid,
     patch: UserPatch,
 ) -> Result<(), DomainError> {
+    if patch.password.is_some() || patch.mpin.is_some() {
+        rules::not_self(&actor.user_id, &id)?;
+    }
     let secrets = NewSecrets {
         password_hash: match &patch.password {
             Some(password) => Some(hasher.hash_password(password).await?),
@@ -43,7 +48,8 @@ pub async fn update_user(
     )
     .await?;
     rules::within_actor(&actor.permissions, &current_role.permissions)?;
-    if patch.banned == Some(true) && !current.banned {
+    let bans = patch.banned == Some(true) && !current.banned;
+    if bans {
         rules::not_self(&actor.user_id, &id)?;
         admin_remains_without(&mut tx, current_role.system).await?;
     }
@@ -57,7 +63,7 @@ pub async fn update_user(
     if changes.is_empty() {
         return tx.commit().await;
     }
-    let signs_out = secrets != NewSecrets::default();
+    let signs_out = bans || secrets != NewSecrets::default();
     tx.save_user(&after, secrets).await?;
     if signs_out {
         tx.revoke_sessions(id).await?;

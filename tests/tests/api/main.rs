@@ -9,6 +9,7 @@ mod helpers;
 
 mod audit;
 mod cli;
+mod credentials;
 mod errors;
 mod fuzz_findings;
 mod groups;
