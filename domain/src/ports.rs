@@ -17,7 +17,7 @@ use crate::auth::{
 };
 use crate::leads::{LeadPatch, LeadRecord, NewLead};
 use crate::settings::Settings;
-use crate::users::{NewSecrets, NewUserRecord, OwnSecrets, UserRecord};
+use crate::users::{NewSecrets, NewUserRecord, UserRecord};
 use crate::{
     Actor, AuditEntry, Candidate, CompanyCode, DomainError, Email, Guard, Mpin, Name, Password,
     PermissionSet, Secret,
@@ -96,8 +96,6 @@ pub trait Users {
     /// Deletes the user; their leads, open or closed, go back to the unassigned pool, and their
     /// sessions and devices go with them.
     async fn delete_user(&mut self, id: Uuid) -> Result<(), DomainError>;
-    /// The user's email and password hash, to check their own password.
-    async fn own_secrets(&mut self, id: Uuid) -> Result<Option<OwnSecrets>, DomainError>;
     async fn set_own_password(&mut self, id: Uuid, hash: String) -> Result<(), DomainError>;
     /// Stores the new M-PIN hash and lifts an M-PIN lock.
     async fn set_own_mpin(&mut self, id: Uuid, hash: String) -> Result<(), DomainError>;

@@ -4,8 +4,9 @@ use actix_web::HttpResponse;
 use actix_web::dev::HttpServiceFactory;
 use actix_web::web::{self, Json, Path, Query};
 use chrono::{DateTime, Utc};
+use domain::auth;
 use domain::queries::{CompanyQueries, SessionQueries, SessionView, UserQueries};
-use domain::{auth, users};
+use domain::users::{self, OwnPasswordChange};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -72,8 +73,11 @@ pub struct ChangePasswordRequest {
     security(("bearer_auth" = [])),
     responses(
         (status = 204, description = "Changed."),
-        (status = 422, description = "`validation_failed` on `current_password` (wrong) or `new_password` (too weak).",
+        (status = 422, description = "`validation_failed` on `new_password` (too weak: checked first) or `current_password` (wrong: counted like a wrong sign-in).",
             body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 423, description = "`account_locked`: five wrong current passwords in a row lock the account, as at sign-in (even the right one is refused until then).",
+            body = crate::error::Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = i64, description = "Seconds until the lock ends."))),
     ))]
 pub async fn change_password(
     state: web::Data<AppState>,
@@ -82,16 +86,13 @@ pub async fn change_password(
 ) -> Result<HttpResponse, ApiError> {
     let body = body.0;
     let state = state.get_ref();
-    users::change_own_password(
-        &state.store,
-        state,
-        &actor.acting(),
-        actor.session_id,
-        &body.current_password,
-        &body.new_password,
-        state.password_policy,
-    )
-    .await?;
+    let change = OwnPasswordChange {
+        current: &body.current_password,
+        new: &body.new_password,
+        session_id: actor.session_id,
+        policy: state.password_policy,
+    };
+    users::change_own_password(&state.store, state, state, &actor.acting(), change).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -110,8 +111,11 @@ pub struct ChangeMpinRequest {
     security(("bearer_auth" = [])),
     responses(
         (status = 204, description = "Set."),
-        (status = 422, description = "`validation_failed` on `password` (wrong) or `mpin` (malformed or weak).",
+        (status = 422, description = "`validation_failed` on `mpin` (malformed or weak: checked first) or `password` (wrong: counted like a wrong sign-in).",
             body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 423, description = "`account_locked`: five wrong current passwords in a row lock the account, as at sign-in (even the right one is refused until then).",
+            body = crate::error::Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = i64, description = "Seconds until the lock ends."))),
     ))]
 pub async fn change_mpin(
     state: web::Data<AppState>,
@@ -120,14 +124,8 @@ pub async fn change_mpin(
 ) -> Result<HttpResponse, ApiError> {
     let body = body.0;
     let state = state.get_ref();
-    users::change_own_mpin(
-        &state.store,
-        state,
-        &actor.acting(),
-        &body.password,
-        &body.mpin,
-    )
-    .await?;
+    let (password, mpin) = (&body.password, &body.mpin);
+    users::change_own_mpin(&state.store, state, state, &actor.acting(), password, mpin).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

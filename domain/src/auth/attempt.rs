@@ -25,7 +25,7 @@ pub(super) async fn find_account(
 /// Charges an attempt at `secret` before it is checked, in one transaction that locks the
 /// user's row: concurrent guesses on any replica are counted one by one, and a locked secret
 /// is refused even when it is right. `None` when the user was deleted meanwhile.
-pub(super) async fn charge(
+pub(crate) async fn charge(
     store: &impl Store,
     account: &Account,
     secret: Secret,
@@ -43,15 +43,15 @@ pub(super) async fn charge(
     Ok(Some(charged))
 }
 
-/// Records a wrong secret (and the lock it caused) and returns the refusal to answer with.
-pub(super) async fn refuse_wrong_secret(
+/// Records a wrong secret, and the lock it caused, in the audit trail; whether it locked.
+pub(crate) async fn record_wrong_secret(
     store: &impl Store,
     account: &Account,
     device: Option<&Device>,
     client: &Client,
     secret: Secret,
     charged: Guard,
-) -> Result<DomainError, DomainError> {
+) -> Result<bool, DomainError> {
     let locked = charged.locks_if_wrong();
     let mut tx = store.begin(account.company_id).await?;
     let actor = signing_in(account, client);
@@ -65,7 +65,7 @@ pub(super) async fn refuse_wrong_secret(
         tx.record(&actor, event(action, account, device)).await?;
     }
     tx.commit().await?;
-    Ok(DomainError::SignIn(Refusal::WrongSecret { secret, locked }))
+    Ok(locked)
 }
 
 /// A right secret of a banned user: the lockouts the secret clears are cleared (it was

@@ -22,6 +22,7 @@ use uuid::Uuid;
 
 use crate::{Locked, Name, Secret};
 
+pub(crate) use attempt::{charge, record_wrong_secret};
 pub use mpin::{MpinSignIn, sign_in_with_mpin};
 pub use password::{PasswordSignIn, sign_in_with_password};
 pub use session::{Refreshed, SessionState, end_own_session, refresh, sign_out};
@@ -35,6 +36,7 @@ pub struct Account {
     pub company_id: Uuid,
     pub user_id: Uuid,
     pub name: String,
+    pub email: String,
     pub password_hash: String,
     pub mpin_hash: Option<String>,
     pub banned: bool,

@@ -3,7 +3,7 @@
 use chrono::Duration;
 
 use super::attempt::{
-    DeviceUse, charge, complete, find_account, refuse_banned, refuse_wrong_secret,
+    DeviceUse, charge, complete, find_account, record_wrong_secret, refuse_banned,
 };
 use super::{Client, Refusal, SignedIn};
 use crate::ports::{Accounts, Clock, Commit, Devices, SecretHasher, Store};
@@ -57,15 +57,18 @@ pub async fn sign_in_with_mpin<S: Store + Accounts>(
         return Err(DomainError::SignIn(Refusal::UnknownAccount));
     };
     if !hasher.verify_mpin(attempt.mpin, Some(mpin_hash)).await? {
-        return Err(refuse_wrong_secret(
+        let client = &attempt.client;
+        let locked = record_wrong_secret(
             store,
             &account,
             Some(&device),
-            &attempt.client,
+            client,
             Secret::Mpin,
             charged,
         )
-        .await?);
+        .await?;
+        let secret = Secret::Mpin;
+        return Err(DomainError::SignIn(Refusal::WrongSecret { secret, locked }));
     }
     let cleared = [Secret::Mpin];
     if rules::may_sign_in(account.banned).is_err() {

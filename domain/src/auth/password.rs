@@ -3,7 +3,7 @@
 use chrono::Duration;
 
 use super::attempt::{
-    DeviceUse, charge, complete, find_account, refuse_banned, refuse_wrong_secret,
+    DeviceUse, charge, complete, find_account, record_wrong_secret, refuse_banned,
 };
 use super::{Client, NewDevice, Refusal, SignedIn};
 use crate::ports::{Accounts, Clock, SecretHasher, Store};
@@ -45,15 +45,11 @@ pub async fn sign_in_with_password<S: Store + Accounts>(
         return Err(DomainError::SignIn(Refusal::UnknownAccount));
     };
     if !verified {
-        return Err(refuse_wrong_secret(
-            store,
-            &account,
-            None,
-            &attempt.client,
-            Secret::Password,
-            charged,
-        )
-        .await?);
+        let client = &attempt.client;
+        let locked =
+            record_wrong_secret(store, &account, None, client, Secret::Password, charged).await?;
+        let secret = Secret::Password;
+        return Err(DomainError::SignIn(Refusal::WrongSecret { secret, locked }));
     }
     let cleared = [Secret::Password, Secret::Mpin];
     if rules::may_sign_in(account.banned).is_err() {

@@ -164,9 +164,11 @@ fn with_device(store: &MemoryStore, company: &Seeded, token: &str) {
     };
     let signed_in = run(sign_in_with_password(store, &PlainHasher, &at(0), attempt)).expect("in");
     assert!(signed_in.device.is_some());
+    let now = at(0);
     let mpin = crate::users::change_own_mpin(
         store,
         &PlainHasher,
+        &now,
         &company.admin,
         SIGN_UP_PASSWORD,
         "4821",

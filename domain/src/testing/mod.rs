@@ -89,6 +89,7 @@ impl StoredUser {
             company_id,
             user_id: self.record.id,
             name: self.record.name.clone(),
+            email: self.record.email.clone(),
             password_hash: self.password_hash.clone(),
             mpin_hash: self.mpin_hash.clone(),
             banned: self.record.banned,

@@ -6,7 +6,7 @@ use super::{Guards, MemoryTx, StoredUser};
 use crate::Guard;
 use crate::auth::Account;
 use crate::ports::{SeatCount, Seats, Users};
-use crate::users::{NewSecrets, NewUserRecord, OwnSecrets, UserRecord};
+use crate::users::{NewSecrets, NewUserRecord, UserRecord};
 use crate::{DomainError, UniqueField};
 
 impl Seats for MemoryTx {
@@ -80,13 +80,6 @@ impl Users for MemoryTx {
             user.guards.mpin = Guard::reset();
         }
         Ok(())
-    }
-
-    async fn own_secrets(&mut self, id: Uuid) -> Result<Option<OwnSecrets>, DomainError> {
-        Ok(self.company.users.get(&id).map(|u| OwnSecrets {
-            email: u.record.email.clone(),
-            password_hash: u.password_hash.clone(),
-        }))
     }
 
     async fn set_own_password(&mut self, id: Uuid, hash: String) -> Result<(), DomainError> {

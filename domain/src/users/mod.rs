@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 pub use create::create_user;
 pub use delete::delete_user;
-pub use own::{change_own_mpin, change_own_password};
+pub use own::{OwnPasswordChange, change_own_mpin, change_own_password};
 pub use update::update_user;
 
 use crate::{Email, EmployeeCode, LeadCap, Mpin, Name, Password, Phone};
@@ -68,13 +68,6 @@ pub struct UserRecord {
 pub struct NewSecrets {
     pub password_hash: Option<String>,
     pub mpin_hash: Option<String>,
-}
-
-/// What checking a user's own password needs.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OwnSecrets {
-    pub email: String,
-    pub password_hash: String,
 }
 
 /// A partial change: `None` leaves a field alone; `Some(None)` clears a nullable one.

@@ -4,7 +4,7 @@ use chrono::Utc;
 use domain::DomainError;
 use domain::auth::Account;
 use domain::ports::Users;
-use domain::users::{NewSecrets, NewUserRecord, OwnSecrets, UserRecord};
+use domain::users::{NewSecrets, NewUserRecord, UserRecord};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -78,17 +78,6 @@ impl Users for SeaTx {
             .await
             .map_err(StoreError::from)?;
         Ok(user.map(|user| account(self.company_id, user)))
-    }
-
-    async fn own_secrets(&mut self, id: Uuid) -> Result<Option<OwnSecrets>, DomainError> {
-        let user = user::Entity::find_by_id((self.company_id, id))
-            .one(&self.txn)
-            .await
-            .map_err(StoreError::from)?;
-        Ok(user.map(|u| OwnSecrets {
-            email: u.email,
-            password_hash: u.password_hash,
-        }))
     }
 
     async fn set_own_password(&mut self, id: Uuid, hash: String) -> Result<(), DomainError> {
