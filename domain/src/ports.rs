@@ -136,6 +136,13 @@ pub trait Devices {
     ) -> Result<Device, DomainError>;
     /// Stamps the device as used now.
     async fn touch_device(&mut self, id: Uuid, now: DateTime<Utc>) -> Result<(), DomainError>;
+    /// Removes every device of the user but `keep`: their device tokens stop working. (The
+    /// callers end the sessions signed in on them.)
+    async fn remove_devices(
+        &mut self,
+        user_id: Uuid,
+        keep: Option<Uuid>,
+    ) -> Result<(), DomainError>;
 }
 
 /// A role and what it grants.

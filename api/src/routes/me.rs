@@ -68,7 +68,8 @@ pub struct ChangePasswordRequest {
     pub new_password: String,
 }
 
-/// Changes your password; every other session of yours ends, this one stays.
+/// Changes your password; every other session of yours ends and every other registered
+/// device is removed (its M-PIN sign-in stops working); this session and its device stay.
 #[utoipa::path(put, path = "/api/v1/me/password", tag = "me", request_body = ChangePasswordRequest,
     security(("bearer_auth" = [])),
     responses(
@@ -134,6 +135,9 @@ pub async fn change_mpin(
 pub struct SessionDto {
     /// The access token's `sid`.
     pub id: Uuid,
+    /// The registered device the session signed in on; null for a session without one.
+    #[schema(required = true)]
+    pub device_id: Option<Uuid>,
     /// The registered device's name, for sessions opened with one.
     #[schema(required = true)]
     pub device_name: Option<String>,
@@ -165,6 +169,7 @@ pub async fn list_sessions(
         SessionDto {
             current: session.id == actor.session_id,
             id: session.id,
+            device_id: session.device_id,
             device_name: session.device_name,
             user_agent: session.user_agent,
             ip: session.ip,

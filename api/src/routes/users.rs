@@ -247,12 +247,13 @@ pub struct UpdateUserRequest {
     #[schema(value_type = Option<Uuid>)]
     pub branch_id: Option<Option<Uuid>>,
     pub role_id: Option<Uuid>,
-    /// An admin reset: signs the user out everywhere. Not of yourself (409 `self_action`):
-    /// your own password changes through `PUT /api/v1/me/password`.
+    /// An admin reset: signs the user out everywhere and removes their registered devices
+    /// (M-PIN sign-in included). Not of yourself (409 `self_action`): your own password
+    /// changes through `PUT /api/v1/me/password`.
     #[schema(value_type = Option<crate::schema_rules::NewPassword>)]
     pub password: Option<String>,
-    /// An admin reset: signs the user out everywhere. Not of yourself (409 `self_action`):
-    /// your own M-PIN changes through `PUT /api/v1/me/mpin`.
+    /// An admin reset: signs the user out everywhere; their devices stay registered. Not of
+    /// yourself (409 `self_action`): your own M-PIN changes through `PUT /api/v1/me/mpin`.
     #[schema(value_type = Option<crate::schema_rules::Mpin>)]
     pub mpin: Option<String>,
     #[serde(default, deserialize_with = "crate::json::optional_whole")]

@@ -12,6 +12,8 @@ use crate::{DomainError, rules};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SessionState {
     pub user_id: Uuid,
+    /// The device it signed in on, if any.
+    pub device_id: Option<Uuid>,
     /// The refresh token generation that may be used next.
     pub generation: i64,
     /// Neither revoked nor expired.

@@ -8,6 +8,7 @@ use crate::DomainError;
 #[derive(Debug, Clone)]
 pub struct SessionView {
     pub id: Uuid,
+    pub device_id: Option<Uuid>,
     pub device_name: Option<String>,
     pub user_agent: Option<String>,
     pub ip: Option<String>,

@@ -49,6 +49,24 @@ impl MemoryStore {
     }
 }
 
+impl MemoryStore {
+    /// Registers a device for the user, as a password sign-in with a device name does.
+    pub fn add_device(&self, company_id: Uuid, user_id: Uuid) -> Uuid {
+        let id = self.inner.new_id();
+        let device = StoredDevice {
+            user_id,
+            name: "Pixel".into(),
+            token_hash: format!("token-{}", id.as_u128()),
+            last_used_at: DateTime::<Utc>::UNIX_EPOCH,
+        };
+        let mut companies = self.inner.companies.borrow_mut();
+        if let Some(company) = companies.get_mut(&company_id) {
+            company.devices.insert(id, device);
+        }
+        id
+    }
+}
+
 impl Accounts for MemoryStore {
     async fn find_account(
         &self,
@@ -196,6 +214,15 @@ impl Devices for MemoryTx {
         }
         Ok(())
     }
+
+    async fn remove_devices(
+        &mut self,
+        user_id: Uuid,
+        keep: Option<Uuid>,
+    ) -> Result<(), DomainError> {
+        (self.company.devices).retain(|id, d| d.user_id != user_id || Some(*id) == keep);
+        Ok(())
+    }
 }
 
 impl Sessions for MemoryTx {
@@ -255,6 +282,7 @@ impl Sessions for MemoryTx {
     ) -> Result<Option<SessionState>, DomainError> {
         Ok(self.company.sessions.get(&id).map(|s| SessionState {
             user_id: s.user_id,
+            device_id: s.device_id,
             generation: s.generation,
             live: s.live(now),
         }))

@@ -8,7 +8,7 @@
 use uuid::Uuid;
 
 use crate::auth::{Account, Client, charge, record_wrong_secret};
-use crate::ports::{Audit, Clock, Commit, Lockouts, SecretHasher, Sessions, Store, Users};
+use crate::ports::{Audit, Clock, Commit, Devices, Lockouts, SecretHasher, Sessions, Store, Users};
 use crate::{
     Actor, AuditEntry, AuditTarget, DomainError, Email, Guard, Invalid, Mpin, Password,
     PasswordPolicy, Secret,
@@ -24,7 +24,8 @@ pub struct OwnPasswordChange<'a> {
     pub policy: PasswordPolicy,
 }
 
-/// Changes your password; every other session of yours ends, this one stays.
+/// Changes your password; every other session of yours ends and every other device is
+/// removed; this session and its device stay.
 pub async fn change_own_password(
     store: &impl Store,
     hasher: &impl SecretHasher,
@@ -49,7 +50,11 @@ pub async fn change_own_password(
     .await?;
     let hash = hasher.hash_password(&new).await?;
     let mut tx = store.begin(actor.company_id).await?;
+    let this_device = (tx.session(change.session_id, clock.now()).await?).and_then(|s| s.device_id);
     tx.set_own_password(actor.user_id, hash).await?;
+    // Whoever held the old password loses their devices too (M-PIN sign-in included); the
+    // device this change is made from stays.
+    tx.remove_devices(actor.user_id, this_device).await?;
     tx.save_guard(actor.user_id, Secret::Password, Guard::reset())
         .await?;
     tx.revoke_other_sessions(actor.user_id, change.session_id)
@@ -256,5 +261,54 @@ mod tests {
         assert_eq!(after.signed_out, [admin.user_id]);
         let changes: Vec<_> = after.audit.iter().map(|e| e.changes.clone()).collect();
         assert_eq!(changes, [vec![], vec!["password"], vec!["mpin"]]);
+    }
+
+    #[test]
+    fn a_new_password_removes_every_device_but_the_one_it_is_made_from() {
+        let store = MemoryStore::default();
+        let company = store.sign_up(5);
+        let attempt = crate::auth::PasswordSignIn {
+            company: &store.company(company.company_id).code,
+            email: "admin@example.com",
+            password: SIGN_UP_PASSWORD,
+            register_device: Some(crate::auth::NewDevice {
+                name: crate::Name::parse("Pixel").expect("name"),
+                token_hash: "this one".into(),
+            }),
+            client: Client::default(),
+            idle_lifetime: chrono::Duration::days(30),
+        };
+        let signed_in = run(crate::auth::sign_in_with_password(
+            &store,
+            &PlainHasher,
+            &NOW,
+            attempt,
+        ))
+        .expect("signed in");
+        store.add_device(company.company_id, company.admin.user_id);
+
+        let change = OwnPasswordChange {
+            session_id: signed_in.session_id,
+            ..password_change(SIGN_UP_PASSWORD, "a much better passphrase")
+        };
+        run(change_own_password(
+            &store,
+            &PlainHasher,
+            &NOW,
+            &company.admin,
+            change,
+        ))
+        .expect("changed");
+
+        let devices = store.company(company.company_id).devices;
+        let kept: Vec<_> = devices.keys().copied().collect();
+        assert_eq!(
+            kept,
+            signed_in
+                .device
+                .map(|d| d.id)
+                .into_iter()
+                .collect::<Vec<_>>()
+        );
     }
 }

@@ -331,3 +331,41 @@ fn your_own_secrets_are_no_admin_reset() {
     assert_eq!(after.users[&admin.user_id].mpin_hash, None);
     assert!(after.signed_out.is_empty());
 }
+
+#[test]
+fn a_password_reset_removes_every_device_and_an_mpin_reset_none() {
+    let store = MemoryStore::default();
+    let company = store.sign_up(5);
+    let agent = create(&store, &company, "agent@example.com", AGENT);
+    let other = create(&store, &company, "other@example.com", AGENT);
+    store.add_device(company.company_id, agent);
+    store.add_device(company.company_id, other);
+    let reset = |patch: UserPatch| {
+        run(update_user(
+            &store,
+            &PlainHasher,
+            &company.admin,
+            agent,
+            patch,
+        ))
+    };
+
+    reset(UserPatch {
+        mpin: Some(Mpin::parse("4821").expect("mpin")),
+        ..UserPatch::default()
+    })
+    .expect("mpin reset");
+    let after_mpin = store.company(company.company_id).devices.len();
+    reset(UserPatch {
+        password: Some(
+            crate::Password::parse("a brand new secret", None, Default::default())
+                .expect("password"),
+        ),
+        ..UserPatch::default()
+    })
+    .expect("password reset");
+
+    assert_eq!(after_mpin, 2);
+    let devices = store.company(company.company_id).devices;
+    assert!(devices.values().all(|d| d.user_id == other));
+}

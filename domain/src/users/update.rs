@@ -2,11 +2,12 @@ use uuid::Uuid;
 
 use super::load::{admin_remains_without, named_role, require_groups};
 use super::{NewSecrets, UserPatch, UserRecord};
-use crate::ports::{Audit, Commit, Roles, SecretHasher, Sessions, Store, Users};
+use crate::ports::{Audit, Commit, Devices, Roles, SecretHasher, Sessions, Store, Users};
 use crate::{Actor, AuditEntry, AuditTarget, DomainError, rules};
 
 /// Changes any subset of a user's fields, bans or unbans them, or resets their secrets. A ban
-/// or a reset signs the user out everywhere (an unban does not bring those sessions back).
+/// or a reset signs the user out everywhere (an unban does not bring those sessions back); a
+/// password reset also removes their devices.
 /// The actor must hold every permission of the user's current role and of the new one; a ban
 /// is never of yourself nor of the last active Company Admin; your own secrets change only
 /// through `/me`, which asks for the current password.
@@ -64,9 +65,15 @@ pub async fn update_user(
         return tx.commit().await;
     }
     let signs_out = bans || secrets != NewSecrets::default();
+    // A password reset evicts whoever held the old password, on every device; an M-PIN reset
+    // keeps the devices (their owner sets the new PIN on them).
+    let evicts_devices = secrets.password_hash.is_some();
     tx.save_user(&after, secrets).await?;
     if signs_out {
         tx.revoke_sessions(id).await?;
+    }
+    if evicts_devices {
+        tx.remove_devices(id, None).await?;
     }
     record_changes(&mut tx, actor, &current, changes).await?;
     tx.commit().await

@@ -56,6 +56,21 @@ impl Devices for SeaTx {
         })
     }
 
+    async fn remove_devices(
+        &mut self,
+        user_id: Uuid,
+        keep: Option<Uuid>,
+    ) -> Result<(), DomainError> {
+        let mut remove = device::Entity::delete_many()
+            .filter(device::Column::CompanyId.eq(self.company_id))
+            .filter(device::Column::UserId.eq(user_id));
+        if let Some(keep) = keep {
+            remove = remove.filter(device::Column::Id.ne(keep));
+        }
+        remove.exec(&self.txn).await.map_err(StoreError::from)?;
+        Ok(())
+    }
+
     async fn touch_device(&mut self, id: Uuid, now: DateTime<Utc>) -> Result<(), DomainError> {
         device::Entity::update_many()
             .col_expr(device::Column::LastUsedAt, Expr::value(now))

@@ -45,6 +45,7 @@ impl Tenant<'_> {
             .columns(
                 [
                     session::Column::Id,
+                    session::Column::DeviceId,
                     session::Column::UserAgent,
                     session::Column::Ip,
                     session::Column::CreatedAt,
@@ -78,6 +79,7 @@ impl Tenant<'_> {
             .map(|row| {
                 Ok(SessionView {
                     id: row.try_get("", "id")?,
+                    device_id: row.try_get("", "device_id")?,
                     device_name: row.try_get("", "device_name")?,
                     user_agent: row.try_get("", "user_agent")?,
                     ip: row.try_get("", "ip")?,

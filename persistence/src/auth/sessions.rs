@@ -88,6 +88,7 @@ impl Sessions for SeaTx {
             .map_err(StoreError::from)?;
         Ok(found.map(|s| SessionState {
             user_id: s.user_id,
+            device_id: s.device_id,
             generation: s.refresh_generation,
             live: s.revoked_at.is_none() && s.expires_at > now,
         }))

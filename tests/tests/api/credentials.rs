@@ -194,3 +194,90 @@ async fn five_wrong_current_passwords_on_me_lock_the_account_like_sign_in() {
         "account_locked"
     );
 }
+
+/// Signs in with the password on a new device; returns (access token, device token).
+async fn sign_in_on_a_device(app: &crate::helpers::TestApp, email: &str) -> (String, String) {
+    let body =
+        json!({"company": "acme", "email": email, "password": PASSWORD, "device_name": "Pixel 8"});
+    let tokens: Value = app
+        .post("/api/v1/auth/login", None, &body)
+        .await
+        .json()
+        .await
+        .unwrap();
+    (text(&tokens["access_token"]), text(&tokens["device_token"]))
+}
+
+#[tokio::test]
+async fn a_password_change_evicts_every_other_device_and_an_admin_reset_every_device() {
+    let app = spawn_app().await;
+    let admin = app.signup("acme").await;
+    app.create_user(&admin.access_token, "ravi@acme.example", "Agent")
+        .await;
+    let (ravi, _) = sign_in_on_a_device(&app, "ravi@acme.example").await;
+    let set_pin = json!({"password": PASSWORD, "mpin": "4821"});
+    let pin_set = app
+        .request(Method::PUT, "/api/v1/me/mpin", Some(&ravi), Some(&set_pin))
+        .await;
+    assert_eq!(pin_set.status(), StatusCode::NO_CONTENT);
+    let (this_phone, this_token) = sign_in_on_a_device(&app, "ravi@acme.example").await;
+    let (_, other_token) = sign_in_on_a_device(&app, "ravi@acme.example").await;
+
+    let new_password = "a fresh long secret";
+    let change = json!({"current_password": PASSWORD, "new_password": new_password});
+    let changed = app
+        .request(
+            Method::PUT,
+            "/api/v1/me/password",
+            Some(&this_phone),
+            Some(&change),
+        )
+        .await;
+    assert_eq!(changed.status(), StatusCode::NO_CONTENT);
+    let evicted = app
+        .mpin_login("acme", "ravi@acme.example", "4821", &other_token)
+        .await;
+    let kept = app
+        .mpin_login("acme", "ravi@acme.example", "4821", &this_token)
+        .await;
+    assert_eq!(
+        problem(evicted, StatusCode::UNAUTHORIZED).await["code"],
+        "invalid_credentials"
+    );
+    assert_eq!(kept.status(), StatusCode::OK);
+
+    let users: Value = app
+        .get("/api/v1/users?q=ravi", Some(&admin.access_token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let path = format!("/api/v1/users/{}", text(&users["items"][0]["id"]));
+    let reset = json!({"password": "an admin's new secret"});
+    let reset = app.patch(&path, Some(&admin.access_token), &reset).await;
+    assert_eq!(reset.status(), StatusCode::OK);
+    let after_reset = app
+        .mpin_login("acme", "ravi@acme.example", "4821", &this_token)
+        .await;
+    assert_eq!(after_reset.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn a_session_names_the_device_it_signed_in_on() {
+    let app = spawn_app().await;
+    let admin = app.signup("acme").await;
+    let (on_phone, _) = sign_in_on_a_device(&app, &admin.email).await;
+
+    let sessions: Value = app
+        .get("/api/v1/me/sessions", Some(&on_phone))
+        .await
+        .json()
+        .await
+        .unwrap();
+
+    let items = sessions["items"].as_array().unwrap();
+    let phone = items.iter().find(|s| s["current"] == true).unwrap();
+    let browser = items.iter().find(|s| s["current"] == false).unwrap();
+    assert!(phone["device_id"].is_string());
+    assert!(browser["device_id"].is_null());
+}
