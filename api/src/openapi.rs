@@ -12,8 +12,8 @@ use utoipa::{Modify, OpenApi};
 use crate::error::{PROBLEM_JSON, Problem, ProblemField};
 use crate::routes::groups::{branches, departments};
 use crate::routes::{
-    audit, auth, distribution, leads, me, ops, permissions, reports, roles, settings, subscription,
-    users,
+    audit, auth, devices, distribution, leads, me, ops, permissions, reports, roles, settings,
+    subscription, users,
 };
 
 #[derive(OpenApi)]
@@ -26,6 +26,8 @@ use crate::routes::{
         ops::healthz, ops::readyz, ops::metrics,
         auth::signup, auth::login, auth::mpin_login, auth::refresh, auth::logout,
         me::me, me::change_password, me::change_mpin, me::list_sessions, me::end_session,
+        devices::list_my_devices, devices::remove_my_device, devices::list_user_devices,
+        devices::remove_user_device,
         permissions::list_permissions,
         users::list_users, users::create_user, users::get_user, users::update_user, users::delete_user,
         roles::list_roles, roles::create_role, roles::get_role, roles::update_role, roles::delete_role,

@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::auth::{
-    Account, Device, NewCompany, NewDevice, NewSession, SessionState, SignedUpCompany,
+    Account, Device, DeviceRecord, NewCompany, NewDevice, NewSession, SessionState, SignedUpCompany,
 };
 use crate::leads::{LeadPatch, LeadRecord, NewLead};
 use crate::settings::Settings;
@@ -81,6 +81,8 @@ pub trait Seats {
 pub trait Users {
     /// Takes the company lock, then loads the user.
     async fn lock_user(&mut self, id: Uuid) -> Result<Option<UserRecord>, DomainError>;
+    /// Loads the user without a lock: for a decision that writes nothing of theirs.
+    async fn user(&mut self, id: Uuid) -> Result<Option<UserRecord>, DomainError>;
     /// Users of the system Company Admin role who are not banned.
     async fn active_admins(&mut self) -> Result<i64, DomainError>;
     /// Stores a new user under a new id. Fails with [`DomainError::Conflict`] when the email
@@ -143,6 +145,16 @@ pub trait Devices {
         user_id: Uuid,
         keep: Option<Uuid>,
     ) -> Result<(), DomainError>;
+    /// The user's registered devices, most recently used first.
+    async fn user_devices(&mut self, user_id: Uuid) -> Result<Vec<DeviceRecord>, DomainError>;
+    /// Removes one of the user's devices and ends the sessions signed in on it; `None` when
+    /// the user has no such device.
+    async fn remove_device(
+        &mut self,
+        user_id: Uuid,
+        id: Uuid,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Device>, DomainError>;
 }
 
 /// A role and what it grants.

@@ -10,6 +10,7 @@ use crate::error::ApiError;
 
 pub mod audit;
 pub mod auth;
+pub mod devices;
 pub mod distribution;
 pub mod groups;
 pub mod leads;
@@ -31,6 +32,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::scope("/api/v1")
                 .service(auth::resources())
                 .service(me::resources())
+                .service(devices::resources())
                 .service(permissions::resources())
                 .service(users::resources())
                 .service(roles::resources())

@@ -109,7 +109,14 @@ pub(super) async fn complete(
     }
     let device = match device {
         DeviceUse::None => None,
-        DeviceUse::Register(new) => Some(tx.register_device(account.user_id, &new, now).await?),
+        DeviceUse::Register(new) => {
+            let device = tx.register_device(account.user_id, &new, now).await?;
+            let devices = tx.user_devices(account.user_id).await?;
+            for old in super::beyond_limit(&devices) {
+                tx.remove_device(account.user_id, old.id, now).await?;
+            }
+            Some(device)
+        }
         DeviceUse::Known(device) => {
             tx.touch_device(device.id, now).await?;
             Some(device)

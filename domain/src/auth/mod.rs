@@ -10,6 +10,7 @@
 //!    cleared lockouts, device, session and `auth.login` event.
 
 mod attempt;
+mod devices;
 mod mpin;
 mod password;
 mod session;
@@ -23,6 +24,9 @@ use uuid::Uuid;
 use crate::{Locked, Name, Secret};
 
 pub(crate) use attempt::{charge, record_wrong_secret};
+pub use devices::{
+    DeviceRecord, ListedDevice, MAX_DEVICES, Owner, beyond_limit, list_devices, remove_device,
+};
 pub use mpin::{MpinSignIn, sign_in_with_mpin};
 pub use password::{PasswordSignIn, sign_in_with_password};
 pub use session::{Refreshed, SessionState, end_own_session, refresh, sign_out};

@@ -5,7 +5,7 @@ use uuid::Uuid;
 
 use super::{Company, Guards, MemoryStore, MemoryTx, StoredUser};
 use crate::auth::{
-    Account, Device, NewCompany, NewDevice, NewSession, SessionState, SignedUpCompany,
+    Account, Device, DeviceRecord, NewCompany, NewDevice, NewSession, SessionState, SignedUpCompany,
 };
 use crate::ports::{Accounts, Companies, Devices, Lockouts, RoleGrant, Sessions};
 use crate::users::UserRecord;
@@ -222,6 +222,45 @@ impl Devices for MemoryTx {
     ) -> Result<(), DomainError> {
         (self.company.devices).retain(|id, d| d.user_id != user_id || Some(*id) == keep);
         Ok(())
+    }
+
+    async fn user_devices(&mut self, user_id: Uuid) -> Result<Vec<DeviceRecord>, DomainError> {
+        let mut devices: Vec<DeviceRecord> = (self.company.devices.iter())
+            .filter(|(_, d)| d.user_id == user_id)
+            .map(|(id, d)| DeviceRecord {
+                id: *id,
+                name: d.name.clone(),
+                created_at: d.last_used_at,
+                last_used_at: d.last_used_at,
+            })
+            .collect();
+        devices.sort_by_key(|d| std::cmp::Reverse((d.last_used_at, d.id)));
+        Ok(devices)
+    }
+
+    async fn remove_device(
+        &mut self,
+        user_id: Uuid,
+        id: Uuid,
+        _now: DateTime<Utc>,
+    ) -> Result<Option<Device>, DomainError> {
+        let owned = self
+            .company
+            .devices
+            .get(&id)
+            .is_some_and(|d| d.user_id == user_id);
+        let Some(removed) = owned.then(|| self.company.devices.remove(&id)).flatten() else {
+            return Ok(None);
+        };
+        for session in self.company.sessions.values_mut() {
+            if session.device_id == Some(id) {
+                session.revoked = true;
+            }
+        }
+        Ok(Some(Device {
+            id,
+            name: removed.name,
+        }))
     }
 }
 

@@ -28,6 +28,10 @@ impl Users for MemoryTx {
         Ok(self.company.users.get(&id).map(|u| u.record.clone()))
     }
 
+    async fn user(&mut self, id: Uuid) -> Result<Option<UserRecord>, DomainError> {
+        Ok(self.company.users.get(&id).map(|u| u.record.clone()))
+    }
+
     async fn active_admins(&mut self) -> Result<i64, DomainError> {
         Ok(self.company.active_admins())
     }

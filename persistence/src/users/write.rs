@@ -33,6 +33,14 @@ impl Users for SeaTx {
         Ok(user.map(UserRecord::from))
     }
 
+    async fn user(&mut self, id: Uuid) -> Result<Option<UserRecord>, DomainError> {
+        let user = user::Entity::find_by_id((self.company_id, id))
+            .one(&self.txn)
+            .await
+            .map_err(StoreError::from)?;
+        Ok(user.map(UserRecord::from))
+    }
+
     async fn active_admins(&mut self) -> Result<i64, DomainError> {
         Ok(active_admins(&self.txn, self.company_id).await?)
     }

@@ -10,6 +10,7 @@ mod helpers;
 mod audit;
 mod cli;
 mod credentials;
+mod devices;
 mod errors;
 mod fuzz_findings;
 mod groups;
