@@ -92,8 +92,8 @@ fn bearer_token(req: &HttpRequest) -> Option<String> {
         .then(|| token.trim().to_owned())
 }
 
-/// The peer's address. Forwarded headers are not trusted: anyone can set them, and the audit
-/// trail must not record what a client claims.
+/// The client's address as the audit trail records it: the peer, or what trusted proxies
+/// forwarded (see [`crate::client_address`]).
 pub fn client_ip(req: &HttpRequest) -> Option<String> {
-    req.peer_addr().map(|addr| addr.ip().to_string())
+    crate::client_address::client_address(req).map(|ip| ip.to_string())
 }

@@ -131,6 +131,15 @@ pub struct Config {
         global = true
     )]
     pub signin_burst: u32,
+    /// CIDRs of the proxies in front of the server (comma-separated; empty = trust none).
+    /// From a trusted peer, the client is the right-most `X-Forwarded-For` hop outside them.
+    #[arg(
+        long,
+        env = "CALLIYO_TRUSTED_PROXIES",
+        value_delimiter = ',',
+        global = true
+    )]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Whether this process runs the daily lead top-up (safe on every replica: each company's
     /// day runs once).
     #[arg(long, env = "CALLIYO_SCHEDULER", default_value_t = true, action = clap::ArgAction::Set, global = true)]

@@ -2,6 +2,7 @@
 
 pub mod actor;
 pub mod cli;
+pub mod client_address;
 pub mod config;
 pub mod dto;
 pub mod error;

@@ -1,6 +1,8 @@
-//! A per-address token bucket for the sign-in endpoints. It is per process: behind a load
-//! balancer each replica allows the configured rate, which bounds a flood without a shared
-//! store; the lockouts, which must be exact, live in the database.
+//! A per-address token bucket for the sign-in endpoints, keyed by the client's address (see
+//! `client_address`: behind trusted proxies, the forwarded one; an IPv6 client by its /64).
+//! It is per process: behind a load balancer each replica allows the configured rate, which
+//! bounds a flood without a shared store; the lockouts, which must be exact, live in the
+//! database.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -49,9 +51,12 @@ impl SignInLimiter {
         }
     }
 
-    /// 429 `rate_limited` with `Retry-After` once the address has used its allowance.
+    /// 429 `rate_limited` with `Retry-After` once the address (an IPv6 one: its /64) has used
+    /// its allowance.
     pub fn check(&self, ip: Option<IpAddr>) -> Result<(), ApiError> {
-        let Some(ip) = ip else { return Ok(()) };
+        let Some(ip) = ip.map(crate::client_address::bucket) else {
+            return Ok(());
+        };
         let now = Instant::now();
         let mut buckets = self
             .buckets

@@ -70,6 +70,7 @@ impl Application {
                 None => PinPepper::derived_from(&secret),
             },
             sign_in_limiter: SignInLimiter::new(config.signin_rate, config.signin_burst),
+            trusted_proxies: config.trusted_proxies.clone(),
             metrics: crate::metrics::Metrics::default(),
             password_policy: PasswordPolicy {
                 min_chars: config.password_min_length,

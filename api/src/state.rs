@@ -22,6 +22,8 @@ pub struct AppState {
     pub hasher: PasswordHasher,
     pub pin_pepper: PinPepper,
     pub sign_in_limiter: SignInLimiter,
+    /// The proxies whose `X-Forwarded-For` is believed (see `client_address`).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     pub metrics: Metrics,
     pub password_policy: PasswordPolicy,
     pub signup_open: bool,

@@ -15,6 +15,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::Endpoint;
+use crate::client_address::client_address;
 use crate::dto::{CompanyDto, Tokens, UserDto};
 use crate::error::ApiError;
 use crate::json::ApiJson;
@@ -84,9 +85,7 @@ pub async fn signup(
     if !state.signup_open {
         return Err(ApiError::NotFound);
     }
-    state
-        .sign_in_limiter
-        .check(req.peer_addr().map(|a| a.ip()))?;
+    state.sign_in_limiter.check(client_address(&req))?;
     let form = parse_signup(body.0, state.password_policy)?;
     let sign_up = SignUp {
         company_name: form.company_name,
@@ -203,9 +202,7 @@ pub async fn login(
     req: HttpRequest,
     body: ApiJson<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    state
-        .sign_in_limiter
-        .check(req.peer_addr().map(|a| a.ip()))?;
+    state.sign_in_limiter.check(client_address(&req))?;
     let body = body.0;
     let device = match body.device_name.as_deref() {
         Some(name) => {
@@ -279,9 +276,7 @@ pub async fn mpin_login(
     req: HttpRequest,
     body: ApiJson<MpinLoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    state
-        .sign_in_limiter
-        .check(req.peer_addr().map(|a| a.ip()))?;
+    state.sign_in_limiter.check(client_address(&req))?;
     let body = body.0;
     let device_token_hash = device_token_hash(&body.device_token);
     let attempt = MpinSignIn {
@@ -317,9 +312,7 @@ pub async fn refresh(
     req: HttpRequest,
     body: ApiJson<RefreshRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    state
-        .sign_in_limiter
-        .check(req.peer_addr().map(|a| a.ip()))?;
+    state.sign_in_limiter.check(client_address(&req))?;
     let claims = state
         .tokens
         .verify_refresh(&body.0.refresh_token)
