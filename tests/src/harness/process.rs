@@ -144,6 +144,17 @@ fn environment(config: &Config) -> Vec<(&'static str, Option<String>)> {
         ("CALLIYO_SIGNUP", some(&config.signup)),
         ("CALLIYO_SIGNIN_RATE", some(&config.signin_rate)),
         ("CALLIYO_SIGNIN_BURST", some(&config.signin_burst)),
+        (
+            "CALLIYO_TRUSTED_PROXIES",
+            (!config.trusted_proxies.is_empty()).then(|| {
+                let nets: Vec<String> = config
+                    .trusted_proxies
+                    .iter()
+                    .map(|n| n.to_string())
+                    .collect();
+                nets.join(",")
+            }),
+        ),
         ("CALLIYO_SCHEDULER", some(&config.scheduler)),
         (
             "CALLIYO_DEFAULT_AGENT_LIMIT",
