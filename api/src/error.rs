@@ -66,7 +66,8 @@ pub enum ApiError {
     /// 422 `validation_failed`: well-typed values that break a rule, listed in `errors[]`.
     #[error("validation failed")]
     Validation(Vec<FieldError>),
-    /// 503 `unavailable`: a dependency (the database) does not answer.
+    /// 503 `unavailable`: a dependency (the database, the hashing queue) does not answer;
+    /// `Retry-After` says when to try again.
     #[error("unavailable: {0}")]
     Unavailable(String),
     /// 500 `internal_error`: the cause is logged with its chain, never sent.
@@ -298,11 +299,19 @@ impl ResponseError for ApiError {
             Self::RateLimited { retry_after } => {
                 response.insert_header((header::RETRY_AFTER, retry_after.to_string()));
             }
+            Self::Unavailable(_) => {
+                response
+                    .insert_header((header::RETRY_AFTER, RETRY_UNAVAILABLE_SECONDS.to_string()));
+            }
             _ => {}
         }
         response.json(self.problem())
     }
 }
+
+/// What a 503's `Retry-After` suggests: outages worth answering 503 for are short (a
+/// restart, a failover), and clients back off further on their own.
+const RETRY_UNAVAILABLE_SECONDS: u64 = 1;
 
 /// "outer: inner: innermost", so a log line shows the whole cause.
 fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
@@ -326,6 +335,7 @@ impl From<DomainError> for ApiError {
             DomainError::Lead(refusal) => Self::Lead(refusal),
             DomainError::SignIn(refusal) => Self::refused(refusal),
             DomainError::Overloaded(what) => Self::Unavailable(what.into()),
+            DomainError::Unavailable(cause) => Self::Unavailable(error_chain(cause.as_ref())),
             DomainError::Fault(cause) => Self::Internal(cause),
         }
     }

@@ -75,6 +75,10 @@ pub enum DomainError {
     /// A sign-in, refresh or sign-out was refused.
     #[error(transparent)]
     SignIn(#[from] crate::auth::Refusal),
+    /// The database is unreachable (a restart, a failover): try again shortly. The cause is
+    /// for the logs.
+    #[error("storage unavailable: {0}")]
+    Unavailable(Box<dyn std::error::Error + Send + Sync>),
     /// A bounded resource (the password-hashing queue) is full: try again shortly.
     #[error("overloaded: {0}")]
     Overloaded(&'static str),

@@ -1,5 +1,6 @@
 use domain::{DomainError, UniqueField};
-use sea_orm::{DbErr, SqlErr};
+use sea_orm::sqlx;
+use sea_orm::{DbErr, RuntimeErr, SqlErr};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -29,14 +30,39 @@ impl StoreError {
     }
 }
 
-/// At the ports' boundary a database error becomes an opaque fault: the domain never names
-/// a database type.
+/// At the ports' boundary a database error becomes an opaque fault, or, when the database
+/// could not be reached, an outage worth retrying: the domain never names a database type.
 impl From<StoreError> for DomainError {
     fn from(err: StoreError) -> Self {
         match err {
             StoreError::Conflict(field) => Self::Conflict(field),
             StoreError::NotFound => Self::NotFound,
+            StoreError::Database(err) if is_outage(&err) => Self::Unavailable(Box::new(err)),
             StoreError::Database(err) => Self::fault(err),
         }
+    }
+}
+
+/// The database could not be reached, or dropped the connection mid-statement (a restart, a
+/// failover, a network cut): nothing is wrong with the request, and the pool reconnects by
+/// itself once the database is back.
+fn is_outage(err: &DbErr) -> bool {
+    match err {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
+        DbErr::Exec(RuntimeErr::SqlxError(cause)) | DbErr::Query(RuntimeErr::SqlxError(cause)) => {
+            match cause.as_ref() {
+                sqlx::Error::Io(_)
+                | sqlx::Error::PoolTimedOut
+                | sqlx::Error::PoolClosed
+                | sqlx::Error::WorkerCrashed => true,
+                // PostgreSQL's "admin shutdown", "crash shutdown", "cannot connect now" and
+                // the connection-exception class.
+                sqlx::Error::Database(db) => db
+                    .code()
+                    .is_some_and(|code| code.starts_with("57P") || code.starts_with("08")),
+                _ => false,
+            }
+        }
+        _ => false,
     }
 }

@@ -23,6 +23,7 @@ mod me_secrets;
 mod migrations;
 mod mpin;
 mod operations;
+mod outage;
 mod proxies;
 mod replicas;
 mod roles;
