@@ -131,11 +131,13 @@ checks.positive_data_acceptance.expected-statuses = [$ALLOW_422]
 include-name = "POST /api/v1/signup"
 checks.positive_data_acceptance.expected-statuses = [$ALLOW_422]
 
-# A wrong current password is 422 on its field, never 401 (clients read 401 as signed out);
-# the new password may also be the email or a common one.
+# Left out: the current password these two ask for counts like a sign-in attempt (CONTRACT.md
+# v1.1), so the fuzzer's guesses lock the very admin it signs in as after five, and every
+# later request would test nothing. Their answers (422 on the weak value first, 422 on a wrong
+# password, 423 after five) are tested in tests/tests/api/{me_secrets,credentials}.rs.
 [[operations]]
 include-name = ["PUT /api/v1/me/password", "PUT /api/v1/me/mpin"]
-checks.positive_data_acceptance.expected-statuses = [$ALLOW_422]
+enabled = false
 
 # An agent limit below the seats in use.
 [[operations]]

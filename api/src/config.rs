@@ -163,6 +163,10 @@ pub struct Config {
     /// How long an unused session (its refresh token) lives, in seconds.
     #[arg(long, env = "CALLIYO_REFRESH_TOKEN_TTL", default_value_t = 30 * 24 * 3600, global = true)]
     pub refresh_token_ttl: u32,
+    /// The longest a session lives from its sign-in, however often it is refreshed, in
+    /// seconds.
+    #[arg(long, env = "CALLIYO_SESSION_MAX_AGE", default_value_t = 30 * 24 * 3600, global = true)]
+    pub session_max_age: u32,
     /// Minimum length of a new password.
     #[arg(
         long,

@@ -10,6 +10,7 @@ use actix_web::middleware::{Condition, DefaultHeaders, ErrorHandlerResponse, Err
 use actix_web::{App, HttpResponse, HttpServer, web};
 use chrono::Duration;
 use domain::PasswordPolicy;
+use domain::auth::SessionLifetime;
 use persistence::{ConnectOptions, Store, StoreError};
 use tracing_actix_web::TracingLogger;
 use utoipa::OpenApi;
@@ -59,11 +60,11 @@ impl Application {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         let state = web::Data::new(AppState {
             store,
-            tokens: TokenKeys::new(
-                &secret,
-                Duration::seconds(config.access_token_ttl.into()),
-                Duration::seconds(config.refresh_token_ttl.into()),
-            ),
+            tokens: TokenKeys::new(&secret, Duration::seconds(config.access_token_ttl.into())),
+            session_lifetime: SessionLifetime {
+                idle: Duration::seconds(config.refresh_token_ttl.into()),
+                max_age: Duration::seconds(config.session_max_age.into()),
+            },
             hasher: PasswordHasher::new(config.max_concurrent_hashes.unwrap_or(cores))?,
             pin_pepper: match &config.pin_pepper {
                 Some(pepper) => PinPepper::new(pepper.as_bytes()),

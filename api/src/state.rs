@@ -19,6 +19,8 @@ pub type AppStore = persistence::Store;
 pub struct AppState {
     pub store: AppStore,
     pub tokens: TokenKeys,
+    /// How long sessions live: idle, and at most from their sign-in.
+    pub session_lifetime: domain::auth::SessionLifetime,
     pub hasher: PasswordHasher,
     pub pin_pepper: PinPepper,
     pub sign_in_limiter: SignInLimiter,

@@ -259,6 +259,12 @@ pub trait Sessions {
         expires_at: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<Option<Uuid>, DomainError>;
+    /// Sets when the session expires (its age cap).
+    async fn set_session_expiry(
+        &mut self,
+        id: Uuid,
+        expires_at: DateTime<Utc>,
+    ) -> Result<(), DomainError>;
     /// The session as it stands at `now`.
     async fn session(
         &mut self,

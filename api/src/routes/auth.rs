@@ -95,7 +95,7 @@ pub async fn signup(
         password: form.password,
         agent_limit: state.default_agent_limit,
         client: client(&req),
-        idle_lifetime: state.tokens.refresh_lifetime,
+        lifetime: state.session_lifetime,
     };
     let signed_up = auth::sign_up(&state.store, state.get_ref(), state.get_ref(), sign_up).await?;
     let company = signed_up.company;
@@ -219,7 +219,7 @@ pub async fn login(
         password: &body.password,
         register_device,
         client: client(&req),
-        idle_lifetime: state.tokens.refresh_lifetime,
+        lifetime: state.session_lifetime,
     };
     let result =
         auth::sign_in_with_password(&state.store, state.get_ref(), state.get_ref(), attempt).await;
@@ -285,7 +285,7 @@ pub async fn mpin_login(
         mpin: &body.mpin,
         device_token_hash: &device_token_hash,
         client: client(&req),
-        idle_lifetime: state.tokens.refresh_lifetime,
+        lifetime: state.session_lifetime,
     };
     let result =
         auth::sign_in_with_mpin(&state.store, state.get_ref(), state.get_ref(), attempt).await;
@@ -323,7 +323,7 @@ pub async fn refresh(
         claims.company_id,
         claims.session_id,
         claims.generation,
-        state.tokens.refresh_lifetime,
+        state.session_lifetime,
     )
     .await?;
     let session = RefreshClaims {

@@ -52,11 +52,10 @@ pub struct TokenKeys {
     validation: Validation,
     refresh_key: Vec<u8>,
     pub access_lifetime: Duration,
-    pub refresh_lifetime: Duration,
 }
 
 impl TokenKeys {
-    pub fn new(secret: &[u8], access_lifetime: Duration, refresh_lifetime: Duration) -> Self {
+    pub fn new(secret: &[u8], access_lifetime: Duration) -> Self {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.set_issuer(&[ISSUER]);
         validation.set_audience(&[AUDIENCE]);
@@ -71,7 +70,6 @@ impl TokenKeys {
             validation,
             refresh_key,
             access_lifetime,
-            refresh_lifetime,
         }
     }
 
@@ -163,7 +161,7 @@ mod tests {
     use super::*;
 
     fn keys(secret: &[u8]) -> TokenKeys {
-        TokenKeys::new(secret, Duration::minutes(15), Duration::days(30))
+        TokenKeys::new(secret, Duration::minutes(15))
     }
 
     #[test]
@@ -188,11 +186,7 @@ mod tests {
 
     #[test]
     fn expired_access_tokens_are_refused() {
-        let keys = TokenKeys::new(
-            b"one secret of enough length here!",
-            Duration::seconds(-1),
-            Duration::days(1),
-        );
+        let keys = TokenKeys::new(b"one secret of enough length here!", Duration::seconds(-1));
         let token = keys
             .issue_access(Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7())
             .expect("issue");

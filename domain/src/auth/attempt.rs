@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Account, Client, Device, NewDevice, NewSession, Refusal, SignedIn};
+use super::{Account, Client, Device, NewDevice, NewSession, Refusal, SessionLifetime, SignedIn};
 use crate::ports::{Accounts, Audit, Commit, Devices, Lockouts, Sessions, Store};
 use crate::{
     Actor, AuditEntry, AuditTarget, CompanyCode, DomainError, Email, Guard, PermissionSet, Secret,
@@ -100,7 +100,7 @@ pub(super) async fn complete(
     device: DeviceUse,
     client: Client,
     now: DateTime<Utc>,
-    idle_lifetime: chrono::Duration,
+    lifetime: SessionLifetime,
 ) -> Result<SignedIn, DomainError> {
     let mut tx = store.begin(account.company_id).await?;
     for secret in cleared {
@@ -127,7 +127,7 @@ pub(super) async fn complete(
         user_id: account.user_id,
         device_id: device.as_ref().map(|d| d.id),
         client,
-        idle_lifetime,
+        lifetime,
     };
     let session_id = tx.open_session(&session, now).await?;
     tx.record(&actor, event("auth.login", account, device.as_ref()))

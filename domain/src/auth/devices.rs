@@ -127,8 +127,6 @@ fn removed_event(device: &Device) -> AuditEntry {
 
 #[cfg(test)]
 mod tests {
-    use chrono::Duration;
-
     use super::*;
     use crate::auth::{Client, NewDevice, PasswordSignIn, SignedIn, sign_in_with_password};
     use crate::testing::{MemoryStore, PlainHasher, SIGN_UP_PASSWORD, Seeded, run};
@@ -149,7 +147,7 @@ mod tests {
                 token_hash: format!("token {seconds}"),
             }),
             client: Client::default(),
-            idle_lifetime: Duration::days(30),
+            lifetime: crate::testing::lifetime(),
         };
         run(sign_in_with_password(
             store,

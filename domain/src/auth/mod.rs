@@ -18,7 +18,7 @@ mod sign_up;
 #[cfg(test)]
 mod tests;
 
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 use uuid::Uuid;
 
 use crate::{Locked, Name, Secret};
@@ -68,14 +68,28 @@ pub struct Client {
     pub ip: Option<String>,
 }
 
+/// How long a session lives: `idle` without a refresh, and never longer than `max_age` from
+/// its sign-in however often it is refreshed (a stolen refresh token dies with it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionLifetime {
+    pub idle: Duration,
+    pub max_age: Duration,
+}
+
+impl SessionLifetime {
+    /// When a session signed in at `signed_in_at` and opened or refreshed at `now` ends.
+    pub fn expiry(&self, signed_in_at: DateTime<Utc>, now: DateTime<Utc>) -> DateTime<Utc> {
+        (now + self.idle).min(signed_in_at + self.max_age)
+    }
+}
+
 /// A session to open: a signed-in device of the user.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewSession {
     pub user_id: Uuid,
     pub device_id: Option<Uuid>,
     pub client: Client,
-    /// How long the session lives without a refresh.
-    pub idle_lifetime: Duration,
+    pub lifetime: SessionLifetime,
 }
 
 /// A sign-in that opened a session, at refresh generation 0.

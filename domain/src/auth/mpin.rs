@@ -1,11 +1,9 @@
 //! M-PIN sign-in: the mobile app's quick sign-in on a device a password sign-in registered.
 
-use chrono::Duration;
-
 use super::attempt::{
     DeviceUse, charge, complete, find_account, record_wrong_secret, refuse_banned,
 };
-use super::{Client, Refusal, SignedIn};
+use super::{Client, Refusal, SessionLifetime, SignedIn};
 use crate::ports::{Accounts, Clock, Commit, Devices, SecretHasher, Store};
 use crate::{DomainError, Secret, rules};
 
@@ -18,7 +16,7 @@ pub struct MpinSignIn<'a> {
     /// The hash of the device token the client presented.
     pub device_token_hash: &'a str,
     pub client: Client,
-    pub idle_lifetime: Duration,
+    pub lifetime: SessionLifetime,
 }
 
 /// Signs in with the 4-digit M-PIN on a registered device of the same user.
@@ -81,7 +79,7 @@ pub async fn sign_in_with_mpin<S: Store + Accounts>(
         DeviceUse::Known(device),
         attempt.client,
         now,
-        attempt.idle_lifetime,
+        attempt.lifetime,
     )
     .await
 }

@@ -1,11 +1,9 @@
 //! Password sign-in (the web, and how a device is registered for M-PIN sign-in).
 
-use chrono::Duration;
-
 use super::attempt::{
     DeviceUse, charge, complete, find_account, record_wrong_secret, refuse_banned,
 };
-use super::{Client, NewDevice, Refusal, SignedIn};
+use super::{Client, NewDevice, Refusal, SessionLifetime, SignedIn};
 use crate::ports::{Accounts, Clock, SecretHasher, Store};
 use crate::{DomainError, Secret, rules};
 
@@ -19,7 +17,7 @@ pub struct PasswordSignIn<'a> {
     /// Registers the device the client signs in from, for M-PIN sign-in.
     pub register_device: Option<NewDevice>,
     pub client: Client,
-    pub idle_lifetime: Duration,
+    pub lifetime: SessionLifetime,
 }
 
 /// Signs in with company code, email and password.
@@ -66,7 +64,7 @@ pub async fn sign_in_with_password<S: Store + Accounts>(
         device,
         attempt.client,
         now,
-        attempt.idle_lifetime,
+        attempt.lifetime,
     )
     .await
 }

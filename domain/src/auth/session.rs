@@ -1,10 +1,10 @@
 //! A session after its sign-in: refreshed (the refresh token rotates), ended by its device,
 //! or ended by its user from another device.
 
-use chrono::Duration;
+use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::Refusal;
+use super::{Refusal, SessionLifetime};
 use crate::ports::{Clock, Commit, Sessions, Store, Users};
 use crate::{DomainError, rules};
 
@@ -12,6 +12,8 @@ use crate::{DomainError, rules};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SessionState {
     pub user_id: Uuid,
+    /// When its sign-in happened: it ends `max_age` after, refreshed or not.
+    pub signed_in_at: DateTime<Utc>,
     /// The device it signed in on, if any.
     pub device_id: Option<Uuid>,
     /// The refresh token generation that may be used next.
@@ -28,7 +30,8 @@ pub struct Refreshed {
 }
 
 /// Exchanges generation `generation` of a session's refresh token for the next one, and
-/// slides the session's end to `idle_lifetime` from now.
+/// slides the session's end to `lifetime.idle` from now, but never past `lifetime.max_age`
+/// from its sign-in: a session that old ends instead.
 ///
 /// Only the current generation rotates (a compare-and-set, so of two concurrent refreshes
 /// with one token exactly one wins). An older one is a replay (the token was stolen, or the
@@ -40,12 +43,14 @@ pub async fn refresh(
     company_id: Uuid,
     session_id: Uuid,
     generation: i64,
-    idle_lifetime: Duration,
+    lifetime: SessionLifetime,
 ) -> Result<Refreshed, DomainError> {
     let now = clock.now();
     let mut tx = store.begin(company_id).await?;
+    // The write comes first (SQLite takes its write lock before any read); the age cap is
+    // applied once the sign-in time is read.
     let rotated = tx
-        .rotate_session(session_id, generation, now + idle_lifetime, now)
+        .rotate_session(session_id, generation, now + lifetime.idle, now)
         .await?;
     let Some(user_id) = rotated else {
         let replayed = tx
@@ -58,6 +63,16 @@ pub async fn refresh(
         }
         return Err(DomainError::SignIn(Refusal::SessionEnded));
     };
+    let signed_in_at = (tx.session(session_id, now).await?)
+        .map(|s| s.signed_in_at)
+        .ok_or(DomainError::NotFound)?;
+    let expiry = lifetime.expiry(signed_in_at, now);
+    if expiry <= now {
+        tx.end_session(session_id, now).await?;
+        tx.commit().await?;
+        return Err(DomainError::SignIn(Refusal::SessionEnded));
+    }
+    tx.set_session_expiry(session_id, expiry).await?;
     let may_sign_in = match tx.account(user_id).await? {
         Some(account) => rules::may_sign_in(account.banned).is_ok(),
         None => false,

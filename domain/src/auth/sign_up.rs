@@ -1,10 +1,9 @@
 //! Sign-up: a new company with its subscription, default roles and first Company Admin, who
 //! is signed in.
 
-use chrono::Duration;
 use uuid::Uuid;
 
-use super::{Client, NewSession};
+use super::{Client, NewSession, SessionLifetime};
 use crate::ports::{Clock, Commit, Companies, SecretHasher, Sessions, Store};
 use crate::{CompanyCode, CompanyName, DomainError, Email, Name, Password, UniqueField};
 
@@ -49,7 +48,7 @@ pub struct SignUp {
     pub password: Password,
     pub agent_limit: i32,
     pub client: Client,
-    pub idle_lifetime: Duration,
+    pub lifetime: SessionLifetime,
 }
 
 /// A signed-up company and the session its admin is signed in with.
@@ -84,7 +83,7 @@ pub async fn sign_up<S: Store + Companies>(
         user_id: company.admin_id,
         device_id: None,
         client: form.client,
-        idle_lifetime: form.idle_lifetime,
+        lifetime: form.lifetime,
     };
     let session_id = tx.open_session(&session, clock.now()).await?;
     tx.commit().await?;

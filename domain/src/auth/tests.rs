@@ -21,7 +21,7 @@ fn password<'a>(code: &'a str, password: &'a str) -> PasswordSignIn<'a> {
         password,
         register_device: None,
         client: Client::default(),
-        idle_lifetime: Duration::days(30),
+        lifetime: crate::testing::lifetime(),
     }
 }
 
@@ -183,7 +183,7 @@ fn mpin_attempt<'a>(code: &'a str, mpin: &'a str, token: &'a str) -> MpinSignIn<
         mpin,
         device_token_hash: token,
         client: Client::default(),
-        idle_lifetime: Duration::days(30),
+        lifetime: crate::testing::lifetime(),
     }
 }
 
@@ -260,8 +260,37 @@ fn refresh_at(
         company,
         session,
         generation,
-        Duration::days(30),
+        crate::testing::lifetime(),
     ))
+}
+
+#[test]
+fn a_session_ends_at_its_max_age_however_often_it_is_refreshed() {
+    let (store, company, signed_in) = signed_in_admin();
+    let (id, session) = (company.company_id, signed_in.session_id);
+    let short = SessionLifetime {
+        idle: Duration::seconds(30),
+        max_age: Duration::seconds(60),
+    };
+
+    let early = run(refresh(&store, &at(50), id, session, 0, short)).expect("refreshed");
+    let capped = store.company(id).sessions[&session].expires_at;
+    // A lowered max age ends a session that is already older, at its next refresh.
+    let (older_store, older_company, older_session) = signed_in_admin();
+    let late = run(refresh(
+        &older_store,
+        &at(100),
+        older_company.company_id,
+        older_session.session_id,
+        0,
+        short,
+    ));
+
+    assert_eq!(early.generation, 1);
+    assert_eq!(capped, at(60), "idle would give at(80)");
+    assert_eq!(refusal(late), Refusal::SessionEnded);
+    let older_after = older_store.company(older_company.company_id);
+    assert!(older_after.sessions[&older_session.session_id].revoked);
 }
 
 #[test]
@@ -300,7 +329,7 @@ fn sign_up_derives_a_free_code_and_signs_the_admin_in() {
             .expect("password"),
         agent_limit: 5,
         client: Client::default(),
-        idle_lifetime: Duration::days(30),
+        lifetime: crate::testing::lifetime(),
     };
 
     let first = run(sign_up(&store, &PlainHasher, &at(0), form())).expect("first");

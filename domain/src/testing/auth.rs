@@ -15,6 +15,7 @@ use crate::{CompanyCode, DEFAULT_ROLES, DomainError, Email, Guard, Secret, Uniqu
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredSession {
     pub user_id: Uuid,
+    pub signed_in_at: DateTime<Utc>,
     pub device_id: Option<Uuid>,
     pub generation: i64,
     pub expires_at: DateTime<Utc>,
@@ -289,7 +290,8 @@ impl Sessions for MemoryTx {
             user_id: new.user_id,
             device_id: new.device_id,
             generation: 0,
-            expires_at: now + new.idle_lifetime,
+            signed_in_at: now,
+            expires_at: new.lifetime.expiry(now, now),
             revoked: false,
         };
         self.company.sessions.insert(id, session);
@@ -321,10 +323,22 @@ impl Sessions for MemoryTx {
     ) -> Result<Option<SessionState>, DomainError> {
         Ok(self.company.sessions.get(&id).map(|s| SessionState {
             user_id: s.user_id,
+            signed_in_at: s.signed_in_at,
             device_id: s.device_id,
             generation: s.generation,
             live: s.live(now),
         }))
+    }
+
+    async fn set_session_expiry(
+        &mut self,
+        id: Uuid,
+        expires_at: DateTime<Utc>,
+    ) -> Result<(), DomainError> {
+        if let Some(session) = self.company.sessions.get_mut(&id) {
+            session.expires_at = expires_at;
+        }
+        Ok(())
     }
 
     async fn end_session(&mut self, id: Uuid, now: DateTime<Utc>) -> Result<(), DomainError> {

@@ -183,6 +183,14 @@ pub struct MemoryStore {
     inner: Rc<Inner>,
 }
 
+/// Sessions of 30 days, idle or not: what the server's defaults give.
+pub fn lifetime() -> crate::auth::SessionLifetime {
+    crate::auth::SessionLifetime {
+        idle: chrono::Duration::days(30),
+        max_age: chrono::Duration::days(30),
+    }
+}
+
 /// The signed-up admin's password.
 pub const SIGN_UP_PASSWORD: &str = "correct horse battery";
 

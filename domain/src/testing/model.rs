@@ -13,7 +13,7 @@
 //! admin's role is allowed (the CLI's `admin restore` is the way back), so the admin invariant
 //! is asserted until a role change has taken the last one out.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use proptest::prelude::*;
 use uuid::Uuid;
 
@@ -299,7 +299,7 @@ proptest! {
                         password: SIGN_UP_PASSWORD,
                         register_device: None,
                         client: Client::default(),
-                        idle_lifetime: Duration::days(30),
+                        lifetime: crate::testing::lifetime(),
                     };
                     let signed_in = sign_in_with_password(&store, &PlainHasher, &clock, attempt);
                     (!record.banned, run(signed_in).map(drop))

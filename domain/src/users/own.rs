@@ -276,7 +276,7 @@ mod tests {
                 token_hash: "this one".into(),
             }),
             client: Client::default(),
-            idle_lifetime: chrono::Duration::days(30),
+            lifetime: crate::testing::lifetime(),
         };
         let signed_in = run(crate::auth::sign_in_with_password(
             &store,

@@ -41,7 +41,7 @@ impl Sessions for SeaTx {
             ip: Set(new.client.ip.clone()),
             created_at: Set(now),
             last_seen_at: Set(now),
-            expires_at: Set(now + new.idle_lifetime),
+            expires_at: Set(new.lifetime.expiry(now, now)),
             revoked_at: Set(None),
         })
         .exec(&self.txn)
@@ -88,10 +88,26 @@ impl Sessions for SeaTx {
             .map_err(StoreError::from)?;
         Ok(found.map(|s| SessionState {
             user_id: s.user_id,
+            signed_in_at: s.created_at,
             device_id: s.device_id,
             generation: s.refresh_generation,
             live: s.revoked_at.is_none() && s.expires_at > now,
         }))
+    }
+
+    async fn set_session_expiry(
+        &mut self,
+        id: Uuid,
+        expires_at: DateTime<Utc>,
+    ) -> Result<(), DomainError> {
+        session::Entity::update_many()
+            .col_expr(session::Column::ExpiresAt, Expr::value(expires_at))
+            .filter(session::Column::CompanyId.eq(self.company_id))
+            .filter(session::Column::Id.eq(id))
+            .exec(&self.txn)
+            .await
+            .map_err(StoreError::from)?;
+        Ok(())
     }
 
     async fn end_session(&mut self, id: Uuid, now: DateTime<Utc>) -> Result<(), DomainError> {

@@ -162,6 +162,7 @@ fn environment(config: &Config) -> Vec<(&'static str, Option<String>)> {
         ),
         ("CALLIYO_ACCESS_TOKEN_TTL", some(&config.access_token_ttl)),
         ("CALLIYO_REFRESH_TOKEN_TTL", some(&config.refresh_token_ttl)),
+        ("CALLIYO_SESSION_MAX_AGE", some(&config.session_max_age)),
         (
             "CALLIYO_PASSWORD_MIN_LENGTH",
             some(&config.password_min_length),

@@ -5,7 +5,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{PASSWORD, problem, spawn_app, text};
+use crate::helpers::{PASSWORD, problem, spawn_app, spawn_app_with, text};
 
 #[tokio::test]
 async fn unbanning_does_not_bring_back_the_sessions_from_before_the_ban() {
@@ -280,4 +280,30 @@ async fn a_session_names_the_device_it_signed_in_on() {
     let browser = items.iter().find(|s| s["current"] == false).unwrap();
     assert!(phone["device_id"].is_string());
     assert!(browser["device_id"].is_null());
+}
+
+#[tokio::test]
+async fn a_session_ends_at_its_max_age_however_often_it_is_refreshed() {
+    let app = spawn_app_with(|config| config.session_max_age = 1).await;
+    let admin = app.signup("acme").await;
+    let app = &app;
+    let refresh = |token: String| async move {
+        app.post(
+            "/api/v1/auth/refresh",
+            None,
+            &json!({"refresh_token": token}),
+        )
+        .await
+    };
+
+    let early = refresh(admin.refresh_token.clone()).await;
+    assert_eq!(early.status(), StatusCode::OK);
+    let tokens: Value = early.json().await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let late = refresh(text(&tokens["refresh_token"])).await;
+
+    assert_eq!(
+        problem(late, StatusCode::UNAUTHORIZED).await["code"],
+        "unauthenticated"
+    );
 }
