@@ -215,6 +215,11 @@ pub fn generated_secret_path(database_file: &Path) -> PathBuf {
     database_file.with_extension("jwt-secret")
 }
 
+/// Where a generated M-PIN pepper is kept: its own file beside the database.
+pub fn generated_pepper_path(database_file: &Path) -> PathBuf {
+    database_file.with_extension("pin-pepper")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

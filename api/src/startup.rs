@@ -21,7 +21,6 @@ use crate::error::{ApiError, PROBLEM_JSON, Problem};
 use crate::json::BodyLimit;
 use crate::openapi::ApiDoc;
 use crate::ratelimit::SignInLimiter;
-use crate::security::mpin::PinPepper;
 use crate::security::passwords::PasswordHasher;
 use crate::security::tokens::TokenKeys;
 use crate::state::AppState;
@@ -54,9 +53,11 @@ impl Application {
     /// Connects to and migrates the database, then binds `config.bind` (port 0 picks a free
     /// port: see [`Application::port`]).
     pub async fn build(config: &Config) -> Result<Self, StartupError> {
+        let database_existed = config.sqlite_file().is_some_and(|file| file.exists());
         let store = open_store(config).await?;
         persistence::migrate(&store).await?;
         let secret = secret::resolve(config)?;
+        let pin_pepper = secret::resolve_pepper(config, &secret, database_existed)?;
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         let state = web::Data::new(AppState {
             store,
@@ -66,10 +67,7 @@ impl Application {
                 max_age: Duration::seconds(config.session_max_age.into()),
             },
             hasher: PasswordHasher::new(config.max_concurrent_hashes.unwrap_or(cores))?,
-            pin_pepper: match &config.pin_pepper {
-                Some(pepper) => PinPepper::new(pepper.as_bytes()),
-                None => PinPepper::derived_from(&secret),
-            },
+            pin_pepper,
             sign_in_limiter: SignInLimiter::new(config.signin_rate, config.signin_burst),
             trusted_proxies: config.trusted_proxies.clone(),
             metrics: crate::metrics::Metrics::default(),

@@ -4,7 +4,7 @@
 
 use super::hmac_sha256;
 
-/// The pepper's key: `CALLIYO_PIN_PEPPER`, or derived from the token secret.
+/// The pepper's key: `CALLIYO_PIN_PEPPER`, or a generated one (see `secret::resolve_pepper`).
 #[derive(Clone)]
 pub struct PinPepper(Vec<u8>);
 
@@ -13,10 +13,15 @@ impl PinPepper {
         Self(key.to_vec())
     }
 
-    /// A pepper derived from the server secret, with its own label so it never equals a key
-    /// used for anything else.
-    pub fn derived_from(secret: &[u8]) -> Self {
-        Self(hmac_sha256(secret, b"calliyo mpin pepper v1").to_vec())
+    /// The pepper installations before v1.1 derived from the token secret (with its own
+    /// label, so it never equalled a key used for anything else): what an existing SQLite
+    /// installation keeps so that its M-PINs still verify.
+    pub fn legacy(token_secret: &[u8]) -> Self {
+        Self(hmac_sha256(token_secret, b"calliyo mpin pepper v1").to_vec())
+    }
+
+    pub fn key(&self) -> &[u8] {
+        &self.0
     }
 
     /// What is hashed (and later verified) in place of the PIN itself.
@@ -40,7 +45,7 @@ mod tests {
         assert_ne!(one.apply("4821"), PinPepper::new(b"two").apply("4821"));
         assert!(!one.apply("4821").contains("4821"));
         assert_ne!(
-            PinPepper::derived_from(b"s").apply("4821"),
+            PinPepper::legacy(b"s").apply("4821"),
             PinPepper::new(b"s").apply("4821")
         );
     }

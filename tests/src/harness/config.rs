@@ -10,6 +10,9 @@ use super::Error;
 /// The token-signing secret of the servers the harness starts (32+ bytes, as required).
 pub const JWT_SECRET: &str = "harness secret that is long enough for HS256";
 
+/// The M-PIN pepper of the servers the harness starts (required with PostgreSQL).
+pub const PIN_PEPPER: &str = "harness pepper, its own secret, 32+ bytes long";
+
 /// The server's defaults (and whatever the environment sets, as `calliyo` itself would read
 /// it), on `database_url`, on a port the kernel picks, with sign-up open, no CORS, and no
 /// scheduler: a check that wants the daily top-up turns it on, the others would only see it
@@ -21,6 +24,7 @@ pub fn config(database_url: &str) -> Result<Config, Error> {
     config.database_url = database_url.to_owned();
     config.bind = ([127, 0, 0, 1], 0).into();
     config.jwt_secret = Some(JWT_SECRET.to_owned());
+    config.pin_pepper = Some(PIN_PEPPER.to_owned());
     config.signup = true;
     config.cors_origins = Vec::new();
     config.scheduler = false;

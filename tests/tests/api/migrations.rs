@@ -47,3 +47,54 @@ async fn postgres_without_a_secret_refuses_to_start() {
         assert_eq!(mode & 0o777, 0o600);
     }
 }
+
+/// The path of a SQLite URL's database file, with `extension`.
+fn beside(database_url: &str, extension: &str) -> std::path::PathBuf {
+    let path = database_url
+        .trim_start_matches("sqlite://")
+        .split('?')
+        .next()
+        .unwrap_or_default();
+    std::path::Path::new(path).with_extension(extension)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[tokio::test]
+async fn the_mpin_pepper_is_its_own_secret() {
+    let app = spawn_app().await;
+    let mut existing = harness::config(&app.database_url).expect("config");
+    existing.pin_pepper = None;
+
+    let result = Application::build(&existing).await;
+
+    if app.database_url.starts_with("postgres") {
+        let message = result.err().map(|err| err.to_string()).unwrap_or_default();
+        assert!(message.contains("CALLIYO_PIN_PEPPER"), "{message:?}");
+        return;
+    }
+    assert!(result.is_ok());
+    // A database from before the pepper had its own secret keeps the derived one, so its
+    // M-PINs still verify.
+    let legacy = api::security::mpin::PinPepper::legacy(harness::JWT_SECRET.as_bytes());
+    let kept = std::fs::read_to_string(beside(&app.database_url, "pin-pepper")).unwrap();
+    assert_eq!(kept, hex(legacy.key()));
+
+    let fresh_database = harness::Database::sqlite().unwrap();
+    let mut fresh = harness::config(&fresh_database.url).expect("config");
+    fresh.pin_pepper = None;
+    Application::build(&fresh).await.expect("started");
+    let generated = beside(&fresh_database.url, "pin-pepper");
+    let mode = std::os::unix::fs::PermissionsExt::mode(
+        &std::fs::metadata(&generated).unwrap().permissions(),
+    );
+    assert_eq!(mode & 0o777, 0o600);
+    let pepper = std::fs::read_to_string(&generated).unwrap();
+    assert_ne!(
+        pepper,
+        hex(api::security::mpin::PinPepper::legacy(harness::JWT_SECRET.as_bytes()).key())
+    );
+    assert_eq!(pepper.len(), 64);
+}
