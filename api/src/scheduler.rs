@@ -1,14 +1,16 @@
 //! The daily top-up: once a minute, every company whose local top-up time has passed today
 //! and whose run for today is not recorded gets one. The record and the run commit together
 //! under a unique key (`job_runs`), so however many replicas tick, a company's day runs once;
-//! a server that was down at the hour catches up at its next tick the same day.
+//! a server that was down at the hour catches up at its next tick the same day. Each tick
+//! also purges sessions that ended over a day ago (several replicas purging at once only
+//! delete what is there).
 
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use domain::queries::SchedulerQueries;
 use domain::settings::Settings;
-use domain::{DomainError, leads};
+use domain::{DomainError, auth, leads};
 
 use crate::state::AppStore;
 
@@ -25,7 +27,8 @@ pub fn due_day(settings: &Settings, now: DateTime<Utc>) -> Option<String> {
     (local.time() >= settings.top_up_at).then(|| local.date_naive().format("%Y-%m-%d").to_string())
 }
 
-/// Runs the scheduler until the process ends.
+/// Runs the scheduler until the process ends: each minute the daily top-up of every company
+/// due, then a purge of sessions that ended over a day ago.
 pub fn start(store: AppStore) {
     tokio::spawn(async move {
         let mut ticks = tokio::time::interval(TICK);
@@ -33,6 +36,11 @@ pub fn start(store: AppStore) {
             ticks.tick().await;
             if let Err(err) = tick(&store, Utc::now()).await {
                 tracing::error!(error = %err, "daily top-up tick failed");
+            }
+            match auth::purge_ended_sessions(&store, &Utc::now()).await {
+                Ok(0) => {}
+                Ok(purged) => tracing::info!(purged, "ended sessions purged"),
+                Err(err) => tracing::error!(error = %err, "session purge failed"),
             }
         }
     });

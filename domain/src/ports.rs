@@ -51,6 +51,17 @@ pub trait Accounts {
     ) -> Result<Option<Account>, DomainError>;
 }
 
+/// Maintenance across companies, which the scheduler runs besides the daily top-up.
+pub trait Housekeeping {
+    /// Deletes up to `limit` sessions that ended (revoked or expired) before `ended_before`;
+    /// how many.
+    async fn purge_sessions(
+        &self,
+        ended_before: DateTime<Utc>,
+        limit: u64,
+    ) -> Result<u64, DomainError>;
+}
+
 /// Creates companies: sign-up, and the operator's command line.
 pub trait Companies {
     /// Creates the company, its subscription, the default roles and its first Company Admin,

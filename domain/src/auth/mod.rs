@@ -29,7 +29,9 @@ pub use devices::{
 };
 pub use mpin::{MpinSignIn, sign_in_with_mpin};
 pub use password::{PasswordSignIn, sign_in_with_password};
-pub use session::{Refreshed, SessionState, end_own_session, refresh, sign_out};
+pub use session::{
+    PURGE_BATCH, Refreshed, SessionState, end_own_session, purge_ended_sessions, refresh, sign_out,
+};
 pub use sign_up::{
     NewAdmin, NewCompany, SignUp, SignedUp, SignedUpCompany, register_company, sign_up,
 };

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::{Refusal, SessionLifetime};
-use crate::ports::{Clock, Commit, Sessions, Store, Users};
+use crate::ports::{Clock, Commit, Housekeeping, Sessions, Store, Users};
 use crate::{DomainError, rules};
 
 /// A stored session, as refreshing it reads it.
@@ -86,6 +86,24 @@ pub async fn refresh(
         user_id,
         generation: generation + 1,
     })
+}
+
+/// How long an ended session is kept before the purge deletes it. Nothing reads it any more
+/// (a replayed token of it is refused either way); the day leaves room to look into an
+/// incident.
+const ENDED_SESSION_KEPT_HOURS: i64 = 24;
+
+/// Sessions deleted per purge, so that one pass never holds the database for long.
+pub const PURGE_BATCH: u64 = 10_000;
+
+/// Deletes sessions that ended a day ago or earlier, at most [`PURGE_BATCH`] of them; how
+/// many. (Removed devices are deleted rows already.)
+pub async fn purge_ended_sessions(
+    store: &impl Housekeeping,
+    clock: &impl Clock,
+) -> Result<u64, DomainError> {
+    let ended_before = clock.now() - chrono::Duration::hours(ENDED_SESSION_KEPT_HOURS);
+    store.purge_sessions(ended_before, PURGE_BATCH).await
 }
 
 /// Signs a device out: its access and refresh tokens stop working at once. Ending a session

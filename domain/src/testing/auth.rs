@@ -7,7 +7,7 @@ use super::{Company, Guards, MemoryStore, MemoryTx, StoredUser};
 use crate::auth::{
     Account, Device, DeviceRecord, NewCompany, NewDevice, NewSession, SessionState, SignedUpCompany,
 };
-use crate::ports::{Accounts, Companies, Devices, Lockouts, RoleGrant, Sessions};
+use crate::ports::{Accounts, Companies, Devices, Housekeeping, Lockouts, RoleGrant, Sessions};
 use crate::users::UserRecord;
 use crate::{CompanyCode, DEFAULT_ROLES, DomainError, Email, Guard, Secret, UniqueField};
 
@@ -81,6 +81,25 @@ impl Accounts for MemoryStore {
             .flat_map(|(id, company)| company.users.values().map(move |user| (*id, user)))
             .find(|(_, user)| user.record.email == email.as_str())
             .map(|(company_id, user)| user.account(company_id)))
+    }
+}
+
+impl Housekeeping for MemoryStore {
+    async fn purge_sessions(
+        &self,
+        ended_before: DateTime<Utc>,
+        limit: u64,
+    ) -> Result<u64, DomainError> {
+        // The memory keeps no revocation time: a revoked session counts as ended long ago.
+        let mut purged = 0;
+        for company in self.inner.companies.borrow_mut().values_mut() {
+            company.sessions.retain(|_, s| {
+                let purge = (s.revoked || s.expires_at < ended_before) && purged < limit;
+                purged += u64::from(purge);
+                !purge
+            });
+        }
+        Ok(purged)
     }
 }
 

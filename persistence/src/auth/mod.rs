@@ -1,9 +1,10 @@
 //! The sign-in ports: accounts found by company code and email, lockouts, devices and
-//! sessions; and the list of a user's own sessions.
+//! sessions; the list of a user's own sessions; the purge of ended ones.
 
 mod accounts;
 mod devices;
 mod lockout;
+mod purge;
 mod session_list;
 mod sessions;
 

@@ -191,3 +191,37 @@ async fn logout_of_one_device_keeps_the_others() {
             .is_success()
     );
 }
+
+#[tokio::test]
+async fn the_purge_deletes_ended_sessions_and_keeps_live_ones() {
+    let app = spawn_app().await;
+    let admin = app.signup("acme").await;
+    let live_token = app.token_of("acme", &admin.email).await;
+    let logout = app
+        .post(
+            "/api/v1/auth/logout",
+            None,
+            &json!({"refresh_token": admin.refresh_token}),
+        )
+        .await;
+    assert_eq!(logout.status(), StatusCode::NO_CONTENT);
+    let store = persistence::connect(&persistence::ConnectOptions {
+        url: app.database_url.clone(),
+        max_connections: 1,
+    })
+    .await
+    .unwrap();
+
+    let today = domain::auth::purge_ended_sessions(&store, &chrono::Utc::now()).await;
+    let two_days_on = chrono::Utc::now() + chrono::Duration::days(2);
+    let later = domain::auth::purge_ended_sessions(&store, &two_days_on).await;
+
+    assert_eq!(today.unwrap(), 0, "ended a moment ago: kept for a day");
+    assert_eq!(
+        later.unwrap(),
+        1,
+        "the signed-out session, not the live one"
+    );
+    let live = app.get("/api/v1/me", Some(&live_token)).await;
+    assert_eq!(live.status(), StatusCode::OK);
+}
