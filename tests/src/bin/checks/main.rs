@@ -5,6 +5,7 @@
 //! cargo build -p api --bin calliyo -p tests --bin checks
 //! $CARGO_TARGET_DIR/debug/checks replicas postgres   # two replicas on one database
 //! $CARGO_TARGET_DIR/debug/checks crash sqlite        # kill -9 mid-write, then restart
+//! $CARGO_TARGET_DIR/debug/checks outage postgres     # connections cut under load: no 500
 //! $CARGO_TARGET_DIR/debug/checks serve postgres --company a --company b   # for fuzzing
 //! ```
 //!
@@ -22,6 +23,7 @@ macro_rules! ensure {
 
 mod client;
 mod crash;
+mod outage;
 mod replicas;
 mod serve;
 
@@ -58,6 +60,9 @@ enum Check {
     /// `kill -9` in the middle of a 10,000-lead batch and of a distribution run: each is
     /// found fully applied or not at all after a restart.
     Crash { backend: Backend },
+    /// PostgreSQL terminates the server's connections several times under steady load:
+    /// only 2xx and 503 answers, and normal service afterwards.
+    Outage { backend: Backend },
     /// A server for a tool outside Rust (the schemathesis fuzzer): a fresh database, `calliyo
     /// serve`, and the companies asked for, signed up. Prints one JSON line (`base`, and each
     /// company's `code`, `email`, `password`, `token`), then serves until SIGTERM, SIGINT or
@@ -158,6 +163,7 @@ async fn run(args: Args, log_dir: &Path) -> Result<(), Error> {
     match args.check {
         Check::Replicas { backend } => replicas::run(&setup(backend)).await?,
         Check::Crash { backend } => crash::run(&setup(backend)).await?,
+        Check::Outage { backend } => outage::run(&setup(backend)).await?,
         Check::Serve {
             backend,
             companies,
