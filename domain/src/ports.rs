@@ -262,14 +262,14 @@ pub trait Sessions {
     ) -> Result<Uuid, DomainError>;
     /// Moves a live session from refresh generation `generation` to the next and sets when
     /// it expires, in one compare-and-set; `None` (nothing written) when `generation` is not
-    /// its current one or the session is not live. Returns the session's user.
+    /// its current one or the session is not live. Returns the session as rotated.
     async fn rotate_session(
         &mut self,
         id: Uuid,
         generation: i64,
         expires_at: DateTime<Utc>,
         now: DateTime<Utc>,
-    ) -> Result<Option<Uuid>, DomainError>;
+    ) -> Result<Option<SessionState>, DomainError>;
     /// Sets when the session expires (its age cap).
     async fn set_session_expiry(
         &mut self,

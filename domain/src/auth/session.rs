@@ -48,11 +48,11 @@ pub async fn refresh(
     let now = clock.now();
     let mut tx = store.begin(company_id).await?;
     // The write comes first (SQLite takes its write lock before any read); the age cap is
-    // applied once the sign-in time is read.
+    // applied to the session it returns.
     let rotated = tx
         .rotate_session(session_id, generation, now + lifetime.idle, now)
         .await?;
-    let Some(user_id) = rotated else {
+    let Some(rotated) = rotated else {
         let replayed = tx
             .session(session_id, now)
             .await?
@@ -63,10 +63,7 @@ pub async fn refresh(
         }
         return Err(DomainError::SignIn(Refusal::SessionEnded));
     };
-    let signed_in_at = (tx.session(session_id, now).await?)
-        .map(|s| s.signed_in_at)
-        .ok_or(DomainError::NotFound)?;
-    let expiry = lifetime.expiry(signed_in_at, now);
+    let (user_id, expiry) = (rotated.user_id, lifetime.expiry(rotated.signed_in_at, now));
     if expiry <= now {
         tx.end_session(session_id, now).await?;
         tx.commit().await?;

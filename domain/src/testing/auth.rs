@@ -323,7 +323,7 @@ impl Sessions for MemoryTx {
         generation: i64,
         expires_at: DateTime<Utc>,
         now: DateTime<Utc>,
-    ) -> Result<Option<Uuid>, DomainError> {
+    ) -> Result<Option<SessionState>, DomainError> {
         let Some(session) = self.company.sessions.get_mut(&id) else {
             return Ok(None);
         };
@@ -332,7 +332,7 @@ impl Sessions for MemoryTx {
         }
         session.generation += 1;
         session.expires_at = expires_at;
-        Ok(Some(session.user_id))
+        self.session(id, now).await
     }
 
     async fn session(

@@ -58,7 +58,7 @@ impl Sessions for SeaTx {
         generation: i64,
         expires_at: DateTime<Utc>,
         now: DateTime<Utc>,
-    ) -> Result<Option<Uuid>, DomainError> {
+    ) -> Result<Option<SessionState>, DomainError> {
         let rotated = session::Entity::update_many()
             .col_expr(
                 session::Column::RefreshGeneration,
@@ -74,7 +74,7 @@ impl Sessions for SeaTx {
         if rotated.rows_affected != 1 {
             return Ok(None);
         }
-        Ok(self.session(id, now).await?.map(|s| s.user_id))
+        self.session(id, now).await
     }
 
     async fn session(
