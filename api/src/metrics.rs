@@ -82,12 +82,12 @@ impl Default for Metrics {
         );
         registry.register(
             "calliyo_sign_in_failures",
-            "Wrong secrets presented for known accounts",
+            "Wrong secrets presented at sign-in, whether the account exists or not",
             sign_in_failures.clone(),
         );
         registry.register(
             "calliyo_lockouts",
-            "Accounts or M-PINs that a failure locked",
+            "Sign-in identities or M-PINs that a failure locked",
             lockouts.clone(),
         );
         registry.register(
@@ -132,7 +132,8 @@ impl Metrics {
         self.requests.get_or_create(&request).inc();
     }
 
-    /// Counts a wrong password or M-PIN of a known account, and the lock it caused.
+    /// Counts a wrong password or M-PIN, and the lock it caused. A wrong password at an identity
+    /// that is no account is counted alike: the series must not tell which accounts exist.
     pub fn wrong_secret(&self, secret: Secret, locked: bool) {
         let secret = match secret {
             Secret::Password => "password",
@@ -222,12 +223,12 @@ mod tests {
             format!(r#"{duration}_bucket{{{route},le="+Inf"}} 2"#),
             format!("{duration}_sum{{{route}}} 0.5078125"),
             format!("{duration}_count{{{route}}} 2"),
-            "# HELP calliyo_sign_in_failures_total Wrong secrets presented for known accounts."
+            "# HELP calliyo_sign_in_failures_total Wrong secrets presented at sign-in, whether the account exists or not."
                 .to_owned(),
             "# TYPE calliyo_sign_in_failures_total counter".to_owned(),
             r#"calliyo_sign_in_failures_total{secret="password"} 2"#.to_owned(),
             r#"calliyo_sign_in_failures_total{secret="mpin"} 0"#.to_owned(),
-            "# HELP calliyo_lockouts_total Accounts or M-PINs that a failure locked.".to_owned(),
+            "# HELP calliyo_lockouts_total Sign-in identities or M-PINs that a failure locked.".to_owned(),
             "# TYPE calliyo_lockouts_total counter".to_owned(),
             r#"calliyo_lockouts_total{secret="password"} 1"#.to_owned(),
             r#"calliyo_lockouts_total{secret="mpin"} 0"#.to_owned(),

@@ -2,8 +2,8 @@
 //! and whose run for today is not recorded gets one. The record and the run commit together
 //! under a unique key (`job_runs`), so however many replicas tick, a company's day runs once;
 //! a server that was down at the hour catches up at its next tick the same day. Each tick
-//! also purges sessions that ended over a day ago (several replicas purging at once only
-//! delete what is there).
+//! also purges sessions that ended over a day ago and the lockouts of unknown identities
+//! whose failures are forgotten (several replicas purging at once only delete what is there).
 
 use std::time::Duration;
 
@@ -28,7 +28,7 @@ pub fn due_day(settings: &Settings, now: DateTime<Utc>) -> Option<String> {
 }
 
 /// Runs the scheduler until the process ends: each minute the daily top-up of every company
-/// due, then a purge of sessions that ended over a day ago.
+/// due, then the purges.
 pub fn start(store: AppStore) {
     tokio::spawn(async move {
         let mut ticks = tokio::time::interval(TICK);
@@ -41,6 +41,11 @@ pub fn start(store: AppStore) {
                 Ok(0) => {}
                 Ok(purged) => tracing::info!(purged, "ended sessions purged"),
                 Err(err) => tracing::error!(error = %err, "session purge failed"),
+            }
+            match auth::purge_forgotten_identities(&store, &Utc::now()).await {
+                Ok(0) => {}
+                Ok(purged) => tracing::info!(purged, "forgotten sign-in identities purged"),
+                Err(err) => tracing::error!(error = %err, "sign-in identity purge failed"),
             }
         }
     });

@@ -17,6 +17,11 @@
 //!        +--------------------------------+------------------------------------------ success: reset
 //! ```
 //!
+//! A password's failures are forgotten a day after the last one (the count starts again), so
+//! the guard of an identity nobody tried for a day holds nothing worth keeping: the guards of
+//! identities that are no account (see [`crate::auth::Identity`]) are purged then, and that
+//! cannot show.
+//!
 //! M-PIN (count-based): five charged attempts without a success lock it until a password
 //! sign-in or an admin sets a new M-PIN (both call [`Guard::reset`]).
 //!
@@ -28,6 +33,8 @@ use chrono::{DateTime, Duration, Utc};
 pub const MAX_FAILURES: u32 = 5;
 const FIRST_LOCK_SECONDS: i64 = 60;
 const LONGEST_LOCK_SECONDS: i64 = 15 * 60;
+/// How long after the last one a password's failures are forgotten.
+pub const FAILURES_FORGOTTEN_AFTER_HOURS: i64 = 24;
 
 /// The secret an attempt presents; each has its own guard and its own way of unlocking.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,12 +45,14 @@ pub enum Secret {
     Mpin,
 }
 
-/// One secret's lockout state: consecutive charged attempts, and until when it is locked
-/// (only a password's lock has an end).
+/// One secret's lockout state: consecutive charged attempts, until when it is locked (only a
+/// password's lock has an end), and when the last attempt was charged (only a password's
+/// failures are forgotten).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Guard {
     pub failures: u32,
     pub locked_until: Option<DateTime<Utc>>,
+    pub last_failure: Option<DateTime<Utc>>,
 }
 
 /// The attempt may not even be evaluated.
@@ -72,21 +81,31 @@ impl Guard {
     /// this attempt is the 5th (or later) failure in a row, for 1 minute doubling to 15; an
     /// M-PIN refuses every attempt after 5 charged ones.
     pub fn charge(self, secret: Secret, now: DateTime<Utc>) -> Result<Self, Locked> {
-        match secret {
+        let before = match secret {
             Secret::Password => {
                 if let Some(until) = self.locked_until.filter(|until| *until > now) {
                     return Err(Locked::Until(until));
                 }
+                self.remembered(now)
             }
             Secret::Mpin if self.failures >= MAX_FAILURES => return Err(Locked::UntilReset),
-            Secret::Mpin => {}
-        }
-        let failures = self.failures.saturating_add(1);
+            Secret::Mpin => self.failures,
+        };
+        let failures = before.saturating_add(1);
         let locks = failures >= MAX_FAILURES && secret == Secret::Password;
         Ok(Self {
             failures,
             locked_until: locks.then(|| now + lock_length(failures)),
+            last_failure: Some(now),
         })
+    }
+
+    /// A password's failures still counted at `now`: none a day after the last one.
+    fn remembered(&self, now: DateTime<Utc>) -> u32 {
+        let forgotten = self
+            .last_failure
+            .is_some_and(|last| now - last >= Duration::hours(FAILURES_FORGOTTEN_AFTER_HOURS));
+        if forgotten { 0 } else { self.failures }
     }
 
     /// What a successful sign-in (or a new secret) leaves.
@@ -130,7 +149,8 @@ mod tests {
             guard,
             Guard {
                 failures: 4,
-                locked_until: None
+                locked_until: None,
+                last_failure: Some(at(0)),
             }
         );
         assert!(guard.charge(Secret::Password, at(0)).is_ok());
@@ -166,6 +186,19 @@ mod tests {
     }
 
     #[test]
+    fn password_failures_are_forgotten_a_day_after_the_last() {
+        let guard = fail(Guard::default(), 4, at(0));
+        let almost_a_day = at(24 * 3600 - 1);
+        let fifth = guard.charge(Secret::Password, almost_a_day).unwrap();
+        assert_eq!(fifth.failures, 5, "still remembered");
+        assert!(fifth.locked_until.is_some());
+        let a_day_later = at(24 * 3600);
+        let again = guard.charge(Secret::Password, a_day_later).unwrap();
+        assert_eq!((again.failures, again.locked_until), (1, None));
+        assert_eq!(again.last_failure, Some(a_day_later));
+    }
+
+    #[test]
     fn a_success_resets_everything() {
         let guard = fail(Guard::default(), 5, at(0));
         assert_eq!(Guard::reset(), Guard::default());
@@ -180,6 +213,7 @@ mod tests {
             assert_eq!(guard.locks_if_wrong(), n == 5);
             assert_eq!(guard.locked_until, None);
         }
+        // Unlike a password's, an M-PIN's failures are never forgotten.
         let much_later = at(365 * 24 * 3600);
         let locked = guard.charge(Secret::Mpin, much_later);
         assert_eq!(locked, Err(Locked::UntilReset));

@@ -13,7 +13,8 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::auth::{
-    Account, Device, DeviceRecord, NewCompany, NewDevice, NewSession, SessionState, SignedUpCompany,
+    Account, Device, DeviceRecord, Identity, NewCompany, NewDevice, NewSession, SessionState,
+    SignedUpCompany,
 };
 use crate::leads::{LeadPatch, LeadRecord, NewLead};
 use crate::settings::Settings;
@@ -49,6 +50,29 @@ pub trait Accounts {
         code: &CompanyCode,
         email: &Email,
     ) -> Result<Option<Account>, DomainError>;
+    /// The account and its device with this token hash, in one read: either both or nothing
+    /// (another user's device is no device at all).
+    async fn find_device_account(
+        &self,
+        code: &CompanyCode,
+        email: &Email,
+        token_hash: &str,
+    ) -> Result<Option<(Account, Device)>, DomainError>;
+}
+
+/// The password lockouts of identities that are no account (see [`Identity`]).
+pub trait IdentityGuards {
+    type GuardTx: IdentityGuard + Commit;
+    /// Opens a transaction on the identity's guard.
+    async fn begin_identity(&self, identity: &Identity) -> Result<Self::GuardTx, DomainError>;
+}
+
+/// One identity's password guard, within a transaction.
+pub trait IdentityGuard {
+    /// Locks the guard for the rest of the transaction and reads it (a fresh one if the
+    /// identity has none yet).
+    async fn lock_identity_guard(&mut self) -> Result<Guard, DomainError>;
+    async fn save_identity_guard(&mut self, guard: Guard) -> Result<(), DomainError>;
 }
 
 /// Maintenance across companies, which the scheduler runs besides the daily top-up.
@@ -58,6 +82,13 @@ pub trait Housekeeping {
     async fn purge_sessions(
         &self,
         ended_before: DateTime<Utc>,
+        limit: u64,
+    ) -> Result<u64, DomainError>;
+    /// Deletes up to `limit` guards of identities that are no account whose last failure was
+    /// before `forgotten_before` (their failures are forgotten anyway); how many.
+    async fn purge_identity_guards(
+        &self,
+        forgotten_before: DateTime<Utc>,
         limit: u64,
     ) -> Result<u64, DomainError>;
 }
@@ -135,12 +166,6 @@ pub trait Lockouts {
 
 /// The devices registered for M-PIN sign-in.
 pub trait Devices {
-    /// The user's device with this token hash: another user's device is no device at all.
-    async fn device(
-        &mut self,
-        user_id: Uuid,
-        token_hash: &str,
-    ) -> Result<Option<Device>, DomainError>;
     async fn register_device(
         &mut self,
         user_id: Uuid,

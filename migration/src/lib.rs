@@ -1,7 +1,8 @@
 //! Calliyo's schema, one migration per change (`mYYYYMMDD_HHMMSS_verb_noun.rs`).
 //!
 //! Every tenant table carries `company_id`, and its primary and unique keys start with it, so
-//! the tables can later be distributed by company (Citus) without rewrites.
+//! the tables can later be distributed by company (Citus) without rewrites. (`sign_in_guards`
+//! is no tenant table: it keys identities that belong to no company.)
 
 pub use sea_orm_migration::prelude::*;
 
@@ -9,6 +10,7 @@ mod m20261128_000001_create_core_tables;
 mod m20261128_000002_create_audit_events;
 mod m20261128_000003_add_devices_and_lockouts;
 mod m20261128_000004_create_leads_and_settings;
+mod m20261202_000005_create_sign_in_guards;
 
 pub struct Migrator;
 
@@ -20,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000002_create_audit_events::Migration),
             Box::new(m20261128_000003_add_devices_and_lockouts::Migration),
             Box::new(m20261128_000004_create_leads_and_settings::Migration),
+            Box::new(m20261202_000005_create_sign_in_guards::Migration),
         ]
     }
 }

@@ -45,6 +45,7 @@ impl Store {
         model.banned = Set(false);
         model.failed_logins = Set(0);
         model.locked_until = Set(None);
+        model.last_failed_login_at = Set(None);
         model.updated_at = Set(Utc::now());
         model.update(&txn).await?;
         let entry = AuditEntry {

@@ -184,7 +184,10 @@ pub struct LoginRequest {
 ///
 /// An unknown company, an unknown email and a wrong password get the same answer, after the
 /// same amount of work. After 5 wrong passwords in a row the account is locked for 1 minute,
-/// doubling with each further failure up to 15 minutes (423 even with the right password).
+/// doubling with each further failure up to 15 minutes (423 even with the right password);
+/// failures are forgotten a day after the last one. A company code and email that name no
+/// account are counted and locked in the same way (the 6th wrong attempt is 423 too), so no
+/// answer tells whether an account exists.
 /// A banned user gets 403 `user_banned`, but only with the right password. A success also
 /// unlocks a locked M-PIN.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,

@@ -22,6 +22,19 @@ pub(super) async fn find_account(
     }
 }
 
+/// The account a sign-in names and its device with this token hash, both or neither.
+pub(super) async fn find_device_account(
+    store: &impl Accounts,
+    company: &str,
+    email: &str,
+    token_hash: &str,
+) -> Result<Option<(Account, Device)>, DomainError> {
+    match (CompanyCode::parse(company), Email::parse(email)) {
+        (Ok(code), Ok(email)) => store.find_device_account(&code, &email, token_hash).await,
+        _ => Ok(None),
+    }
+}
+
 /// Charges an attempt at `secret` before it is checked, in one transaction that locks the
 /// user's row: concurrent guesses on any replica are counted one by one, and a locked secret
 /// is refused even when it is right. `None` when the user was deleted meanwhile.

@@ -11,6 +11,7 @@
 
 mod attempt;
 mod devices;
+mod identity;
 mod mpin;
 mod password;
 mod session;
@@ -27,6 +28,7 @@ pub(crate) use attempt::{charge, record_wrong_secret};
 pub use devices::{
     DeviceRecord, ListedDevice, MAX_DEVICES, Owner, beyond_limit, list_devices, remove_device,
 };
+pub use identity::{Identity, purge_forgotten_identities};
 pub use mpin::{MpinSignIn, sign_in_with_mpin};
 pub use password::{PasswordSignIn, sign_in_with_password};
 pub use session::{

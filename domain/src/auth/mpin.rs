@@ -1,10 +1,10 @@
 //! M-PIN sign-in: the mobile app's quick sign-in on a device a password sign-in registered.
 
 use super::attempt::{
-    DeviceUse, charge, complete, find_account, record_wrong_secret, refuse_banned,
+    DeviceUse, charge, complete, find_device_account, record_wrong_secret, refuse_banned,
 };
 use super::{Client, Refusal, SessionLifetime, SignedIn};
-use crate::ports::{Accounts, Clock, Commit, Devices, SecretHasher, Store};
+use crate::ports::{Accounts, Clock, SecretHasher, Store};
 use crate::{DomainError, Secret, rules};
 
 /// An M-PIN sign-in as the client sent it.
@@ -22,27 +22,24 @@ pub struct MpinSignIn<'a> {
 /// Signs in with the 4-digit M-PIN on a registered device of the same user.
 ///
 /// An unknown account, or a device token that is not one of this user's, is refused like a
-/// wrong M-PIN after the same verify. A user without an M-PIN is told so before anything is
-/// charged. Five wrong M-PINs in a row lock it until a password sign-in or a new M-PIN.
+/// wrong M-PIN after the same read and the same verify: nothing is charged, as nothing can be
+/// guessed without a device token. A user without an M-PIN is told so (only a holder of one
+/// of their device tokens can ask) before anything is charged. Five wrong M-PINs in a row lock
+/// it until a password sign-in or a new M-PIN.
 pub async fn sign_in_with_mpin<S: Store + Accounts>(
     store: &S,
     hasher: &impl SecretHasher,
     clock: &impl Clock,
     attempt: MpinSignIn<'_>,
 ) -> Result<SignedIn, DomainError> {
-    let account = find_account(store, attempt.company, attempt.email).await?;
-    let device = match &account {
-        Some(account) => {
-            let mut tx = store.begin(account.company_id).await?;
-            let device = tx
-                .device(account.user_id, attempt.device_token_hash)
-                .await?;
-            tx.commit().await?;
-            device
-        }
-        None => None,
-    };
-    let (Some(account), Some(device)) = (account, device) else {
+    let found = find_device_account(
+        store,
+        attempt.company,
+        attempt.email,
+        attempt.device_token_hash,
+    )
+    .await?;
+    let Some((account, device)) = found else {
         // Pay for one verify so an unknown account or device costs what a wrong PIN does.
         hasher.verify_mpin(attempt.mpin, None).await?;
         return Err(DomainError::SignIn(Refusal::UnknownAccount));

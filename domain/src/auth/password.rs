@@ -3,8 +3,9 @@
 use super::attempt::{
     DeviceUse, charge, complete, find_account, record_wrong_secret, refuse_banned,
 };
-use super::{Client, NewDevice, Refusal, SessionLifetime, SignedIn};
-use crate::ports::{Accounts, Clock, SecretHasher, Store};
+use super::identity::{charge_identity, record_identity_failure};
+use super::{Client, Identity, NewDevice, Refusal, SessionLifetime, SignedIn};
+use crate::ports::{Accounts, Clock, IdentityGuards, SecretHasher, Store};
 use crate::{DomainError, Secret, rules};
 
 /// A password sign-in as the client sent it: the code and email are parsed here, so one that
@@ -22,10 +23,11 @@ pub struct PasswordSignIn<'a> {
 
 /// Signs in with company code, email and password.
 ///
-/// An unknown account and a wrong password are refused alike, after the same verify. The
-/// attempt is charged first (five wrong ones in a row lock the password for a while); a
-/// banned user is refused only after the right password; a success also unlocks the M-PIN.
-pub async fn sign_in_with_password<S: Store + Accounts>(
+/// An unknown account and a wrong password are refused alike, after the same verify and the
+/// same database work. The attempt is charged first (five wrong ones in a row lock the
+/// password for a while, an unknown identity's as well: see [`Identity`]); a banned user is
+/// refused only after the right password; a success also unlocks the M-PIN.
+pub async fn sign_in_with_password<S: Store + Accounts + IdentityGuards>(
     store: &S,
     hasher: &impl SecretHasher,
     clock: &impl Clock,
@@ -33,13 +35,18 @@ pub async fn sign_in_with_password<S: Store + Accounts>(
 ) -> Result<SignedIn, DomainError> {
     let account = find_account(store, attempt.company, attempt.email).await?;
     let now = clock.now();
-    let charged = match &account {
-        Some(account) => charge(store, account, Secret::Password, now).await?,
-        None => None,
+    let Some(account) = account else {
+        let identity = Identity::of(attempt.company, attempt.email);
+        let charged = charge_identity(store, &identity, now).await?;
+        hasher.verify_password(attempt.password, None).await?;
+        return Err(record_identity_failure(store, &identity, charged).await?);
     };
-    let hash = account.as_ref().map(|a| a.password_hash.as_str());
-    let verified = hasher.verify_password(attempt.password, hash).await?;
-    let (Some(account), Some(charged)) = (account, charged) else {
+    let charged = charge(store, &account, Secret::Password, now).await?;
+    let verified = hasher
+        .verify_password(attempt.password, Some(&account.password_hash))
+        .await?;
+    let Some(charged) = charged else {
+        // Deleted between the read and the charge.
         return Err(DomainError::SignIn(Refusal::UnknownAccount));
     };
     if !verified {

@@ -37,26 +37,84 @@ fn actions(store: &MemoryStore, company: &Seeded) -> Vec<&'static str> {
     audit.iter().map(|e| e.action).collect()
 }
 
+/// Six wrong passwords in a row at `attempt`'s identity, a second apart: what each answered.
+fn six_wrong(store: &MemoryStore, attempt: PasswordSignIn<'_>) -> Vec<Refusal> {
+    (0..6)
+        .map(|i| {
+            let attempt = PasswordSignIn {
+                password: "wrong",
+                ..attempt.clone()
+            };
+            refusal(run(sign_in_with_password(
+                store,
+                &PlainHasher,
+                &at(i),
+                attempt,
+            )))
+        })
+        .collect()
+}
+
 #[test]
-fn unknown_accounts_and_unparsable_names_are_refused_alike_and_write_nothing() {
+fn unknown_identities_are_refused_and_locked_exactly_like_a_real_account() {
     let store = MemoryStore::default();
     let company = store.sign_up(5);
     let code = code(&store, &company);
-    let attempts = [
-        password("no-such-co", SIGN_UP_PASSWORD),
-        password("NOT A CODE!", SIGN_UP_PASSWORD),
+    let real = six_wrong(&store, password(&code, "-"));
+    let unknown = [
+        password("no-such-co", "-"),
+        password("NOT A CODE!", "-"),
         PasswordSignIn {
-            email: "nobody@example.com",
-            ..password(&code, SIGN_UP_PASSWORD)
+            email: "Nobody@Example.com",
+            ..password(&code, "-")
         },
     ];
 
-    for attempt in attempts {
-        let result = run(sign_in_with_password(&store, &PlainHasher, &at(0), attempt));
-        assert_eq!(refusal(result), Refusal::UnknownAccount);
+    let wrong = |locked| Refusal::WrongSecret {
+        secret: Secret::Password,
+        locked,
+    };
+    let mut expected = vec![wrong(false); 4];
+    expected.push(wrong(true));
+    expected.push(Refusal::Locked(Locked::Until(at(4 + 60))));
+    assert_eq!(real, expected);
+    for attempt in unknown {
+        assert_eq!(six_wrong(&store, attempt.clone()), expected, "{attempt:?}");
     }
+    let guard = store
+        .identity_guard(&Identity::of(&code, " nobody@example.COM"))
+        .expect("kept under the normalised email");
+    assert_eq!(guard.failures, 5);
     assert!(store.company(company.company_id).sessions.is_empty());
-    assert!(actions(&store, &company).is_empty());
+    let audit = actions(&store, &company);
+    assert_eq!(
+        audit.len(),
+        6,
+        "only the real account's five failures and lock"
+    );
+}
+
+#[test]
+fn an_unknown_identitys_guard_is_purged_once_its_failures_are_forgotten() {
+    let store = MemoryStore::default();
+    let identity = Identity::of("no-such-co", "admin@example.com");
+    six_wrong(&store, password("no-such-co", "-"));
+    let last_failure = at(4);
+    let day = Duration::hours(24);
+
+    let early = run(purge_forgotten_identities(
+        &store,
+        &(last_failure + day - Duration::seconds(1)),
+    ));
+    let kept = store.identity_guard(&identity);
+    let late = run(purge_forgotten_identities(
+        &store,
+        &(last_failure + day + Duration::seconds(1)),
+    ));
+
+    assert_eq!((early.unwrap(), late.unwrap()), (0, 1));
+    assert_eq!(kept.map(|g| g.failures), Some(5));
+    assert_eq!(store.identity_guard(&identity), None);
 }
 
 #[test]

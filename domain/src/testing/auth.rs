@@ -3,11 +3,15 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::{Company, Guards, MemoryStore, MemoryTx, StoredUser};
+use super::{Company, Guards, Inner, MemoryStore, MemoryTx, StoredUser};
 use crate::auth::{
-    Account, Device, DeviceRecord, NewCompany, NewDevice, NewSession, SessionState, SignedUpCompany,
+    Account, Device, DeviceRecord, Identity, NewCompany, NewDevice, NewSession, SessionState,
+    SignedUpCompany,
 };
-use crate::ports::{Accounts, Companies, Devices, Housekeeping, Lockouts, RoleGrant, Sessions};
+use crate::ports::{
+    Accounts, Commit, Companies, Devices, Housekeeping, IdentityGuard, IdentityGuards, Lockouts,
+    RoleGrant, Sessions,
+};
 use crate::users::UserRecord;
 use crate::{CompanyCode, DEFAULT_ROLES, DomainError, Email, Guard, Secret, UniqueField};
 
@@ -82,6 +86,73 @@ impl Accounts for MemoryStore {
             .find(|(_, user)| user.record.email == email.as_str())
             .map(|(company_id, user)| user.account(company_id)))
     }
+
+    async fn find_device_account(
+        &self,
+        code: &CompanyCode,
+        email: &Email,
+        token_hash: &str,
+    ) -> Result<Option<(Account, Device)>, DomainError> {
+        let Some(account) = self.find_account(code, email).await? else {
+            return Ok(None);
+        };
+        let companies = self.inner.companies.borrow();
+        let devices = &companies[&account.company_id].devices;
+        let device = devices
+            .iter()
+            .find(|(_, d)| d.user_id == account.user_id && d.token_hash == token_hash)
+            .map(|(id, d)| Device {
+                id: *id,
+                name: d.name.clone(),
+            });
+        Ok(device.map(|device| (account, device)))
+    }
+}
+
+/// A transaction on one identity's guard: a copy, written back on commit.
+pub struct MemoryIdentityTx {
+    inner: std::rc::Rc<Inner>,
+    identity: Identity,
+    guard: Guard,
+}
+
+impl IdentityGuards for MemoryStore {
+    type GuardTx = MemoryIdentityTx;
+
+    async fn begin_identity(&self, identity: &Identity) -> Result<MemoryIdentityTx, DomainError> {
+        let guard = self.inner.identities.borrow().get(identity).copied();
+        Ok(MemoryIdentityTx {
+            inner: self.inner.clone(),
+            identity: identity.clone(),
+            guard: guard.unwrap_or_default(),
+        })
+    }
+}
+
+impl IdentityGuard for MemoryIdentityTx {
+    async fn lock_identity_guard(&mut self) -> Result<Guard, DomainError> {
+        Ok(self.guard)
+    }
+
+    async fn save_identity_guard(&mut self, guard: Guard) -> Result<(), DomainError> {
+        self.guard = guard;
+        Ok(())
+    }
+}
+
+impl Commit for MemoryIdentityTx {
+    async fn commit(self) -> Result<(), DomainError> {
+        let mut identities = self.inner.identities.borrow_mut();
+        identities.insert(self.identity, self.guard);
+        Ok(())
+    }
+}
+
+impl MemoryStore {
+    /// The guard kept for an identity that is no account, if any.
+    pub fn identity_guard(&self, identity: &Identity) -> Option<Guard> {
+        self.inner.identities.borrow().get(identity).copied()
+    }
 }
 
 impl Housekeeping for MemoryStore {
@@ -99,6 +170,21 @@ impl Housekeeping for MemoryStore {
                 !purge
             });
         }
+        Ok(purged)
+    }
+
+    async fn purge_identity_guards(
+        &self,
+        forgotten_before: DateTime<Utc>,
+        limit: u64,
+    ) -> Result<u64, DomainError> {
+        let mut purged = 0;
+        self.inner.identities.borrow_mut().retain(|_, guard| {
+            let purge =
+                guard.last_failure.is_some_and(|at| at < forgotten_before) && purged < limit;
+            purged += u64::from(purge);
+            !purge
+        });
         Ok(purged)
     }
 }
@@ -192,22 +278,6 @@ impl Lockouts for MemoryTx {
 }
 
 impl Devices for MemoryTx {
-    async fn device(
-        &mut self,
-        user_id: Uuid,
-        token_hash: &str,
-    ) -> Result<Option<Device>, DomainError> {
-        Ok(self
-            .company
-            .devices
-            .iter()
-            .find(|(_, d)| d.user_id == user_id && d.token_hash == token_hash)
-            .map(|(id, d)| Device {
-                id: *id,
-                name: d.name.clone(),
-            }))
-    }
-
     async fn register_device(
         &mut self,
         user_id: Uuid,

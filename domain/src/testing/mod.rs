@@ -167,6 +167,8 @@ impl Company {
 #[derive(Debug, Default)]
 pub(super) struct Inner {
     companies: RefCell<BTreeMap<Uuid, Company>>,
+    /// The password guards of identities that are no account.
+    identities: RefCell<BTreeMap<crate::auth::Identity, Guard>>,
     last_id: Cell<u128>,
 }
 

@@ -1,13 +1,13 @@
 //! [`Accounts`]: the account a sign-in names, found across companies.
 
-use domain::auth::Account;
+use domain::auth::{Account, Device};
 use domain::ports::Accounts;
 use domain::{CompanyCode, DomainError, Email};
-use sea_orm::ConnectionTrait;
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement};
+use sea_orm::{ConnectionTrait, QueryResult};
 use uuid::Uuid;
 
-use crate::entity::{company, user};
+use crate::entity::{company, device, user};
 use crate::{Store, StoreError};
 
 impl Accounts for Store {
@@ -17,51 +17,94 @@ impl Accounts for Store {
         code: &CompanyCode,
         email: &Email,
     ) -> Result<Option<Account>, DomainError> {
-        let query = Query::select()
-            .columns(
-                [
-                    user::Column::CompanyId,
-                    user::Column::Id,
-                    user::Column::Name,
-                    user::Column::Email,
-                    user::Column::PasswordHash,
-                    user::Column::MpinHash,
-                    user::Column::Banned,
-                ]
-                .map(|c| (user::Entity, c)),
+        let row = self.query_one(&account_query(code, email)).await?;
+        Ok(row.as_ref().map(account_of).transpose()?)
+    }
+
+    /// The account's query, joined with the device by its token hash.
+    async fn find_device_account(
+        &self,
+        code: &CompanyCode,
+        email: &Email,
+        token_hash: &str,
+    ) -> Result<Option<(Account, Device)>, DomainError> {
+        let query = account_query(code, email)
+            .expr_as(Expr::col((device::Entity, device::Column::Id)), "device_id")
+            .expr_as(
+                Expr::col((device::Entity, device::Column::Name)),
+                "device_name",
             )
-            .from(user::Entity)
             .inner_join(
-                company::Entity,
-                Expr::col((company::Entity, company::Column::Id))
-                    .equals((user::Entity, user::Column::CompanyId)),
+                device::Entity,
+                Expr::col((device::Entity, device::Column::CompanyId))
+                    .equals((user::Entity, user::Column::CompanyId))
+                    .and(
+                        Expr::col((device::Entity, device::Column::UserId))
+                            .equals((user::Entity, user::Column::Id)),
+                    )
+                    .and(Expr::col((device::Entity, device::Column::TokenHash)).eq(token_hash)),
             )
-            .and_where(Expr::col((company::Entity, company::Column::Code)).eq(code.as_str()))
-            .and_where(Expr::col((user::Entity, user::Column::Email)).eq(email.as_str()))
             .take();
-        let statement = self.db.get_database_backend().build(&query);
-        let row = self
-            .db
-            .query_one_raw(statement)
-            .await
-            .map_err(StoreError::from)?;
-        let Some(row) = row else {
+        let Some(row) = self.query_one(&query).await? else {
             return Ok(None);
         };
-        let found = (|| {
-            Ok::<_, sea_orm::DbErr>(Account {
-                company_id: row.try_get("", "company_id")?,
-                user_id: row.try_get("", "id")?,
-                name: row.try_get("", "name")?,
-                email: row.try_get("", "email")?,
-                password_hash: row.try_get("", "password_hash")?,
-                mpin_hash: row.try_get("", "mpin_hash")?,
-                banned: row.try_get("", "banned")?,
+        let device = (|| {
+            Ok::<_, sea_orm::DbErr>(Device {
+                id: row.try_get("", "device_id")?,
+                name: row.try_get("", "device_name")?,
             })
         })()
         .map_err(StoreError::from)?;
-        Ok(Some(found))
+        Ok(Some((account_of(&row)?, device)))
     }
+}
+
+impl Store {
+    async fn query_one(&self, query: &SelectStatement) -> Result<Option<QueryResult>, StoreError> {
+        let statement = self.db.get_database_backend().build(query);
+        Ok(self.db.query_one_raw(statement).await?)
+    }
+}
+
+/// The user named by email in the company named by code, with what a sign-in needs.
+fn account_query(code: &CompanyCode, email: &Email) -> SelectStatement {
+    Query::select()
+        .columns(
+            [
+                user::Column::CompanyId,
+                user::Column::Id,
+                user::Column::Name,
+                user::Column::Email,
+                user::Column::PasswordHash,
+                user::Column::MpinHash,
+                user::Column::Banned,
+            ]
+            .map(|c| (user::Entity, c)),
+        )
+        .from(user::Entity)
+        .inner_join(
+            company::Entity,
+            Expr::col((company::Entity, company::Column::Id))
+                .equals((user::Entity, user::Column::CompanyId)),
+        )
+        .and_where(Expr::col((company::Entity, company::Column::Code)).eq(code.as_str()))
+        .and_where(Expr::col((user::Entity, user::Column::Email)).eq(email.as_str()))
+        .take()
+}
+
+fn account_of(row: &QueryResult) -> Result<Account, StoreError> {
+    let read = || {
+        Ok::<_, sea_orm::DbErr>(Account {
+            company_id: row.try_get("", "company_id")?,
+            user_id: row.try_get("", "id")?,
+            name: row.try_get("", "name")?,
+            email: row.try_get("", "email")?,
+            password_hash: row.try_get("", "password_hash")?,
+            mpin_hash: row.try_get("", "mpin_hash")?,
+            banned: row.try_get("", "banned")?,
+        })
+    };
+    Ok(read()?)
 }
 
 /// A stored user as a sign-in sees them.

@@ -13,24 +13,6 @@ use crate::entity::{device, session};
 use crate::tx::SeaTx;
 
 impl Devices for SeaTx {
-    async fn device(
-        &mut self,
-        user_id: Uuid,
-        token_hash: &str,
-    ) -> Result<Option<Device>, DomainError> {
-        let found = device::Entity::find()
-            .filter(device::Column::CompanyId.eq(self.company_id))
-            .filter(device::Column::TokenHash.eq(token_hash))
-            .filter(device::Column::UserId.eq(user_id))
-            .one(&self.txn)
-            .await
-            .map_err(StoreError::from)?;
-        Ok(found.map(|d| Device {
-            id: d.id,
-            name: d.name,
-        }))
-    }
-
     async fn register_device(
         &mut self,
         user_id: Uuid,

@@ -46,10 +46,11 @@ impl Lockouts for SeaTx {
             Secret::Password => Guard {
                 failures: u32::try_from(row.failed_logins).unwrap_or(0),
                 locked_until: row.locked_until,
+                last_failure: row.last_failed_login_at,
             },
             Secret::Mpin => Guard {
                 failures: u32::try_from(row.failed_mpins).unwrap_or(0),
-                locked_until: None,
+                ..Guard::default()
             },
         }))
     }
@@ -64,7 +65,11 @@ impl Lockouts for SeaTx {
         let update = match secret {
             Secret::Password => user::Entity::update_many()
                 .col_expr(user::Column::FailedLogins, failures)
-                .col_expr(user::Column::LockedUntil, Expr::value(guard.locked_until)),
+                .col_expr(user::Column::LockedUntil, Expr::value(guard.locked_until))
+                .col_expr(
+                    user::Column::LastFailedLoginAt,
+                    Expr::value(guard.last_failure),
+                ),
             Secret::Mpin => {
                 user::Entity::update_many().col_expr(user::Column::FailedMpins, failures)
             }

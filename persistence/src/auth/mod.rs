@@ -1,8 +1,10 @@
-//! The sign-in ports: accounts found by company code and email, lockouts, devices and
-//! sessions; the list of a user's own sessions; the purge of ended ones.
+//! The sign-in ports: accounts found by company code and email, lockouts (of accounts, and of
+//! identities that are no account), devices and sessions; the list of a user's own sessions;
+//! the purge of ended sessions and forgotten identities.
 
 mod accounts;
 mod devices;
+mod identity;
 mod lockout;
 mod purge;
 mod session_list;

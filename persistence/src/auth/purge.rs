@@ -1,12 +1,14 @@
-//! [`Housekeeping`]: deleting sessions long ended, across companies.
+//! [`Housekeeping`]: deleting sessions long ended, across companies, and the guards of
+//! identities whose failures are forgotten.
 
 use chrono::{DateTime, Utc};
 use domain::DomainError;
 use domain::ports::Housekeeping;
-use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use uuid::Uuid;
 
-use crate::entity::session;
+use crate::entity::{session, sign_in_guard};
 use crate::{Store, StoreError};
 
 /// Ids per DELETE: well under SQLite's bound on statement parameters.
@@ -43,5 +45,34 @@ impl Housekeeping for Store {
             purged += deleted.rows_affected;
         }
         Ok(purged)
+    }
+
+    /// One bounded DELETE: the key is the whole row, so no id list is needed.
+    async fn purge_identity_guards(
+        &self,
+        forgotten_before: DateTime<Utc>,
+        limit: u64,
+    ) -> Result<u64, DomainError> {
+        use sign_in_guard::Column;
+        let doomed = Query::select()
+            .columns([Column::CompanyCode, Column::Email])
+            .from(sign_in_guard::Entity)
+            .and_where(Expr::col(Column::LastFailedLoginAt).lt(forgotten_before))
+            .limit(limit)
+            .take();
+        let delete = Query::delete()
+            .from_table(sign_in_guard::Entity)
+            .and_where(
+                Expr::tuple([Expr::col(Column::CompanyCode), Expr::col(Column::Email)])
+                    .in_subquery(doomed),
+            )
+            .take();
+        let backend = self.db.get_database_backend();
+        let deleted = self
+            .db
+            .execute_raw(backend.build(&delete))
+            .await
+            .map_err(StoreError::from)?;
+        Ok(deleted.rows_affected())
     }
 }

@@ -12,5 +12,6 @@ pub mod lead;
 pub mod role;
 pub mod role_permission;
 pub mod session;
+pub mod sign_in_guard;
 pub mod subscription;
 pub mod user;

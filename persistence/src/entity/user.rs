@@ -28,6 +28,8 @@ pub struct Model {
     /// Consecutive charged password attempts (domain's lockout `Guard`).
     pub failed_logins: i32,
     pub locked_until: Option<DateTimeUtc>,
+    /// When the last of those was charged: they are forgotten a day later.
+    pub last_failed_login_at: Option<DateTimeUtc>,
     /// Consecutive charged M-PIN attempts (domain's lockout `Guard`).
     pub failed_mpins: i32,
     /// When the user last got a lead: the fairness rule's tie-breaker.

@@ -40,6 +40,7 @@ pub(crate) fn new_user_row(
         banned: Set(false),
         failed_logins: Set(0),
         locked_until: Set(None),
+        last_failed_login_at: Set(None),
         failed_mpins: Set(0),
         last_assigned_at: Set(None),
         created_at: Set(now),

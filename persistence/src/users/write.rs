@@ -65,6 +65,7 @@ impl Users for SeaTx {
             row.password_hash = Set(hash);
             row.failed_logins = Set(0);
             row.locked_until = Set(None);
+            row.last_failed_login_at = Set(None);
         }
         if let Some(hash) = secrets.mpin_hash {
             row.mpin_hash = Set(Some(hash));

@@ -1,7 +1,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
-use crate::helpers::{problem, spawn_app};
+use crate::helpers::{TestApp, problem, spawn_app};
 
 #[tokio::test]
 async fn health_and_readiness_answer_ok() {
@@ -138,4 +138,61 @@ async fn metrics_count_requests_by_route_and_sign_in_failures() {
     ));
     assert!(text.contains(r#"calliyo_sign_in_failures_total{secret="password"} 1"#));
     assert!(text.contains("calliyo_db_pool_connections{state=\"open\"}"));
+}
+
+/// The sign-in series of one scrape, sorted.
+async fn sign_in_series(app: &TestApp) -> Vec<String> {
+    let text = app.get("/metrics", None).await.text().await.unwrap();
+    let mut series: Vec<_> = text
+        .lines()
+        .filter(|line| {
+            line.starts_with("calliyo_sign_in_failures_total")
+                || line.starts_with("calliyo_lockouts_total")
+        })
+        .map(str::to_owned)
+        .collect();
+    series.sort();
+    series
+}
+
+/// The attack: scrape, fail once at an address, scrape again; a counter that moved only for
+/// real accounts told which exist. Five failures each (the fifth locks) move the counters
+/// alike, for a real account and for made-up ones.
+#[tokio::test]
+async fn metrics_move_alike_for_known_and_unknown_sign_in_failures() {
+    let app = spawn_app().await;
+    let admin = app.signup("acme").await;
+    let identities = [
+        ("acme", admin.email.as_str()),
+        ("acme", "ghost@acme.example"),
+        ("no-such-company", "ghost@acme.example"),
+    ];
+
+    let mut scrapes = vec![sign_in_series(&app).await];
+    for (company, email) in identities {
+        for _ in 0..5 {
+            app.login(company, email, "wrong password!").await;
+        }
+        scrapes.push(sign_in_series(&app).await);
+    }
+
+    let expected = |n: u32| {
+        vec![
+            format!(
+                r#"calliyo_sign_in_failures_total{{secret="password"}} {}"#,
+                5 * n
+            ),
+            r#"calliyo_sign_in_failures_total{secret="mpin"} 0"#.to_owned(),
+            format!(r#"calliyo_lockouts_total{{secret="password"}} {n}"#),
+            r#"calliyo_lockouts_total{secret="mpin"} 0"#.to_owned(),
+        ]
+    };
+    let expected: Vec<_> = (0..=3)
+        .map(|n| {
+            let mut series = expected(n);
+            series.sort();
+            series
+        })
+        .collect();
+    assert_eq!(scrapes, expected);
 }
