@@ -1,13 +1,17 @@
-//! A per-address token bucket for the sign-in endpoints, keyed by the client's address (see
+//! A per-address rate limit for the sign-in endpoints, keyed by the client's address (see
 //! `client_address`: behind trusted proxies, the forwarded one; an IPv6 client by its /64).
 //! It is per process: behind a load balancer each replica allows the configured rate, which
 //! bounds a flood without a shared store; the lockouts, which must be exact, live in the
 //! database.
+//!
+//! The limiting itself is `governor`'s GCRA (equivalent to a token bucket that starts full),
+//! one state per address in a concurrent map.
 
-use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::Mutex;
-use std::time::Instant;
+use std::num::NonZeroU32;
+
+use governor::clock::Clock;
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
 use crate::error::ApiError;
 
@@ -15,39 +19,16 @@ use crate::error::ApiError;
 const MAX_TRACKED: usize = 10_000;
 
 pub struct SignInLimiter {
-    per_second: f64,
-    burst: f64,
-    buckets: Mutex<HashMap<IpAddr, Bucket>>,
-}
-
-#[derive(Debug, Clone, Copy)]
-struct Bucket {
-    tokens: f64,
-    updated: Instant,
-}
-
-impl Bucket {
-    /// Refills for the time passed, then takes a token, or says how long until one is due.
-    fn take(&mut self, now: Instant, per_second: f64, burst: f64) -> Result<(), f64> {
-        let elapsed = now.saturating_duration_since(self.updated).as_secs_f64();
-        self.tokens = (self.tokens + elapsed * per_second).min(burst);
-        self.updated = now;
-        if self.tokens >= 1.0 {
-            self.tokens -= 1.0;
-            Ok(())
-        } else {
-            Err((1.0 - self.tokens) / per_second)
-        }
-    }
+    limiter: DefaultKeyedRateLimiter<IpAddr>,
 }
 
 impl SignInLimiter {
-    /// `per_second` requests on average, up to `burst` at once, per address.
+    /// `per_second` requests on average, up to `burst` at once, per address (each at least 1).
     pub fn new(per_second: u32, burst: u32) -> Self {
+        let at_least_one = |n| NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN);
+        let quota = Quota::per_second(at_least_one(per_second)).allow_burst(at_least_one(burst));
         Self {
-            per_second: f64::from(per_second.max(1)),
-            burst: f64::from(burst.max(1)),
-            buckets: Mutex::new(HashMap::new()),
+            limiter: RateLimiter::keyed(quota),
         }
     }
 
@@ -57,71 +38,90 @@ impl SignInLimiter {
         let Some(ip) = ip.map(crate::client_address::bucket) else {
             return Ok(());
         };
-        let now = Instant::now();
-        let mut buckets = self
-            .buckets
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if buckets.len() >= MAX_TRACKED {
-            let (per_second, burst) = (self.per_second, self.burst);
-            buckets.retain(|_, b| {
-                b.tokens + now.saturating_duration_since(b.updated).as_secs_f64() * per_second
-                    < burst
-            });
+        // The map holds one state per address ever seen: past the bound, forget those whose
+        // allowance has refilled completely (they are indistinguishable from a new address),
+        // and give the freed capacity back.
+        if self.limiter.len() >= MAX_TRACKED {
+            self.limiter.retain_recent();
+            self.limiter.shrink_to_fit();
         }
-        let bucket = buckets.entry(ip).or_insert(Bucket {
-            tokens: self.burst,
-            updated: now,
-        });
-        bucket
-            .take(now, self.per_second, self.burst)
-            .map_err(|wait| ApiError::RateLimited {
-                retry_after: (wait.ceil() as u64).max(1),
-            })
+        self.limiter.check_key(&ip).map_err(|not_until| {
+            let wait = not_until.wait_time_from(self.limiter.clock().now());
+            // Whole seconds, rounded up: a client that waits as told finds a request allowed.
+            let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+            ApiError::RateLimited {
+                retry_after: seconds.max(1),
+            }
+        })
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
-
     use super::*;
 
+    fn ip(text: &str) -> Option<IpAddr> {
+        Some(text.parse().unwrap())
+    }
+
     #[test]
-    fn a_bucket_allows_its_burst_then_its_rate() {
-        let start = Instant::now();
-        let mut bucket = Bucket {
-            tokens: 3.0,
-            updated: start,
-        };
+    fn an_address_gets_its_burst_then_a_retry_after_of_at_least_a_second() {
+        let limiter = SignInLimiter::new(1, 3);
         for _ in 0..3 {
-            assert!(bucket.take(start, 2.0, 3.0).is_ok());
+            assert!(limiter.check(ip("192.0.2.1")).is_ok());
         }
-        let wait = bucket.take(start, 2.0, 3.0).unwrap_err();
-        assert!((wait - 0.5).abs() < 1e-9, "{wait}");
-        assert!(
-            bucket
-                .take(start + Duration::from_millis(500), 2.0, 3.0)
-                .is_ok()
-        );
-        assert!(
-            bucket
-                .take(start + Duration::from_secs(60), 2.0, 3.0)
-                .is_ok(),
-            "refills up to the burst"
-        );
-        assert!(bucket.tokens <= 2.0);
+        assert!(matches!(
+            limiter.check(ip("192.0.2.1")),
+            Err(ApiError::RateLimited { retry_after: 1 })
+        ));
     }
 
     #[test]
     fn addresses_have_separate_allowances() {
         let limiter = SignInLimiter::new(1, 1);
-        let (a, b) = ("127.0.0.1".parse().ok(), "127.0.0.2".parse().ok());
-        assert!(limiter.check(a).is_ok());
-        assert!(matches!(
-            limiter.check(a),
-            Err(ApiError::RateLimited { retry_after: 1 })
-        ));
-        assert!(limiter.check(b).is_ok());
+        assert!(limiter.check(ip("127.0.0.1")).is_ok());
+        assert!(limiter.check(ip("127.0.0.1")).is_err());
+        assert!(limiter.check(ip("127.0.0.2")).is_ok());
+    }
+
+    #[test]
+    fn ipv6_addresses_in_one_64_share_an_allowance() {
+        let limiter = SignInLimiter::new(1, 1);
+        assert!(limiter.check(ip("2001:db8:1:2::1")).is_ok());
+        assert!(
+            limiter.check(ip("2001:db8:1:2:ffff:ffff:ffff:9")).is_err(),
+            "same /64"
+        );
+        assert!(
+            limiter.check(ip("2001:db8:1:3::1")).is_ok(),
+            "the next /64 is another client"
+        );
+    }
+
+    #[test]
+    fn a_request_without_an_address_is_not_limited() {
+        let limiter = SignInLimiter::new(1, 1);
+        for _ in 0..3 {
+            assert!(limiter.check(None).is_ok());
+        }
+    }
+
+    #[test]
+    fn past_the_bound_addresses_with_a_full_allowance_are_forgotten() {
+        // One request per microsecond: each address's allowance refills long before the
+        // loop below is done with the others.
+        let limiter = SignInLimiter::new(1_000_000, 1);
+        for n in 0..u32::try_from(MAX_TRACKED).unwrap() {
+            assert!(limiter.check(Some(IpAddr::from(n.to_be_bytes()))).is_ok());
+        }
+        assert_eq!(limiter.limiter.len(), MAX_TRACKED);
+
+        assert!(limiter.check(ip("198.51.100.7")).is_ok());
+
+        assert!(
+            limiter.limiter.len() < MAX_TRACKED / 2,
+            "{} addresses tracked",
+            limiter.limiter.len()
+        );
     }
 }

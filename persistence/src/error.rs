@@ -49,20 +49,35 @@ impl From<StoreError> for DomainError {
 fn is_outage(err: &DbErr) -> bool {
     match err {
         DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
-        DbErr::Exec(RuntimeErr::SqlxError(cause)) | DbErr::Query(RuntimeErr::SqlxError(cause)) => {
-            match cause.as_ref() {
-                sqlx::Error::Io(_)
-                | sqlx::Error::PoolTimedOut
-                | sqlx::Error::PoolClosed
-                | sqlx::Error::WorkerCrashed => true,
-                // PostgreSQL's "admin shutdown", "crash shutdown", "cannot connect now" and
-                // the connection-exception class.
-                sqlx::Error::Database(db) => db
-                    .code()
-                    .is_some_and(|code| code.starts_with("57P") || code.starts_with("08")),
-                _ => false,
-            }
+        _ => {
+            lost_connection(err)
+                || sqlx_cause(err).is_some_and(|cause| {
+                    matches!(cause, sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed)
+                })
         }
+    }
+}
+
+/// The connection a statement ran on broke under it: its socket failed or closed, or the
+/// server ended its backend (PostgreSQL's 57P class: admin or crash shutdown; the 08
+/// connection-exception class). Unlike a pool that has no connection to give, this says
+/// nothing about the next connection: the pool closes the broken one.
+pub(crate) fn lost_connection(err: &DbErr) -> bool {
+    match sqlx_cause(err) {
+        Some(sqlx::Error::Io(_) | sqlx::Error::WorkerCrashed) => true,
+        Some(sqlx::Error::Database(db)) => db
+            .code()
+            .is_some_and(|code| code.starts_with("57P") || code.starts_with("08")),
         _ => false,
+    }
+}
+
+/// The driver's error under a connection, statement or query error.
+fn sqlx_cause(err: &DbErr) -> Option<&sqlx::Error> {
+    match err {
+        DbErr::Conn(RuntimeErr::SqlxError(cause))
+        | DbErr::Exec(RuntimeErr::SqlxError(cause))
+        | DbErr::Query(RuntimeErr::SqlxError(cause)) => Some(cause.as_ref()),
+        _ => None,
     }
 }

@@ -21,6 +21,7 @@ mod leads;
 mod lookup;
 mod query;
 mod reads;
+mod retry;
 mod role_store;
 mod settings_store;
 mod subscription_store;

@@ -1,6 +1,8 @@
 //! `domain`'s query ports on the store. Each method opens the [`Tenant`](crate::Tenant)
 //! handle of the company it is given, so every read stays scoped to that company; the
 //! queries themselves live with their aggregate (`users/read.rs`, `role_store.rs`, ...).
+//! Each runs through [`read_retrying`]: a read whose pooled connection broke under it (the
+//! server ended its backend) runs once more on another connection.
 
 use domain::DomainError;
 use domain::ports::GroupKind;
@@ -14,11 +16,13 @@ use domain::settings::Settings;
 use uuid::Uuid;
 
 use crate::Store;
+use crate::retry::read_retrying;
 use crate::settings_store::companies_with_settings;
 
 impl UserQueries for Store {
     async fn user_view(&self, company_id: Uuid, id: Uuid) -> Result<UserView, DomainError> {
-        Ok(self.tenant(company_id).user_view(id).await?)
+        let tenant = self.tenant(company_id);
+        Ok(read_retrying(|| tenant.user_view(id)).await?)
     }
 
     async fn list_users(
@@ -27,13 +31,15 @@ impl UserQueries for Store {
         filter: &UserFilter,
         page: PageRequest,
     ) -> Result<Paged<UserView>, DomainError> {
-        Ok(self.tenant(company_id).list_users(filter, page).await?)
+        let tenant = self.tenant(company_id);
+        Ok(read_retrying(|| tenant.list_users(filter, page)).await?)
     }
 }
 
 impl RoleQueries for Store {
     async fn role_view(&self, company_id: Uuid, id: Uuid) -> Result<RoleView, DomainError> {
-        Ok(self.tenant(company_id).role_view(id).await?)
+        let tenant = self.tenant(company_id);
+        Ok(read_retrying(|| tenant.role_view(id)).await?)
     }
 
     async fn list_roles(
@@ -41,7 +47,8 @@ impl RoleQueries for Store {
         company_id: Uuid,
         page: PageRequest,
     ) -> Result<Paged<RoleView>, DomainError> {
-        Ok(self.tenant(company_id).list_roles(page).await?)
+        let tenant = self.tenant(company_id);
+        Ok(read_retrying(|| tenant.list_roles(page)).await?)
     }
 }
 
@@ -52,7 +59,8 @@ impl GroupQueries for Store {
         kind: GroupKind,
         id: Uuid,
     ) -> Result<GroupView, DomainError> {
-        Ok(self.tenant(company_id).group_view(kind, id).await?)
+        let tenant = self.tenant(company_id);
+        Ok(read_retrying(|| tenant.group_view(kind, id)).await?)
     }
 
     async fn list_groups(
@@ -61,13 +69,15 @@ impl GroupQueries for Store {
         kind: GroupKind,
         page: PageRequest,
     ) -> Result<Paged<GroupView>, DomainError> {
-        Ok(self.tenant(company_id).list_groups(kind, page).await?)
+        let tenant = self.tenant(company_id);
+        Ok(read_retrying(|| tenant.list_groups(kind, page)).await?)
     }
 }
 
 impl LeadQueries for Store {
     async fn lead_view(&self, company_id: Uuid, id: Uuid) -> Result<LeadView, DomainError> {
-        Ok(self.tenant(company_id).lead_view(id).await?)
+        let tenant = self.tenant(company_id);
+        Ok(read_retrying(|| tenant.lead_view(id)).await?)
     }
 
     async fn list_leads(
@@ -76,11 +86,13 @@ impl LeadQueries for Store {
         filter: &LeadFilter,
         page: PageRequest,
     ) -> Result<Paged<LeadView>, DomainError> {
-        Ok(self.tenant(company_id).list_leads(filter, page).await?)
+        let tenant = self.tenant(company_id);
+        Ok(read_retrying(|| tenant.list_leads(filter, page)).await?)
     }
 
     async fn lead_load(&self, company_id: Uuid) -> Result<Vec<LeadLoad>, DomainError> {
-        Ok(self.tenant(company_id).lead_load().await?)
+        let tenant = self.tenant(company_id);
+        Ok(read_retrying(|| tenant.lead_load()).await?)
     }
 }
 
@@ -91,21 +103,25 @@ impl AuditQueries for Store {
         filter: &AuditFilter,
         page: PageRequest,
     ) -> Result<Paged<AuditEventView>, DomainError> {
-        Ok(self.tenant(company_id).audit_events(filter, page).await?)
+        let tenant = self.tenant(company_id);
+        Ok(read_retrying(|| tenant.audit_events(filter, page)).await?)
     }
 }
 
 impl CompanyQueries for Store {
     async fn company(&self, company_id: Uuid) -> Result<CompanyRecord, DomainError> {
-        Ok(self.tenant(company_id).company().await?)
+        let tenant = self.tenant(company_id);
+        Ok(read_retrying(|| tenant.company()).await?)
     }
 
     async fn subscription(&self, company_id: Uuid) -> Result<SubscriptionView, DomainError> {
-        Ok(self.tenant(company_id).subscription().await?)
+        let tenant = self.tenant(company_id);
+        Ok(read_retrying(|| tenant.subscription()).await?)
     }
 
     async fn settings(&self, company_id: Uuid) -> Result<Settings, DomainError> {
-        Ok(self.tenant(company_id).settings().await?)
+        let tenant = self.tenant(company_id);
+        Ok(read_retrying(|| tenant.settings()).await?)
     }
 }
 
@@ -116,7 +132,8 @@ impl SessionQueries for Store {
         user_id: Uuid,
         page: PageRequest,
     ) -> Result<Paged<SessionView>, DomainError> {
-        Ok(self.tenant(company_id).list_sessions(user_id, page).await?)
+        let tenant = self.tenant(company_id);
+        Ok(read_retrying(|| tenant.list_sessions(user_id, page)).await?)
     }
 }
 
@@ -127,16 +144,18 @@ impl ActorQueries for Store {
         user_id: Uuid,
         session_id: Uuid,
     ) -> Result<Option<ActorRecord>, DomainError> {
-        Ok(self.tenant(company_id).actor(user_id, session_id).await?)
+        let tenant = self.tenant(company_id);
+        Ok(read_retrying(|| tenant.actor(user_id, session_id)).await?)
     }
 }
 
 impl SchedulerQueries for Store {
     async fn companies_with_settings(&self) -> Result<Vec<(Uuid, Settings)>, DomainError> {
-        Ok(companies_with_settings(&self.db).await?)
+        Ok(read_retrying(|| companies_with_settings(&self.db)).await?)
     }
 
     async fn top_up_ran(&self, company_id: Uuid, day: &str) -> Result<bool, DomainError> {
-        Ok(self.tenant(company_id).top_up_ran(day).await?)
+        let tenant = self.tenant(company_id);
+        Ok(read_retrying(|| tenant.top_up_ran(day)).await?)
     }
 }
