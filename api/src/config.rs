@@ -109,7 +109,9 @@ pub struct Config {
         global = true
     )]
     pub jwt_secret: Option<String>,
-    /// Key that peppers M-PINs before they are hashed. Unset: derived from the JWT secret.
+    /// Key that peppers M-PINs before they are hashed, at least 32 bytes; replicas must share
+    /// it. Unset with SQLite: one is generated into its own file beside the database. Unset
+    /// with PostgreSQL: the server refuses to start.
     #[arg(
         long,
         env = "CALLIYO_PIN_PEPPER",

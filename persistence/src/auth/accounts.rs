@@ -8,6 +8,7 @@ use sea_orm::{ConnectionTrait, QueryResult};
 use uuid::Uuid;
 
 use crate::entity::{company, device, user};
+use crate::retry::read_retrying;
 use crate::{Store, StoreError};
 
 impl Accounts for Store {
@@ -60,9 +61,10 @@ impl Accounts for Store {
 }
 
 impl Store {
+    /// A sign-in's one read, retried once if its pooled connection broke under it.
     async fn query_one(&self, query: &SelectStatement) -> Result<Option<QueryResult>, StoreError> {
         let statement = self.db.get_database_backend().build(query);
-        Ok(self.db.query_one_raw(statement).await?)
+        read_retrying(|| async { Ok(self.db.query_one_raw(statement.clone()).await?) }).await
     }
 }
 

@@ -24,10 +24,14 @@ pub enum Endpoint {
     UserPatch,
     LeadCreate,
     Login,
+    /// A wrong password for a real account (user `n % users`: a few failures each, no lock).
+    LoginWrongKnown,
+    /// A wrong password for a made-up email of the same company (a new one each time).
+    LoginWrongUnknown,
 }
 
 impl Endpoint {
-    pub const ALL: [Endpoint; 9] = [
+    pub const ALL: [Endpoint; 11] = [
         Endpoint::Healthz,
         Endpoint::Readyz,
         Endpoint::Me,
@@ -37,6 +41,8 @@ impl Endpoint {
         Endpoint::UserPatch,
         Endpoint::LeadCreate,
         Endpoint::Login,
+        Endpoint::LoginWrongKnown,
+        Endpoint::LoginWrongUnknown,
     ];
 
     pub fn scenario(self, base: &str, seeded: &Seeded) -> Scenario {
@@ -124,6 +130,39 @@ impl Endpoint {
                     }),
                 }
             }
+            Endpoint::LoginWrongKnown => wrong_sign_in(
+                base,
+                "POST /api/v1/auth/login (wrong, real account)",
+                move |n| bench::agent_email(n % users),
+            ),
+            Endpoint::LoginWrongUnknown => wrong_sign_in(
+                base,
+                "POST /api/v1/auth/login (wrong, made-up email)",
+                |n| format!("ghost{n}@bench.example"),
+            ),
         }
+    }
+}
+
+/// Wrong sign-ins, request `n` at the email `email(n)`: the two scenarios differ only in
+/// whether it names an account, so their figures show whether the timing tells. Keep runs
+/// short enough that no account reaches five failures (about four per seeded user).
+fn wrong_sign_in(
+    base: &str,
+    label: &'static str,
+    email: impl Fn(usize) -> String + Send + Sync + 'static,
+) -> Scenario {
+    let url = format!("{base}/api/v1/auth/login");
+    Scenario {
+        label,
+        expected_status: 401,
+        refused_body: None,
+        request: Arc::new(move |client: &reqwest::Client, n| {
+            client.post(&url).json(&json!({
+                "company": bench::COMPANY_CODE,
+                "email": email(n),
+                "password": "wrong password!",
+            }))
+        }),
     }
 }
