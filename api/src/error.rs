@@ -44,6 +44,9 @@ pub enum ApiError {
     /// 404 `not_found`: missing, or another company's (indistinguishable on purpose).
     #[error("not found")]
     NotFound,
+    /// 412 `precondition_failed`: `If-Match` names a version the resource no longer has.
+    #[error("precondition failed")]
+    PreconditionFailed,
     /// 405 `method_not_allowed`, with the `Allow` header listing what the path accepts.
     #[error("method not allowed")]
     MethodNotAllowed { allow: String },
@@ -117,6 +120,7 @@ impl ApiError {
             Self::MpinNotSet => "mpin_not_set",
             Self::RateLimited { .. } => "rate_limited",
             Self::NotFound => "not_found",
+            Self::PreconditionFailed => "precondition_failed",
             Self::MethodNotAllowed { .. } => "method_not_allowed",
             Self::Taken(field) => match field {
                 UniqueField::CompanyCode => "company_code_taken",
@@ -154,6 +158,7 @@ impl ApiError {
             Self::MpinNotSet => "M-PIN not set",
             Self::RateLimited { .. } => "Too many requests",
             Self::NotFound => "Not found",
+            Self::PreconditionFailed => "Precondition failed",
             Self::MethodNotAllowed { .. } => "Method not allowed",
             Self::Taken(UniqueField::CompanyCode) => "Company code taken",
             Self::Taken(UniqueField::Email) => "Email taken",
@@ -198,6 +203,9 @@ impl ApiError {
                 format!("Too many sign-in requests: try again in {retry_after} seconds.")
             }
             Self::NotFound => "No such resource.".into(),
+            Self::PreconditionFailed => {
+                "It changed since you read it (If-Match): read it again, then retry.".into()
+            }
             Self::MethodNotAllowed { allow } => format!("This path accepts {allow}."),
             Self::Taken(UniqueField::CompanyCode) => {
                 "Another company already uses this code.".into()
@@ -267,6 +275,7 @@ impl ResponseError for ApiError {
             Self::MpinNotSet => StatusCode::CONFLICT,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::NotFound => StatusCode::NOT_FOUND,
+            Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::Taken(_) => StatusCode::CONFLICT,
             Self::Rule(RuleViolation::Escalation) => StatusCode::FORBIDDEN,
@@ -329,6 +338,7 @@ impl From<DomainError> for ApiError {
     fn from(err: DomainError) -> Self {
         match err {
             DomainError::NotFound => Self::NotFound,
+            DomainError::PreconditionFailed => Self::PreconditionFailed,
             DomainError::Conflict(field) => Self::Taken(field),
             DomainError::Invalid(error) => Self::invalid(error),
             DomainError::Rule(rule) => Self::Rule(rule),

@@ -3,6 +3,7 @@
 pub mod actor;
 pub mod cli;
 pub mod client_address;
+pub mod conditional;
 pub mod config;
 pub mod dto;
 pub mod error;

@@ -69,6 +69,9 @@ pub enum DomainError {
     /// The change would break an invariant.
     #[error(transparent)]
     Rule(#[from] crate::RuleViolation),
+    /// The change was conditioned on a version the resource no longer has (`If-Match`).
+    #[error("precondition failed")]
+    PreconditionFailed,
     /// The assignee cannot take one more open lead.
     #[error(transparent)]
     Lead(#[from] crate::LeadRefusal),

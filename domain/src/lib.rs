@@ -29,6 +29,7 @@ pub mod subscription;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod users;
+mod version;
 
 pub use actor::Actor;
 pub use audit::{AuditEntry, AuditTarget};
@@ -47,3 +48,4 @@ pub use password::{Password, PasswordPolicy};
 pub use permission::{Action, Permission, PermissionSet, Resource, UnknownPermission};
 pub use role::{DEFAULT_ROLES, DefaultRole, role_permissions};
 pub use rules::RuleViolation;
+pub use version::{Precondition, Version};

@@ -11,6 +11,7 @@ mod m20261128_000002_create_audit_events;
 mod m20261128_000003_add_devices_and_lockouts;
 mod m20261128_000004_create_leads_and_settings;
 mod m20261202_000005_create_sign_in_guards;
+mod m20261202_000006_add_user_versions;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000003_add_devices_and_lockouts::Migration),
             Box::new(m20261128_000004_create_leads_and_settings::Migration),
             Box::new(m20261202_000005_create_sign_in_guards::Migration),
+            Box::new(m20261202_000006_add_user_versions::Migration),
         ]
     }
 }

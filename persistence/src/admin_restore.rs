@@ -40,6 +40,7 @@ impl Store {
             .await?
             .ok_or(StoreError::NotFound)?;
         let (id, name) = (target.id, target.name.clone());
+        let version = target.version + 1;
         let mut model: user::ActiveModel = target.into();
         model.role_id = Set(admin_role.id);
         model.banned = Set(false);
@@ -47,6 +48,7 @@ impl Store {
         model.locked_until = Set(None);
         model.last_failed_login_at = Set(None);
         model.updated_at = Set(Utc::now());
+        model.version = Set(version);
         model.update(&txn).await?;
         let entry = AuditEntry {
             action: "user.restored",

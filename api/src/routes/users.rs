@@ -1,10 +1,10 @@
 //! Users of the company (`agent:*`).
 
-use actix_web::HttpResponse;
 use actix_web::dev::HttpServiceFactory;
 use actix_web::http::header;
 use actix_web::web::{self, Json, Path, Query};
-use domain::queries::{UserFilter, UserQueries, UserSort};
+use actix_web::{HttpRequest, HttpResponse};
+use domain::queries::{UserFilter, UserQueries, UserSort, UserView};
 use domain::users::{self, NewUser, UserDetails, UserPatch};
 use domain::{Action, Email, EmployeeCode, LeadCap, Mpin, Name, Password, Phone, Resource};
 use serde::Deserialize;
@@ -13,6 +13,7 @@ use uuid::Uuid;
 
 use super::Endpoint;
 use crate::actor::Actor;
+use crate::conditional;
 use crate::dto::UserDto;
 use crate::error::ApiError;
 use crate::json::ApiJson;
@@ -204,22 +205,37 @@ fn optional<T>(
     checks.check(field, parse(raw))
 }
 
-/// One user.
+/// One user, with its version as the `ETag` (send it back as `If-Match` with a change, so
+/// that the change applies only if nobody changed the user meanwhile). The version changes
+/// with every change of the user's own fields, not with `leads_held`, nor with a rename of
+/// the role, department or branch the user names.
 #[utoipa::path(get, path = "/api/v1/users/{id}", tag = "users",
     params(("id" = Uuid, Path, description = "The user's id.")),
     security(("bearer_auth" = [])),
-    responses((status = 200, description = "The user.", body = UserDto)))]
+    responses((status = 200, description = "The user.", body = UserDto,
+        headers(("ETag" = String, description = "The user's version, a strong tag: send it back as `If-Match`.")))))]
 pub async fn get_user(
     state: web::Data<AppState>,
     actor: Actor,
     id: Path<Uuid>,
-) -> Result<Json<UserDto>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     actor.require(Resource::Agent, Action::Read)?;
     let user = state
         .store
         .user_view(actor.company_id, id.into_inner())
         .await?;
-    Ok(Json(user.into()))
+    Ok(user_answer(user))
+}
+
+const IF_MATCH_DOC: &str = "Applies only if the user is still at one of these versions \
+    (`ETag`s); otherwise 412 `precondition_failed` and nothing changes. `*` or none: no \
+    condition.";
+
+/// A user, with its `ETag`.
+fn user_answer(user: UserView) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header(conditional::etag(user.version))
+        .json(UserDto::from(user))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -266,10 +282,13 @@ pub struct UpdateUserRequest {
 
 /// Changes any subset of a user's fields, bans or unbans.
 #[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", request_body = UpdateUserRequest,
-    params(("id" = Uuid, Path, description = "The user's id.")),
+    params(("id" = Uuid, Path, description = "The user's id."),
+        ("If-Match" = Option<String>, Header, description = IF_MATCH_DOC)),
     security(("bearer_auth" = [])),
     responses(
-        (status = 200, description = "The updated user.", body = UserDto),
+        (status = 200, description = "The updated user.", body = UserDto,
+            headers(("ETag" = String, description = "The user's version, a strong tag: send it back as `If-Match`."))),
+        (status = 412, description = "`precondition_failed`.", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 409, description = "`email_taken`, `employee_code_taken`, `last_admin` or `self_action`.",
             body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`.", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -277,10 +296,12 @@ pub struct UpdateUserRequest {
 pub async fn update_user(
     state: web::Data<AppState>,
     actor: Actor,
+    req: HttpRequest,
     id: Path<Uuid>,
     body: ApiJson<UpdateUserRequest>,
-) -> Result<Json<UserDto>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     actor.require(Resource::Agent, Action::Write)?;
+    let precondition = conditional::precondition(&req)?;
     let id = id.into_inner();
     let body = body.0;
     let mut checks = FieldChecks::default();
@@ -330,28 +351,39 @@ pub async fn update_user(
         mpin,
         lead_cap,
         banned: body.banned,
+        precondition,
     };
     let state = state.get_ref();
     users::update_user(&state.store, state, &actor.acting(), id, patch).await?;
-    Ok(Json(
-        state.store.user_view(actor.company_id, id).await?.into(),
+    Ok(user_answer(
+        state.store.user_view(actor.company_id, id).await?,
     ))
 }
 
 /// Deletes a user: frees the seat and ends their sessions.
 #[utoipa::path(delete, path = "/api/v1/users/{id}", tag = "users",
-    params(("id" = Uuid, Path, description = "The user's id.")),
+    params(("id" = Uuid, Path, description = "The user's id."),
+        ("If-Match" = Option<String>, Header, description = IF_MATCH_DOC)),
     security(("bearer_auth" = [])),
     responses(
         (status = 204, description = "Deleted."),
+        (status = 412, description = "`precondition_failed`.", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 409, description = "`last_admin` or `self_action`.", body = crate::error::Problem, content_type = "application/problem+json"),
     ))]
 pub async fn delete_user(
     state: web::Data<AppState>,
     actor: Actor,
+    req: HttpRequest,
     id: Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     actor.require(Resource::Agent, Action::Delete)?;
-    users::delete_user(&state.store, &actor.acting(), id.into_inner()).await?;
+    let precondition = conditional::precondition(&req)?;
+    users::delete_user(
+        &state.store,
+        &actor.acting(),
+        id.into_inner(),
+        &precondition,
+    )
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -2,7 +2,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::{NamedRef, PageRequest, Paged};
-use crate::DomainError;
+use crate::{DomainError, Version};
 
 /// A user as clients see it: no secret, references resolved to names.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,6 +21,9 @@ pub struct UserView {
     pub mpin_set: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The user's version (their `ETag`): raised by every change of their own fields; not
+    /// by `leads_held`, nor by renaming the role, department or branch they name.
+    pub version: Version,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

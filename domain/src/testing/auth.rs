@@ -13,7 +13,7 @@ use crate::ports::{
     RoleGrant, Sessions,
 };
 use crate::users::UserRecord;
-use crate::{CompanyCode, DEFAULT_ROLES, DomainError, Email, Guard, Secret, UniqueField};
+use crate::{CompanyCode, DEFAULT_ROLES, DomainError, Email, Guard, Secret, UniqueField, Version};
 
 /// A session and where its refresh token stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -230,6 +230,7 @@ impl Companies for MemoryStore {
                 role_id: admin_role,
                 lead_cap: 0,
                 banned: false,
+                version: Version(1),
             },
             password_hash: new.admin.password_hash.clone(),
             mpin_hash: None,

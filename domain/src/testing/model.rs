@@ -229,7 +229,7 @@ proptest! {
                     let expected = within(&before, actor_id, before.users[&user].record.role_id)
                         && user != actor_id
                         && !removes_last_admin(&before, user);
-                    (expected, run(delete_user(&store, &actor, user)))
+                    (expected, run(delete_user(&store, &actor, user, &Default::default())))
                 }
                 Op::ChangeRole { user, role } => {
                     let user = nth_user(&before, user);

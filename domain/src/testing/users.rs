@@ -7,7 +7,7 @@ use crate::Guard;
 use crate::auth::Account;
 use crate::ports::{SeatCount, Seats, Users};
 use crate::users::{NewSecrets, NewUserRecord, UserRecord};
-use crate::{DomainError, UniqueField};
+use crate::{DomainError, UniqueField, Version};
 
 impl Seats for MemoryTx {
     async fn lock_seats(&mut self) -> Result<SeatCount, DomainError> {
@@ -50,6 +50,7 @@ impl Users for MemoryTx {
             role_id: details.role_id,
             lead_cap: details.lead_cap.get(),
             banned: false,
+            version: Version(1),
         };
         self.unique(&record)?;
         let user = StoredUser {
@@ -74,7 +75,10 @@ impl Users for MemoryTx {
             .users
             .get_mut(&record.id)
             .ok_or(DomainError::NotFound)?;
-        user.record = record.clone();
+        user.record = UserRecord {
+            version: Version(user.record.version.0 + 1),
+            ..record.clone()
+        };
         if let Some(hash) = secrets.password_hash {
             user.password_hash = hash;
             user.guards.password = Guard::reset();
@@ -93,6 +97,7 @@ impl Users for MemoryTx {
             .get_mut(&id)
             .ok_or(DomainError::NotFound)?;
         user.password_hash = hash;
+        user.record.version = Version(user.record.version.0 + 1);
         Ok(())
     }
 
@@ -104,6 +109,7 @@ impl Users for MemoryTx {
             .ok_or(DomainError::NotFound)?;
         user.mpin_hash = Some(hash);
         user.guards.mpin = Guard::reset();
+        user.record.version = Version(user.record.version.0 + 1);
         Ok(())
     }
 

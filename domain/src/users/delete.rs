@@ -2,13 +2,20 @@ use uuid::Uuid;
 
 use super::load::admin_remains_without;
 use crate::ports::{Audit, Commit, Roles, Store, Users};
-use crate::{Actor, AuditEntry, AuditTarget, DomainError, rules};
+use crate::{Actor, AuditEntry, AuditTarget, DomainError, Precondition, rules};
 
 /// Deletes a user, freeing their seat: not yourself, not a holder of more than the actor
-/// holds, never the last active Company Admin. Their leads go back to the unassigned pool.
-pub async fn delete_user(store: &impl Store, actor: &Actor, id: Uuid) -> Result<(), DomainError> {
+/// holds, never the last active Company Admin, and only at a version `precondition` names.
+/// Their leads go back to the unassigned pool.
+pub async fn delete_user(
+    store: &impl Store,
+    actor: &Actor,
+    id: Uuid,
+    precondition: &Precondition,
+) -> Result<(), DomainError> {
     let mut tx = store.begin(actor.company_id).await?;
     let user = tx.lock_user(id).await?.ok_or(DomainError::NotFound)?;
+    precondition.check(user.version)?;
     let role = tx.role(user.role_id).await?.ok_or(DomainError::NotFound)?;
     rules::within_actor(&actor.permissions, &role.permissions)?;
     rules::not_self(&actor.user_id, &id)?;

@@ -16,7 +16,7 @@ pub use delete::delete_user;
 pub use own::{OwnPasswordChange, change_own_mpin, change_own_password};
 pub use update::update_user;
 
-use crate::{Email, EmployeeCode, LeadCap, Mpin, Name, Password, Phone};
+use crate::{Email, EmployeeCode, LeadCap, Mpin, Name, Password, Phone, Precondition, Version};
 
 /// What an admin fills in for a user, secrets aside.
 #[derive(Debug, Clone)]
@@ -61,6 +61,8 @@ pub struct UserRecord {
     pub role_id: Uuid,
     pub lead_cap: i32,
     pub banned: bool,
+    /// Raised by the store with every write of the user.
+    pub version: Version,
 }
 
 /// New secrets to store with a change, hashed; `None` keeps the current one.
@@ -87,6 +89,8 @@ pub struct UserPatch {
     pub lead_cap: Option<LeadCap>,
     /// `true` bans, `false` unbans.
     pub banned: Option<bool>,
+    /// The versions the patch may apply to (`If-Match`).
+    pub precondition: Precondition,
 }
 
 impl UserRecord {

@@ -5,7 +5,10 @@ use uuid::Uuid;
 use super::{UserPatch, create_user, delete_user, update_user};
 use crate::ports::GroupKind;
 use crate::testing::{MemoryStore, PlainHasher, Seeded, new_user, run};
-use crate::{DomainError, EmployeeCode, LeadCap, Mpin, Name, RuleViolation, UniqueField};
+use crate::{
+    DomainError, EmployeeCode, LeadCap, Mpin, Name, Precondition, RuleViolation, UniqueField,
+    Version,
+};
 
 const ADMIN: usize = 0;
 const MANAGER: usize = 1;
@@ -73,7 +76,12 @@ fn a_manager_cannot_create_a_company_admin_nor_touch_one() {
         company.admin.user_id,
         ban(true),
     ));
-    let delete_admin = run(delete_user(&store, &manager, company.admin.user_id));
+    let delete_admin = run(delete_user(
+        &store,
+        &manager,
+        company.admin.user_id,
+        &Default::default(),
+    ));
 
     assert_eq!(rule(new_admin), RuleViolation::Escalation);
     assert_eq!(rule(ban_admin), RuleViolation::Escalation);
@@ -97,18 +105,30 @@ fn the_last_active_company_admin_can_be_neither_banned_nor_deleted() {
 
     // The second admin is banned: the first is the last active one.
     let unbanned_first = store.actor(company.company_id, company.admin.user_id);
-    let by_banned = run(delete_user(&store, &as_second, company.admin.user_id));
+    let by_banned = run(delete_user(
+        &store,
+        &as_second,
+        company.admin.user_id,
+        &Default::default(),
+    ));
     assert_eq!(rule(by_banned), RuleViolation::LastAdmin);
     assert_eq!(
         rule(run(delete_user(
             &store,
             &unbanned_first,
-            unbanned_first.user_id
+            unbanned_first.user_id,
+            &Default::default()
         ))),
         RuleViolation::SelfAction
     );
     // Deleting the banned admin removes no active one.
-    run(delete_user(&store, &unbanned_first, second)).expect("a banned admin can go");
+    run(delete_user(
+        &store,
+        &unbanned_first,
+        second,
+        &Default::default(),
+    ))
+    .expect("a banned admin can go");
     assert_eq!(store.company(company.company_id).active_admins(), 1);
 }
 
@@ -126,7 +146,7 @@ fn nobody_bans_or_deletes_themselves() {
         me,
         ban(true),
     ));
-    let deleted = run(delete_user(&store, &company.admin, me));
+    let deleted = run(delete_user(&store, &company.admin, me, &Default::default()));
 
     assert_eq!(rule(banned), RuleViolation::SelfAction);
     assert_eq!(rule(deleted), RuleViolation::SelfAction);
@@ -368,4 +388,59 @@ fn a_password_reset_removes_every_device_and_an_mpin_reset_none() {
     assert_eq!(after_mpin, 2);
     let devices = store.company(company.company_id).devices;
     assert!(devices.values().all(|d| d.user_id == other));
+}
+
+#[test]
+fn a_change_conditioned_on_an_older_version_changes_nothing() {
+    let store = MemoryStore::default();
+    let company = store.sign_up(5);
+    let agent = create(&store, &company, "agent@example.com", AGENT);
+    let version = |store: &MemoryStore| {
+        store.company(company.company_id).users[&agent]
+            .record
+            .version
+    };
+    let read_at = version(&store);
+    let rename = |name: &str, precondition: Precondition| UserPatch {
+        name: Some(Name::parse(name).expect("name")),
+        precondition,
+        ..UserPatch::default()
+    };
+
+    let first = run(update_user(
+        &store,
+        &PlainHasher,
+        &company.admin,
+        agent,
+        rename("First Admin's Edit", Precondition::OneOf(vec![read_at])),
+    ));
+    let after_first = version(&store);
+    let second = run(update_user(
+        &store,
+        &PlainHasher,
+        &company.admin,
+        agent,
+        rename("Second Admin's Edit", Precondition::OneOf(vec![read_at])),
+    ));
+    let stale_delete = run(delete_user(
+        &store,
+        &company.admin,
+        agent,
+        &Precondition::OneOf(vec![read_at]),
+    ));
+
+    first.expect("at the version it was read at");
+    assert_eq!(after_first, Version(read_at.0 + 1));
+    assert!(matches!(second, Err(DomainError::PreconditionFailed)));
+    assert!(matches!(stale_delete, Err(DomainError::PreconditionFailed)));
+    let user = &store.company(company.company_id).users[&agent];
+    assert_eq!(user.record.name, "First Admin's Edit");
+    assert_eq!(user.record.version, after_first, "nothing changed");
+    run(delete_user(
+        &store,
+        &company.admin,
+        agent,
+        &Precondition::OneOf(vec![after_first]),
+    ))
+    .expect("at the current version");
 }

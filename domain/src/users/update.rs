@@ -10,7 +10,8 @@ use crate::{Actor, AuditEntry, AuditTarget, DomainError, rules};
 /// password reset also removes their devices.
 /// The actor must hold every permission of the user's current role and of the new one; a ban
 /// is never of yourself nor of the last active Company Admin; your own secrets change only
-/// through `/me`, which asks for the current password.
+/// through `/me`, which asks for the current password. A patch conditioned on versions the
+/// user no longer has changes nothing.
 pub async fn update_user(
     store: &impl Store,
     hasher: &impl SecretHasher,
@@ -34,6 +35,7 @@ pub async fn update_user(
 
     let mut tx = store.begin(actor.company_id).await?;
     let current = tx.lock_user(id).await?.ok_or(DomainError::NotFound)?;
+    patch.precondition.check(current.version)?;
     let current_role = tx
         .role(current.role_id)
         .await?

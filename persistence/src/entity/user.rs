@@ -36,6 +36,9 @@ pub struct Model {
     pub last_assigned_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// 1 when created, raised by every write of the user's fields or secrets (domain's
+    /// `Version`, the `ETag`); not by lockouts or lead assignment.
+    pub version: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,3 +1,4 @@
+use domain::Version;
 use domain::queries::{NamedRef, PageRequest, Paged, UserFilter, UserSort, UserView};
 use sea_orm::sea_query::{
     Alias, Condition, Expr, ExprTrait, LikeExpr, Order, Query, SelectStatement,
@@ -87,6 +88,7 @@ impl Tenant<'_> {
                     user::Column::Banned,
                     user::Column::CreatedAt,
                     user::Column::UpdatedAt,
+                    user::Column::Version,
                     user::Column::DepartmentId,
                     user::Column::BranchId,
                     user::Column::RoleId,
@@ -188,5 +190,6 @@ fn user_view_from_row(row: &QueryResult) -> Result<UserView, StoreError> {
         mpin_set: row.try_get("", "mpin_set")?,
         created_at: row.try_get("", "created_at")?,
         updated_at: row.try_get("", "updated_at")?,
+        version: Version(row.try_get("", "version")?),
     })
 }

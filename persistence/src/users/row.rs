@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use domain::users::{NewUserRecord, UserRecord};
-use domain::{EmployeeCode, Phone};
+use domain::{EmployeeCode, Phone, Version};
 use sea_orm::ActiveValue::Set;
 use uuid::Uuid;
 
@@ -45,6 +45,7 @@ pub(crate) fn new_user_row(
         last_assigned_at: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
+        version: Set(1),
     }
 }
 
@@ -86,6 +87,7 @@ impl From<user::Model> for UserRecord {
             role_id: row.role_id,
             lead_cap: row.lead_cap,
             banned: row.banned,
+            version: Version(row.version),
         }
     }
 }

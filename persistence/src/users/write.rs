@@ -6,7 +6,7 @@ use domain::auth::Account;
 use domain::ports::Users;
 use domain::users::{NewSecrets, NewUserRecord, UserRecord};
 use sea_orm::ActiveValue::Set;
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, ExprTrait, SimpleExpr};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
@@ -73,6 +73,7 @@ impl Users for SeaTx {
         }
         user::Entity::update_many()
             .set(row)
+            .col_expr(user::Column::Version, next_version())
             .filter(user::Column::CompanyId.eq(self.company_id))
             .filter(user::Column::Id.eq(record.id))
             .exec(&self.txn)
@@ -134,6 +135,7 @@ impl SeaTx {
     async fn update_own(&self, id: Uuid, row: user::ActiveModel) -> Result<(), DomainError> {
         user::Entity::update_many()
             .set(row)
+            .col_expr(user::Column::Version, next_version())
             .filter(user::Column::CompanyId.eq(self.company_id))
             .filter(user::Column::Id.eq(id))
             .exec(&self.txn)
@@ -141,4 +143,9 @@ impl SeaTx {
             .map_err(StoreError::from)?;
         Ok(())
     }
+}
+
+/// The user's version after this write.
+fn next_version() -> SimpleExpr {
+    Expr::col(user::Column::Version).add(1)
 }

@@ -12,6 +12,7 @@ mod cli;
 mod credentials;
 mod devices;
 mod errors;
+mod etags;
 mod fuzz_findings;
 mod groups;
 mod invariants;
