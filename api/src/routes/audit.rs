@@ -80,7 +80,7 @@ pub struct AuditQuery {
 }
 
 /// Who did what to whom, newest first.
-#[utoipa::path(get, path = "/api/v1/audit-events", tag = "audit", params(AuditQuery),
+#[utoipa::path(get, path = "/api/v1/audit-events", operation_id = "listAuditEvents", tag = "audit", params(AuditQuery),
     security(("bearer_auth" = [])),
     responses((status = 200, description = "A page of events.", body = Page<AuditEventDto>)))]
 pub async fn list_audit_events(

@@ -135,7 +135,7 @@ fn parse_lead(checks: &mut FieldChecks, at: &str, body: CreateLeadRequest) -> Op
 }
 
 /// Creates a lead.
-#[utoipa::path(post, path = "/api/v1/leads", tag = "leads", request_body = CreateLeadRequest,
+#[utoipa::path(post, path = "/api/v1/leads", operation_id = "createLead", tag = "leads", request_body = CreateLeadRequest,
     security(("bearer_auth" = [])),
     responses(
         (status = 201, description = "Created (and assigned, when it was).", body = LeadDto,
@@ -184,7 +184,7 @@ pub struct BatchResponse {
 }
 
 /// Creates up to 10,000 leads at once, all or nothing.
-#[utoipa::path(post, path = "/api/v1/leads/batch", tag = "leads", request_body = BatchRequest,
+#[utoipa::path(post, path = "/api/v1/leads/batch", operation_id = "createLeadBatch", tag = "leads", request_body = BatchRequest,
     security(("bearer_auth" = [])),
     responses(
         (status = 201, description = "All created.", body = BatchResponse,
@@ -247,7 +247,7 @@ pub struct LeadQuery {
 }
 
 /// Lists leads, newest first.
-#[utoipa::path(get, path = "/api/v1/leads", tag = "leads", params(LeadQuery),
+#[utoipa::path(get, path = "/api/v1/leads", operation_id = "listLeads", tag = "leads", params(LeadQuery),
     security(("bearer_auth" = [])),
     responses((status = 200, description = "A page of leads.", body = Page<LeadDto>)))]
 pub async fn list_leads(
@@ -280,7 +280,7 @@ pub async fn list_leads(
 }
 
 /// One lead.
-#[utoipa::path(get, path = "/api/v1/leads/{id}", tag = "leads",
+#[utoipa::path(get, path = "/api/v1/leads/{id}", operation_id = "getLead", tag = "leads",
     params(("id" = Uuid, Path, description = "The lead's id.")),
     security(("bearer_auth" = [])),
     responses((status = 200, description = "The lead.", body = LeadDto)))]
@@ -326,7 +326,7 @@ pub struct UpdateLeadRequest {
 }
 
 /// Changes, assigns or unassigns a lead.
-#[utoipa::path(patch, path = "/api/v1/leads/{id}", tag = "leads", request_body = UpdateLeadRequest,
+#[utoipa::path(patch, path = "/api/v1/leads/{id}", operation_id = "updateLead", tag = "leads", request_body = UpdateLeadRequest,
     params(("id" = Uuid, Path, description = "The lead's id.")),
     security(("bearer_auth" = [])),
     responses(
@@ -372,7 +372,7 @@ pub async fn update_lead(
 }
 
 /// Deletes a lead.
-#[utoipa::path(delete, path = "/api/v1/leads/{id}", tag = "leads",
+#[utoipa::path(delete, path = "/api/v1/leads/{id}", operation_id = "deleteLead", tag = "leads",
     params(("id" = Uuid, Path, description = "The lead's id.")),
     security(("bearer_auth" = [])),
     responses((status = 204, description = "Deleted.")))]

@@ -29,7 +29,7 @@ pub struct LeadLoadDto {
 }
 
 /// Every user's cap and the open leads they hold (cap 0 included), by name.
-#[utoipa::path(get, path = "/api/v1/reports/lead-load", tag = "reports", params(PageQuery),
+#[utoipa::path(get, path = "/api/v1/reports/lead-load", operation_id = "getLeadLoadReport", tag = "reports", params(PageQuery),
     security(("bearer_auth" = [])),
     responses((status = 200, description = "A page of users' lead load.", body = Page<LeadLoadDto>)))]
 pub async fn lead_load(

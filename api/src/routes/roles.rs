@@ -69,7 +69,7 @@ pub struct PageQuery {
 }
 
 /// Lists the company's roles, the system role first, then by name.
-#[utoipa::path(get, path = "/api/v1/roles", tag = "roles", params(PageQuery),
+#[utoipa::path(get, path = "/api/v1/roles", operation_id = "listRoles", tag = "roles", params(PageQuery),
     security(("bearer_auth" = [])),
     responses((status = 200, description = "A page of roles.", body = Page<RoleDto>)))]
 pub async fn list_roles(
@@ -121,7 +121,7 @@ fn parse_permissions(checks: &mut FieldChecks, raw: &[String]) -> PermissionSet 
 }
 
 /// Creates a role. Its permissions must be within the caller's own.
-#[utoipa::path(post, path = "/api/v1/roles", tag = "roles", request_body = CreateRoleRequest,
+#[utoipa::path(post, path = "/api/v1/roles", operation_id = "createRole", tag = "roles", request_body = CreateRoleRequest,
     security(("bearer_auth" = [])),
     responses(
         (status = 201, description = "Created.", body = RoleDto,
@@ -151,7 +151,7 @@ pub async fn create_role(
 }
 
 /// One role.
-#[utoipa::path(get, path = "/api/v1/roles/{id}", tag = "roles",
+#[utoipa::path(get, path = "/api/v1/roles/{id}", operation_id = "getRole", tag = "roles",
     params(("id" = Uuid, Path, description = "The role's id.")),
     security(("bearer_auth" = [])),
     responses((status = 200, description = "The role.", body = RoleDto)))]
@@ -172,7 +172,7 @@ pub async fn get_role(
 
 /// Renames a role or replaces its permissions; its users get the new permissions on their
 /// next request.
-#[utoipa::path(patch, path = "/api/v1/roles/{id}", tag = "roles", request_body = UpdateRoleRequest,
+#[utoipa::path(patch, path = "/api/v1/roles/{id}", operation_id = "updateRole", tag = "roles", request_body = UpdateRoleRequest,
     params(("id" = Uuid, Path, description = "The role's id.")),
     security(("bearer_auth" = [])),
     responses(
@@ -207,7 +207,7 @@ pub async fn update_role(
 }
 
 /// Deletes a role nobody holds.
-#[utoipa::path(delete, path = "/api/v1/roles/{id}", tag = "roles",
+#[utoipa::path(delete, path = "/api/v1/roles/{id}", operation_id = "deleteRole", tag = "roles",
     params(("id" = Uuid, Path, description = "The role's id.")),
     security(("bearer_auth" = [])),
     responses(

@@ -70,7 +70,7 @@ pub struct UserQuery {
 }
 
 /// Lists the company's users.
-#[utoipa::path(get, path = "/api/v1/users", tag = "users", params(UserQuery),
+#[utoipa::path(get, path = "/api/v1/users", operation_id = "listUsers", tag = "users", params(UserQuery),
     security(("bearer_auth" = [])),
     responses((status = 200, description = "A page of users.", body = Page<UserDto>)))]
 pub async fn list_users(
@@ -130,7 +130,7 @@ pub struct CreateUserRequest {
 }
 
 /// Creates a user, taking one seat of the subscription.
-#[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = CreateUserRequest,
+#[utoipa::path(post, path = "/api/v1/users", operation_id = "createUser", tag = "users", request_body = CreateUserRequest,
     security(("bearer_auth" = [])),
     responses(
         (status = 201, description = "Created.", body = UserDto,
@@ -205,7 +205,7 @@ fn optional<T>(
 }
 
 /// One user.
-#[utoipa::path(get, path = "/api/v1/users/{id}", tag = "users",
+#[utoipa::path(get, path = "/api/v1/users/{id}", operation_id = "getUser", tag = "users",
     params(("id" = Uuid, Path, description = "The user's id.")),
     security(("bearer_auth" = [])),
     responses((status = 200, description = "The user.", body = UserDto)))]
@@ -265,7 +265,7 @@ pub struct UpdateUserRequest {
 }
 
 /// Changes any subset of a user's fields, bans or unbans.
-#[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", request_body = UpdateUserRequest,
+#[utoipa::path(patch, path = "/api/v1/users/{id}", operation_id = "updateUser", tag = "users", request_body = UpdateUserRequest,
     params(("id" = Uuid, Path, description = "The user's id.")),
     security(("bearer_auth" = [])),
     responses(
@@ -339,7 +339,7 @@ pub async fn update_user(
 }
 
 /// Deletes a user: frees the seat and ends their sessions.
-#[utoipa::path(delete, path = "/api/v1/users/{id}", tag = "users",
+#[utoipa::path(delete, path = "/api/v1/users/{id}", operation_id = "deleteUser", tag = "users",
     params(("id" = Uuid, Path, description = "The user's id.")),
     security(("bearer_auth" = [])),
     responses(
