@@ -132,6 +132,44 @@ mod tests {
         assert!(doc["paths"]["/api/v1/signup"]["post"].is_object());
     }
 
+    /// A list answers `{items: [...], ...}` (a page, or a short list such as a user's
+    /// devices): its items must be the item's schema by `$ref`, so that a client generator
+    /// makes one type of a listed user and a fetched one.
+    #[test]
+    fn every_list_refers_to_its_items_schema() {
+        let doc = document();
+        let schemas = &doc["components"]["schemas"];
+        let mut lists = 0;
+        for (method, path, operation) in operations(&doc) {
+            for (status, response) in operation["responses"].as_object().expect("responses") {
+                let Some(schema) = response.pointer("/content/application~1json/schema") else {
+                    continue;
+                };
+                let schema = match schema["$ref"].as_str() {
+                    Some(reference) => {
+                        let name = reference
+                            .strip_prefix("#/components/schemas/")
+                            .expect("a component reference");
+                        &schemas[name]
+                    }
+                    None => schema,
+                };
+                let items = &schema["properties"]["items"];
+                if items.is_null() {
+                    continue;
+                }
+                lists += 1;
+                assert_eq!(items["type"], "array", "{method} {path} {status}: items");
+                assert!(
+                    items["items"]["$ref"].is_string(),
+                    "{method} {path} {status}: items are {}, not a $ref to the item's schema",
+                    items["items"]
+                );
+            }
+        }
+        assert!(lists > 0, "no operation answers a list");
+    }
+
     #[test]
     fn every_error_response_is_a_problem_with_a_required_code() {
         let doc: serde_json::Value = serde_json::from_str(&generated()).expect("json");

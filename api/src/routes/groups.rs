@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use crate::actor::Actor;
 use crate::error::ApiError;
-use crate::paging::{Page, page_request};
+use crate::paging::{page, page_request};
 use crate::routes::roles::PageQuery;
 use crate::state::AppState;
 use crate::validation::FieldChecks;
@@ -26,6 +26,8 @@ pub struct GroupDto {
     /// Users who belong to it.
     pub users_count: i64,
 }
+
+page!(GroupPage of GroupDto, "One page of departments or branches. A page past the end has no items.");
 
 impl From<GroupView> for GroupDto {
     fn from(group: GroupView) -> Self {
@@ -58,14 +60,14 @@ async fn list(
     kind: GroupKind,
     resource: Resource,
     query: &PageQuery,
-) -> Result<Json<Page<GroupDto>>, ApiError> {
+) -> Result<Json<GroupPage>, ApiError> {
     actor.require(resource, Action::Read)?;
     let request = page_request(query.page, query.per_page)?;
     let paged = state
         .store
         .list_groups(actor.company_id, kind, request)
         .await?;
-    Ok(Json(Page::of(paged, request, GroupDto::from)))
+    Ok(Json(GroupPage::of(paged, request, GroupDto::from)))
 }
 
 async fn create(
@@ -145,11 +147,10 @@ macro_rules! group_routes {
             use domain::ports::GroupKind;
             use uuid::Uuid;
 
-            use super::{GroupDto, GroupRequest};
+            use super::{GroupDto, GroupPage, GroupRequest};
             use crate::actor::Actor;
             use crate::error::ApiError;
             use crate::json::ApiJson;
-            use crate::paging::Page;
             use crate::routes::roles::PageQuery;
             use crate::routes::Endpoint;
             use crate::state::AppState;
@@ -167,8 +168,8 @@ macro_rules! group_routes {
             /// Lists them by name, each with its number of users.
             #[utoipa::path(get, path = $list_path, operation_id = $list_id, tag = $tag, params(PageQuery),
                 security(("bearer_auth" = [])),
-                responses((status = 200, description = "A page.", body = Page<GroupDto>)))]
-            pub async fn list(state: web::Data<AppState>, actor: Actor, query: Query<PageQuery>) -> Result<Json<Page<GroupDto>>, ApiError> {
+                responses((status = 200, description = "A page.", body = GroupPage)))]
+            pub async fn list(state: web::Data<AppState>, actor: Actor, query: Query<PageQuery>) -> Result<Json<GroupPage>, ApiError> {
                 super::list(&state, &actor, KIND, RESOURCE, &query).await
             }
 

@@ -17,7 +17,7 @@ use crate::actor::Actor;
 use crate::dto::NamedRefDto;
 use crate::error::ApiError;
 use crate::json::ApiJson;
-use crate::paging::{Page, nullable, page_request};
+use crate::paging::{nullable, page, page_request};
 use crate::state::AppState;
 use crate::validation::FieldChecks;
 
@@ -61,6 +61,8 @@ pub struct LeadDto {
     pub assigned_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
 }
+
+page!(LeadPage of LeadDto, "One page of leads. A page past the end has no items.");
 
 impl From<LeadView> for LeadDto {
     fn from(lead: LeadView) -> Self {
@@ -249,12 +251,12 @@ pub struct LeadQuery {
 /// Lists leads, newest first.
 #[utoipa::path(get, path = "/api/v1/leads", operation_id = "listLeads", tag = "leads", params(LeadQuery),
     security(("bearer_auth" = [])),
-    responses((status = 200, description = "A page of leads.", body = Page<LeadDto>)))]
+    responses((status = 200, description = "A page of leads.", body = LeadPage)))]
 pub async fn list_leads(
     state: web::Data<AppState>,
     actor: Actor,
     query: Query<LeadQuery>,
-) -> Result<Json<Page<LeadDto>>, ApiError> {
+) -> Result<Json<LeadPage>, ApiError> {
     actor.require(Resource::Management, Action::Read)?;
     let query = query.into_inner();
     let request = page_request(query.page, query.per_page)?;
@@ -276,7 +278,7 @@ pub async fn list_leads(
         .store
         .list_leads(actor.company_id, &filter, request)
         .await?;
-    Ok(Json(Page::of(paged, request, LeadDto::from)))
+    Ok(Json(LeadPage::of(paged, request, LeadDto::from)))
 }
 
 /// One lead.

@@ -16,7 +16,7 @@ use crate::actor::Actor;
 use crate::dto::{CompanyDto, UserDto};
 use crate::error::ApiError;
 use crate::json::ApiJson;
-use crate::paging::{Page, page_request};
+use crate::paging::{page, page_request};
 use crate::routes::roles::PageQuery;
 use crate::state::AppState;
 
@@ -151,22 +151,26 @@ pub struct SessionDto {
     pub current: bool,
 }
 
+page!(SessionPage of SessionDto, "One page of your sessions. A page past the end has no items.");
+
 /// Your signed-in devices, newest first.
 #[utoipa::path(get, path = "/api/v1/me/sessions", operation_id = "listMySessions", tag = "me", params(PageQuery),
     security(("bearer_auth" = [])),
-    responses((status = 200, description = "A page of sessions.", body = Page<SessionDto>)))]
+    responses((status = 200, description = "A page of sessions.", body = SessionPage)))]
 pub async fn list_sessions(
     state: web::Data<AppState>,
     actor: Actor,
     query: Query<PageQuery>,
-) -> Result<Json<Page<SessionDto>>, ApiError> {
+) -> Result<Json<SessionPage>, ApiError> {
     let request = page_request(query.page, query.per_page)?;
     let paged = state
         .store
         .list_sessions(actor.company_id, actor.user_id, request)
         .await?;
-    Ok(Json(Page::of(paged, request, |session: SessionView| {
-        SessionDto {
+    Ok(Json(SessionPage::of(
+        paged,
+        request,
+        |session: SessionView| SessionDto {
             current: session.id == actor.session_id,
             id: session.id,
             device_id: session.device_id,
@@ -175,8 +179,8 @@ pub async fn list_sessions(
             ip: session.ip,
             created_at: session.created_at,
             last_seen_at: session.last_seen_at,
-        }
-    })))
+        },
+    )))
 }
 
 /// Signs one of your devices out; its tokens stop working at once.

@@ -15,7 +15,7 @@ use super::Endpoint;
 use crate::actor::Actor;
 use crate::error::ApiError;
 use crate::json::ApiJson;
-use crate::paging::{Page, page_request};
+use crate::paging::{page, page_request};
 use crate::state::AppState;
 use crate::validation::FieldChecks;
 
@@ -44,6 +44,8 @@ pub struct RoleDto {
     pub users_count: i64,
 }
 
+page!(RolePage of RoleDto, "One page of roles. A page past the end has no items.");
+
 impl From<RoleView> for RoleDto {
     fn from(role: RoleView) -> Self {
         Self {
@@ -71,16 +73,16 @@ pub struct PageQuery {
 /// Lists the company's roles, the system role first, then by name.
 #[utoipa::path(get, path = "/api/v1/roles", operation_id = "listRoles", tag = "roles", params(PageQuery),
     security(("bearer_auth" = [])),
-    responses((status = 200, description = "A page of roles.", body = Page<RoleDto>)))]
+    responses((status = 200, description = "A page of roles.", body = RolePage)))]
 pub async fn list_roles(
     state: web::Data<AppState>,
     actor: Actor,
     query: Query<PageQuery>,
-) -> Result<Json<Page<RoleDto>>, ApiError> {
+) -> Result<Json<RolePage>, ApiError> {
     actor.require(Resource::Role, Action::Read)?;
     let request = page_request(query.page, query.per_page)?;
     let paged = state.store.list_roles(actor.company_id, request).await?;
-    Ok(Json(Page::of(paged, request, RoleDto::from)))
+    Ok(Json(RolePage::of(paged, request, RoleDto::from)))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -16,7 +16,7 @@ use crate::actor::Actor;
 use crate::dto::UserDto;
 use crate::error::ApiError;
 use crate::json::ApiJson;
-use crate::paging::{Page, nullable, page_request};
+use crate::paging::{nullable, page, page_request};
 use crate::state::AppState;
 use crate::validation::FieldChecks;
 
@@ -69,15 +69,17 @@ pub struct UserQuery {
     pub per_page: Option<u64>,
 }
 
+page!(UserPage of UserDto, "One page of users. A page past the end has no items.");
+
 /// Lists the company's users.
 #[utoipa::path(get, path = "/api/v1/users", operation_id = "listUsers", tag = "users", params(UserQuery),
     security(("bearer_auth" = [])),
-    responses((status = 200, description = "A page of users.", body = Page<UserDto>)))]
+    responses((status = 200, description = "A page of users.", body = UserPage)))]
 pub async fn list_users(
     state: web::Data<AppState>,
     actor: Actor,
     query: Query<UserQuery>,
-) -> Result<Json<Page<UserDto>>, ApiError> {
+) -> Result<Json<UserPage>, ApiError> {
     actor.require(Resource::Agent, Action::Read)?;
     let query = query.into_inner();
     let request = page_request(query.page, query.per_page)?;
@@ -98,7 +100,7 @@ pub async fn list_users(
         .store
         .list_users(actor.company_id, &filter, request)
         .await?;
-    Ok(Json(Page::of(paged, request, UserDto::from)))
+    Ok(Json(UserPage::of(paged, request, UserDto::from)))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
