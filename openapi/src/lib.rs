@@ -170,6 +170,56 @@ mod tests {
         assert!(lists > 0, "no operation answers a list");
     }
 
+    /// The stable codes of the contract's problem table (CONTRACT.md, "Errors").
+    const CONTRACT_CODES: [&str; 28] = [
+        "bad_request",
+        "unauthenticated",
+        "invalid_credentials",
+        "forbidden",
+        "user_banned",
+        "not_found",
+        "email_taken",
+        "employee_code_taken",
+        "name_taken",
+        "company_code_taken",
+        "agent_limit_reached",
+        "last_admin",
+        "lead_cap_reached",
+        "assignee_banned",
+        "in_use",
+        "system_role",
+        "self_action",
+        "mpin_not_set",
+        "idempotency_conflict",
+        "precondition_failed",
+        "idempotency_key_reused",
+        "unavailable",
+        "payload_too_large",
+        "unsupported_media_type",
+        "validation_failed",
+        "account_locked",
+        "mpin_locked",
+        "rate_limited",
+    ];
+
+    #[test]
+    fn the_problem_code_is_an_enum_of_the_contract_codes() {
+        let doc = document();
+        let schemas = &doc["components"]["schemas"];
+        assert_eq!(
+            schemas["Problem"]["properties"]["code"]["$ref"],
+            "#/components/schemas/ProblemCode"
+        );
+        assert_eq!(schemas["ProblemCode"]["type"], "string");
+        let codes = schemas["ProblemCode"]["enum"].as_array().expect("an enum");
+        for code in CONTRACT_CODES {
+            assert!(
+                codes.iter().any(|c| c == code),
+                "`{code}` is not in ProblemCode"
+            );
+        }
+    }
+
     #[test]
     fn every_error_response_is_a_problem_with_a_required_code() {
         let doc: serde_json::Value = serde_json::from_str(&generated()).expect("json");
