@@ -108,41 +108,41 @@ impl ApiError {
         Self::Validation(vec![error])
     }
 
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ProblemCode {
         match self {
-            Self::BadRequest(_) => "bad_request",
-            Self::Unauthenticated => "unauthenticated",
-            Self::InvalidCredentials => "invalid_credentials",
-            Self::Forbidden => "forbidden",
-            Self::UserBanned => "user_banned",
-            Self::AccountLocked { .. } => "account_locked",
-            Self::MpinLocked => "mpin_locked",
-            Self::MpinNotSet => "mpin_not_set",
-            Self::RateLimited { .. } => "rate_limited",
-            Self::NotFound => "not_found",
-            Self::PreconditionFailed => "precondition_failed",
-            Self::MethodNotAllowed { .. } => "method_not_allowed",
+            Self::BadRequest(_) => ProblemCode::BadRequest,
+            Self::Unauthenticated => ProblemCode::Unauthenticated,
+            Self::InvalidCredentials => ProblemCode::InvalidCredentials,
+            Self::Forbidden => ProblemCode::Forbidden,
+            Self::UserBanned => ProblemCode::UserBanned,
+            Self::AccountLocked { .. } => ProblemCode::AccountLocked,
+            Self::MpinLocked => ProblemCode::MpinLocked,
+            Self::MpinNotSet => ProblemCode::MpinNotSet,
+            Self::RateLimited { .. } => ProblemCode::RateLimited,
+            Self::NotFound => ProblemCode::NotFound,
+            Self::PreconditionFailed => ProblemCode::PreconditionFailed,
+            Self::MethodNotAllowed { .. } => ProblemCode::MethodNotAllowed,
             Self::Taken(field) => match field {
-                UniqueField::CompanyCode => "company_code_taken",
-                UniqueField::Email => "email_taken",
-                UniqueField::EmployeeCode => "employee_code_taken",
-                UniqueField::Name => "name_taken",
+                UniqueField::CompanyCode => ProblemCode::CompanyCodeTaken,
+                UniqueField::Email => ProblemCode::EmailTaken,
+                UniqueField::EmployeeCode => ProblemCode::EmployeeCodeTaken,
+                UniqueField::Name => ProblemCode::NameTaken,
             },
             Self::Rule(rule) => match rule {
-                RuleViolation::AgentLimitReached { .. } => "agent_limit_reached",
-                RuleViolation::LastAdmin => "last_admin",
-                RuleViolation::SelfAction => "self_action",
-                RuleViolation::Escalation => "forbidden",
-                RuleViolation::SystemRole => "system_role",
-                RuleViolation::InUse { .. } => "in_use",
+                RuleViolation::AgentLimitReached { .. } => ProblemCode::AgentLimitReached,
+                RuleViolation::LastAdmin => ProblemCode::LastAdmin,
+                RuleViolation::SelfAction => ProblemCode::SelfAction,
+                RuleViolation::Escalation => ProblemCode::Forbidden,
+                RuleViolation::SystemRole => ProblemCode::SystemRole,
+                RuleViolation::InUse { .. } => ProblemCode::InUse,
             },
-            Self::Lead(LeadRefusal::AssigneeBanned) => "assignee_banned",
-            Self::Lead(LeadRefusal::CapReached { .. }) => "lead_cap_reached",
-            Self::PayloadTooLarge { .. } => "payload_too_large",
-            Self::UnsupportedMediaType => "unsupported_media_type",
-            Self::Validation(_) => "validation_failed",
-            Self::Unavailable(_) => "unavailable",
-            Self::Internal(_) => "internal_error",
+            Self::Lead(LeadRefusal::AssigneeBanned) => ProblemCode::AssigneeBanned,
+            Self::Lead(LeadRefusal::CapReached { .. }) => ProblemCode::LeadCapReached,
+            Self::PayloadTooLarge { .. } => ProblemCode::PayloadTooLarge,
+            Self::UnsupportedMediaType => ProblemCode::UnsupportedMediaType,
+            Self::Validation(_) => ProblemCode::ValidationFailed,
+            Self::Unavailable(_) => ProblemCode::Unavailable,
+            Self::Internal(_) => ProblemCode::InternalError,
         }
     }
 
@@ -258,7 +258,7 @@ impl ApiError {
             kind: "about:blank".into(),
             title: self.title().into(),
             status: self.status_code().as_u16(),
-            code: self.code().into(),
+            code: self.code(),
             detail: Some(self.detail()),
             errors,
         }
@@ -360,12 +360,79 @@ pub struct Problem {
     pub title: String,
     pub status: u16,
     /// Stable and machine-readable, e.g. `agent_limit_reached`.
-    pub code: String,
+    pub code: ProblemCode,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// On 422 only: the refused fields.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<ProblemField>>,
+}
+
+/// The stable, machine-readable kind of a problem: what a client branches on. The status
+/// alone does not say which of several 409s (or 401s, 403s, 423s) it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ProblemCode {
+    /// 400: the body is not valid JSON, wrong types, unknown fields or query values.
+    BadRequest,
+    /// 401: no, invalid or expired token, or a revoked session.
+    Unauthenticated,
+    /// 401: wrong company, email, password or M-PIN (one answer for all).
+    InvalidCredentials,
+    /// 403: the role lacks the permission, or the action would escalate privileges.
+    Forbidden,
+    /// 403: a banned user signed in with the right secret.
+    UserBanned,
+    /// 404: missing, or another company's.
+    NotFound,
+    /// 405: the path does not accept the method; `Allow` lists those it does.
+    MethodNotAllowed,
+    /// 409: another user of the company has this email.
+    EmailTaken,
+    /// 409: another user of the company has this employee code.
+    EmployeeCodeTaken,
+    /// 409: the company already has a role, department or branch of this name.
+    NameTaken,
+    /// 409: another company has this code.
+    CompanyCodeTaken,
+    /// 409: every seat of the subscription is in use.
+    AgentLimitReached,
+    /// 409: the change would leave the company with no active Company Admin.
+    LastAdmin,
+    /// 409: the assignee already holds `lead_cap` open leads.
+    LeadCapReached,
+    /// 409: leads are not assigned to a banned user.
+    AssigneeBanned,
+    /// 409: users still reference the role, department or branch.
+    InUse,
+    /// 409: the system Company Admin role cannot be edited or deleted.
+    SystemRole,
+    /// 409: banning or deleting yourself, or resetting your own secrets as an admin.
+    SelfAction,
+    /// 409: M-PIN sign-in for a user without an M-PIN.
+    MpinNotSet,
+    /// 409: a request with the same `Idempotency-Key` is still being processed.
+    IdempotencyConflict,
+    /// 412: `If-Match` names an older version of the resource.
+    PreconditionFailed,
+    /// 413: the body is over the limit (1 MiB by default).
+    PayloadTooLarge,
+    /// 415: the body is not `application/json`.
+    UnsupportedMediaType,
+    /// 422: well-typed values that break a rule, listed in `errors`.
+    ValidationFailed,
+    /// 422: the same `Idempotency-Key` came with a different request.
+    IdempotencyKeyReused,
+    /// 423: too many wrong passwords; `Retry-After` says for how long.
+    AccountLocked,
+    /// 423: too many wrong M-PINs, until a password sign-in or an admin reset.
+    MpinLocked,
+    /// 429: too many sign-in requests from one address; `Retry-After`.
+    RateLimited,
+    /// 500: the cause is logged, never sent.
+    InternalError,
+    /// 503: the database or the hashing queue does not answer; `Retry-After`.
+    Unavailable,
 }
 
 #[derive(Debug, Clone, Serialize, serde::Deserialize, ToSchema)]

@@ -44,7 +44,8 @@ use crate::routes::{
     modifiers(&BearerAuth, &CommonProblems),
     tags(
         (name = "auth", description = "Sign-up, sign-in and sessions (public)."),
-        (name = "me", description = "The signed-in user."),
+        (name = "me", description = "The signed-in user: profile, secrets and sessions."),
+        (name = "devices", description = "Devices registered for M-PIN sign-in: your own, and a user's (`agent:write`)."),
         (name = "users", description = "The company's users (`agent:*`)."),
         (name = "roles", description = "Roles and the permission catalogue (`role:*`)."),
         (name = "departments", description = "Departments (`department:*`)."),

@@ -1,9 +1,7 @@
 //! Pagination: `?page=` (1-based, default 1) and `?per_page=` (1..=200, default 50), and the
 //! `{items, page, per_page, total}` envelope of every collection.
 
-use domain::queries::{PageRequest, Paged};
-use serde::Serialize;
-use utoipa::ToSchema;
+use domain::queries::PageRequest;
 
 use crate::error::ApiError;
 
@@ -29,27 +27,43 @@ pub fn page_request(page: Option<u64>, per_page: Option<u64>) -> Result<PageRequ
     Ok(PageRequest { page, per_page })
 }
 
-/// One page of a collection. A page past the end has no items.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Page<T: ToSchema> {
-    pub items: Vec<T>,
-    /// 1-based.
-    pub page: u64,
-    pub per_page: u64,
-    /// Items across all pages.
-    pub total: u64,
-}
-
-impl<T: ToSchema> Page<T> {
-    pub fn of<S>(paged: Paged<S>, request: PageRequest, convert: impl FnMut(S) -> T) -> Self {
-        Self {
-            items: paged.items.into_iter().map(convert).collect(),
-            page: request.page,
-            per_page: request.per_page,
-            total: paged.total,
+/// Declares `$page`, one page of `$item`s: the `{items, page, per_page, total}` envelope of
+/// a collection, and `$page::of` to build it from the store's `Paged` rows.
+///
+/// One named type per collection rather than a generic `Page<T>`: utoipa writes a type
+/// parameter's schema inline, so a generic page would give every listed item a copy of its
+/// schema and a client generator two types for one record. Here `items` refers to `$item`'s
+/// schema by `$ref`, so a listed user and a fetched user are one generated type.
+macro_rules! page {
+    ($page:ident of $item:ident, $doc:literal) => {
+        #[doc = $doc]
+        #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+        pub struct $page {
+            pub items: Vec<$item>,
+            /// 1-based.
+            pub page: u64,
+            pub per_page: u64,
+            /// Items across all pages.
+            pub total: u64,
         }
-    }
+
+        impl $page {
+            pub fn of<S>(
+                paged: domain::queries::Paged<S>,
+                request: domain::queries::PageRequest,
+                convert: impl FnMut(S) -> $item,
+            ) -> Self {
+                Self {
+                    items: paged.items.into_iter().map(convert).collect(),
+                    page: request.page,
+                    per_page: request.per_page,
+                    total: paged.total,
+                }
+            }
+        }
+    };
 }
+pub(crate) use page;
 
 /// Deserializes a field that may be absent (`None`), null (`Some(None)`) or set: what a
 /// PATCH needs to tell "leave alone" from "clear". Use with `#[serde(default)]`.

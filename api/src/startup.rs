@@ -17,7 +17,7 @@ use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::config::Config;
-use crate::error::{ApiError, PROBLEM_JSON, Problem};
+use crate::error::{ApiError, PROBLEM_JSON, Problem, ProblemCode};
 use crate::json::BodyLimit;
 use crate::openapi::ApiDoc;
 use crate::ratelimit::SignInLimiter;
@@ -162,22 +162,22 @@ fn problem_for_foreign_error<B: MessageBody>(
     }
     let status = res.status();
     let code = match status.as_u16() {
-        400 => "bad_request",
-        401 => "unauthenticated",
-        403 => "forbidden",
-        404 => "not_found",
-        405 => "method_not_allowed",
-        413 => "payload_too_large",
-        415 => "unsupported_media_type",
-        429 => "rate_limited",
-        500..=599 => "internal_error",
-        _ => "error",
+        401 => ProblemCode::Unauthenticated,
+        403 => ProblemCode::Forbidden,
+        404 => ProblemCode::NotFound,
+        405 => ProblemCode::MethodNotAllowed,
+        413 => ProblemCode::PayloadTooLarge,
+        415 => ProblemCode::UnsupportedMediaType,
+        429 => ProblemCode::RateLimited,
+        500..=599 => ProblemCode::InternalError,
+        // 400, and the rare other client errors of the HTTP layer: a request it could not take.
+        _ => ProblemCode::BadRequest,
     };
     let problem = Problem {
         kind: "about:blank".into(),
         title: status.canonical_reason().unwrap_or("Error").into(),
         status: status.as_u16(),
-        code: code.into(),
+        code,
         detail: None,
         errors: None,
     };

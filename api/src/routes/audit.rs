@@ -13,7 +13,7 @@ use super::Endpoint;
 use crate::actor::Actor;
 use crate::dto::NamedRefDto;
 use crate::error::ApiError;
-use crate::paging::{Page, page_request};
+use crate::paging::{page, page_request};
 use crate::state::AppState;
 
 pub fn resources() -> impl HttpServiceFactory {
@@ -48,6 +48,8 @@ pub struct AuditEventDto {
     pub ip: Option<String>,
 }
 
+page!(AuditEventPage of AuditEventDto, "One page of audit events. A page past the end has no items.");
+
 impl From<AuditEventView> for AuditEventDto {
     fn from(event: AuditEventView) -> Self {
         Self {
@@ -80,14 +82,14 @@ pub struct AuditQuery {
 }
 
 /// Who did what to whom, newest first.
-#[utoipa::path(get, path = "/api/v1/audit-events", tag = "audit", params(AuditQuery),
+#[utoipa::path(get, path = "/api/v1/audit-events", operation_id = "listAuditEvents", tag = "audit", params(AuditQuery),
     security(("bearer_auth" = [])),
-    responses((status = 200, description = "A page of events.", body = Page<AuditEventDto>)))]
+    responses((status = 200, description = "A page of events.", body = AuditEventPage)))]
 pub async fn list_audit_events(
     state: web::Data<AppState>,
     actor: Actor,
     query: Query<AuditQuery>,
-) -> Result<Json<Page<AuditEventDto>>, ApiError> {
+) -> Result<Json<AuditEventPage>, ApiError> {
     actor.require(Resource::Settings, Action::Read)?;
     let query = query.into_inner();
     let request = page_request(query.page, query.per_page)?;
@@ -99,5 +101,9 @@ pub async fn list_audit_events(
         .store
         .audit_events(actor.company_id, &filter, request)
         .await?;
-    Ok(Json(Page::of(paged, request, AuditEventDto::from)))
+    Ok(Json(AuditEventPage::of(
+        paged,
+        request,
+        AuditEventDto::from,
+    )))
 }

@@ -68,7 +68,7 @@ pub struct SignupResponse {
 
 /// Creates a company: its subscription, the default roles (Company Admin, Manager, Agent)
 /// and its first user, a Company Admin, who is signed in.
-#[utoipa::path(post, path = "/api/v1/signup", tag = "auth", request_body = SignupRequest,
+#[utoipa::path(post, path = "/api/v1/signup", operation_id = "signUp", tag = "auth", request_body = SignupRequest,
     responses(
         (status = 201, description = "The company exists and its admin is signed in.", body = SignupResponse,
             headers(("Location" = String, description = "The new user's URL."),
@@ -190,7 +190,7 @@ pub struct LoginRequest {
 /// answer tells whether an account exists.
 /// A banned user gets 403 `user_banned`, but only with the right password. A success also
 /// unlocks a locked M-PIN.
-#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
+#[utoipa::path(post, path = "/api/v1/auth/login", operation_id = "login", tag = "auth", request_body = LoginRequest,
     responses(
         (status = 200, description = "Signed in.", body = Tokens,
             headers(("Cache-Control" = String, description = "`no-store`: the answer carries secrets."))),
@@ -265,7 +265,7 @@ pub struct MpinLoginRequest {
 /// Only works with a `device_token` that a password sign-in of the same user registered; a
 /// made-up or another user's token is 401 `invalid_credentials`. After 5 wrong M-PINs in a
 /// row the M-PIN is locked (423 `mpin_locked`) until a password sign-in or an admin reset.
-#[utoipa::path(post, path = "/api/v1/auth/mpin", tag = "auth", request_body = MpinLoginRequest,
+#[utoipa::path(post, path = "/api/v1/auth/mpin", operation_id = "loginWithMpin", tag = "auth", request_body = MpinLoginRequest,
     responses(
         (status = 200, description = "Signed in.", body = Tokens,
             headers(("Cache-Control" = String, description = "`no-store`: the answer carries secrets."))),
@@ -304,7 +304,7 @@ pub struct RefreshRequest {
 
 /// Exchanges a refresh token for new tokens. The old refresh token stops working; presenting
 /// it again revokes the whole session (it was stolen, or replayed).
-#[utoipa::path(post, path = "/api/v1/auth/refresh", tag = "auth", request_body = RefreshRequest,
+#[utoipa::path(post, path = "/api/v1/auth/refresh", operation_id = "refreshTokens", tag = "auth", request_body = RefreshRequest,
     responses(
         (status = 200, description = "New tokens.", body = Tokens,
             headers(("Cache-Control" = String, description = "`no-store`: the answer carries secrets."))),
@@ -338,7 +338,7 @@ pub async fn refresh(
 }
 
 /// Signs the device out: its access and refresh tokens stop working at once.
-#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", request_body = RefreshRequest,
+#[utoipa::path(post, path = "/api/v1/auth/logout", operation_id = "logout", tag = "auth", request_body = RefreshRequest,
     responses(
         (status = 204, description = "Signed out (also when the session had already ended)."),
         (status = 401, description = "`unauthenticated`: not a refresh token of this server.", body = crate::error::Problem, content_type = "application/problem+json"),

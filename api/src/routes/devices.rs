@@ -84,7 +84,7 @@ async fn remove(
 }
 
 /// Your registered devices.
-#[utoipa::path(get, path = "/api/v1/me/devices", tag = "me", security(("bearer_auth" = [])),
+#[utoipa::path(get, path = "/api/v1/me/devices", operation_id = "listMyDevices", tag = "devices", security(("bearer_auth" = [])),
     responses((status = 200, description = "Your devices.", body = DeviceList)))]
 pub async fn list_my_devices(
     state: web::Data<AppState>,
@@ -94,7 +94,7 @@ pub async fn list_my_devices(
 }
 
 /// Removes one of your devices: its M-PIN sign-in stops working, its sessions end.
-#[utoipa::path(delete, path = "/api/v1/me/devices/{id}", tag = "me",
+#[utoipa::path(delete, path = "/api/v1/me/devices/{id}", operation_id = "removeMyDevice", tag = "devices",
     params(("id" = Uuid, Path, description = "The device's id.")),
     security(("bearer_auth" = [])),
     responses(
@@ -110,7 +110,7 @@ pub async fn remove_my_device(
 }
 
 /// A user's registered devices (`agent:write`, and every permission of the user's role).
-#[utoipa::path(get, path = "/api/v1/users/{id}/devices", tag = "users",
+#[utoipa::path(get, path = "/api/v1/users/{id}/devices", operation_id = "listUserDevices", tag = "devices",
     params(("id" = Uuid, Path, description = "The user's id.")),
     security(("bearer_auth" = [])),
     responses(
@@ -130,7 +130,7 @@ pub async fn list_user_devices(
 }
 
 /// Removes a user's device (`agent:write`, and every permission of the user's role).
-#[utoipa::path(delete, path = "/api/v1/users/{id}/devices/{device_id}", tag = "users",
+#[utoipa::path(delete, path = "/api/v1/users/{id}/devices/{device_id}", operation_id = "removeUserDevice", tag = "devices",
     params(
         ("id" = Uuid, Path, description = "The user's id."),
         ("device_id" = Uuid, Path, description = "The device's id."),

@@ -42,7 +42,7 @@ impl From<Distribution> for DistributionDto {
 /// Runs the distribution now: unassigned open leads, oldest first, go to eligible users
 /// toward their caps (most free capacity first, ties to the least recently assigned).
 /// Concurrent runs for one company are serialized.
-#[utoipa::path(post, path = "/api/v1/leads/distribute", tag = "leads",
+#[utoipa::path(post, path = "/api/v1/leads/distribute", operation_id = "distributeLeads", tag = "leads",
     security(("bearer_auth" = [])),
     responses((status = 200, description = "What this run handed out.", body = DistributionDto)))]
 pub async fn distribute(

@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use crate::actor::Actor;
 use crate::error::ApiError;
-use crate::paging::{Page, page_request};
+use crate::paging::{page, page_request};
 use crate::routes::roles::PageQuery;
 use crate::state::AppState;
 use crate::validation::FieldChecks;
@@ -26,6 +26,8 @@ pub struct GroupDto {
     /// Users who belong to it.
     pub users_count: i64,
 }
+
+page!(GroupPage of GroupDto, "One page of departments or branches. A page past the end has no items.");
 
 impl From<GroupView> for GroupDto {
     fn from(group: GroupView) -> Self {
@@ -58,14 +60,14 @@ async fn list(
     kind: GroupKind,
     resource: Resource,
     query: &PageQuery,
-) -> Result<Json<Page<GroupDto>>, ApiError> {
+) -> Result<Json<GroupPage>, ApiError> {
     actor.require(resource, Action::Read)?;
     let request = page_request(query.page, query.per_page)?;
     let paged = state
         .store
         .list_groups(actor.company_id, kind, request)
         .await?;
-    Ok(Json(Page::of(paged, request, GroupDto::from)))
+    Ok(Json(GroupPage::of(paged, request, GroupDto::from)))
 }
 
 async fn create(
@@ -129,9 +131,14 @@ async fn delete(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// Writes the five annotated handlers of one kind of group and its `resources()`.
+/// Writes the five annotated handlers of one kind of group and its `resources()`. The
+/// operation ids are given, not derived from the handlers' names, which both kinds share:
+/// generated clients turn them into function names, so each is unique in the document.
 macro_rules! group_routes {
-    ($module:ident, $kind:expr, $resource:expr, $tag:literal, $list_path:literal, $item_path:literal, $scope:literal) => {
+    (
+        $module:ident, $kind:expr, $resource:expr, $tag:literal, $list_path:literal, $item_path:literal, $scope:literal,
+        operation_ids($list_id:literal, $create_id:literal, $get_id:literal, $rename_id:literal, $delete_id:literal)
+    ) => {
         pub mod $module {
             use actix_web::dev::HttpServiceFactory;
             use actix_web::web::{self, Json, Path, Query};
@@ -140,11 +147,10 @@ macro_rules! group_routes {
             use domain::ports::GroupKind;
             use uuid::Uuid;
 
-            use super::{GroupDto, GroupRequest};
+            use super::{GroupDto, GroupPage, GroupRequest};
             use crate::actor::Actor;
             use crate::error::ApiError;
             use crate::json::ApiJson;
-            use crate::paging::Page;
             use crate::routes::roles::PageQuery;
             use crate::routes::Endpoint;
             use crate::state::AppState;
@@ -160,15 +166,15 @@ macro_rules! group_routes {
             }
 
             /// Lists them by name, each with its number of users.
-            #[utoipa::path(get, path = $list_path, tag = $tag, params(PageQuery),
+            #[utoipa::path(get, path = $list_path, operation_id = $list_id, tag = $tag, params(PageQuery),
                 security(("bearer_auth" = [])),
-                responses((status = 200, description = "A page.", body = Page<GroupDto>)))]
-            pub async fn list(state: web::Data<AppState>, actor: Actor, query: Query<PageQuery>) -> Result<Json<Page<GroupDto>>, ApiError> {
+                responses((status = 200, description = "A page.", body = GroupPage)))]
+            pub async fn list(state: web::Data<AppState>, actor: Actor, query: Query<PageQuery>) -> Result<Json<GroupPage>, ApiError> {
                 super::list(&state, &actor, KIND, RESOURCE, &query).await
             }
 
             /// Creates one.
-            #[utoipa::path(post, path = $list_path, tag = $tag, request_body = GroupRequest,
+            #[utoipa::path(post, path = $list_path, operation_id = $create_id, tag = $tag, request_body = GroupRequest,
                 security(("bearer_auth" = [])),
                 responses(
                     (status = 201, description = "Created.", body = GroupDto,
@@ -181,7 +187,7 @@ macro_rules! group_routes {
             }
 
             /// One of them.
-            #[utoipa::path(get, path = $item_path, tag = $tag,
+            #[utoipa::path(get, path = $item_path, operation_id = $get_id, tag = $tag,
                 params(("id" = Uuid, Path, description = "The record's id.")),
                 security(("bearer_auth" = [])),
                 responses((status = 200, description = "The record.", body = GroupDto)))]
@@ -190,7 +196,7 @@ macro_rules! group_routes {
             }
 
             /// Renames one.
-            #[utoipa::path(patch, path = $item_path, tag = $tag, request_body = GroupRequest,
+            #[utoipa::path(patch, path = $item_path, operation_id = $rename_id, tag = $tag, request_body = GroupRequest,
                 params(("id" = Uuid, Path, description = "The record's id.")),
                 security(("bearer_auth" = [])),
                 responses(
@@ -203,7 +209,7 @@ macro_rules! group_routes {
             }
 
             /// Deletes one nobody belongs to.
-            #[utoipa::path(delete, path = $item_path, tag = $tag,
+            #[utoipa::path(delete, path = $item_path, operation_id = $delete_id, tag = $tag,
                 params(("id" = Uuid, Path, description = "The record's id.")),
                 security(("bearer_auth" = [])),
                 responses(
@@ -224,7 +230,14 @@ group_routes!(
     "departments",
     "/api/v1/departments",
     "/api/v1/departments/{id}",
-    "/departments"
+    "/departments",
+    operation_ids(
+        "listDepartments",
+        "createDepartment",
+        "getDepartment",
+        "renameDepartment",
+        "deleteDepartment"
+    )
 );
 group_routes!(
     branches,
@@ -233,5 +246,12 @@ group_routes!(
     "branches",
     "/api/v1/branches",
     "/api/v1/branches/{id}",
-    "/branches"
+    "/branches",
+    operation_ids(
+        "listBranches",
+        "createBranch",
+        "getBranch",
+        "renameBranch",
+        "deleteBranch"
+    )
 );

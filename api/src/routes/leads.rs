@@ -17,7 +17,7 @@ use crate::actor::Actor;
 use crate::dto::NamedRefDto;
 use crate::error::ApiError;
 use crate::json::ApiJson;
-use crate::paging::{Page, nullable, page_request};
+use crate::paging::{nullable, page, page_request};
 use crate::state::AppState;
 use crate::validation::FieldChecks;
 
@@ -61,6 +61,8 @@ pub struct LeadDto {
     pub assigned_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
 }
+
+page!(LeadPage of LeadDto, "One page of leads. A page past the end has no items.");
 
 impl From<LeadView> for LeadDto {
     fn from(lead: LeadView) -> Self {
@@ -135,7 +137,7 @@ fn parse_lead(checks: &mut FieldChecks, at: &str, body: CreateLeadRequest) -> Op
 }
 
 /// Creates a lead.
-#[utoipa::path(post, path = "/api/v1/leads", tag = "leads", request_body = CreateLeadRequest,
+#[utoipa::path(post, path = "/api/v1/leads", operation_id = "createLead", tag = "leads", request_body = CreateLeadRequest,
     security(("bearer_auth" = [])),
     responses(
         (status = 201, description = "Created (and assigned, when it was).", body = LeadDto,
@@ -184,7 +186,7 @@ pub struct BatchResponse {
 }
 
 /// Creates up to 10,000 leads at once, all or nothing.
-#[utoipa::path(post, path = "/api/v1/leads/batch", tag = "leads", request_body = BatchRequest,
+#[utoipa::path(post, path = "/api/v1/leads/batch", operation_id = "createLeadBatch", tag = "leads", request_body = BatchRequest,
     security(("bearer_auth" = [])),
     responses(
         (status = 201, description = "All created.", body = BatchResponse,
@@ -247,14 +249,14 @@ pub struct LeadQuery {
 }
 
 /// Lists leads, newest first.
-#[utoipa::path(get, path = "/api/v1/leads", tag = "leads", params(LeadQuery),
+#[utoipa::path(get, path = "/api/v1/leads", operation_id = "listLeads", tag = "leads", params(LeadQuery),
     security(("bearer_auth" = [])),
-    responses((status = 200, description = "A page of leads.", body = Page<LeadDto>)))]
+    responses((status = 200, description = "A page of leads.", body = LeadPage)))]
 pub async fn list_leads(
     state: web::Data<AppState>,
     actor: Actor,
     query: Query<LeadQuery>,
-) -> Result<Json<Page<LeadDto>>, ApiError> {
+) -> Result<Json<LeadPage>, ApiError> {
     actor.require(Resource::Management, Action::Read)?;
     let query = query.into_inner();
     let request = page_request(query.page, query.per_page)?;
@@ -276,11 +278,11 @@ pub async fn list_leads(
         .store
         .list_leads(actor.company_id, &filter, request)
         .await?;
-    Ok(Json(Page::of(paged, request, LeadDto::from)))
+    Ok(Json(LeadPage::of(paged, request, LeadDto::from)))
 }
 
 /// One lead.
-#[utoipa::path(get, path = "/api/v1/leads/{id}", tag = "leads",
+#[utoipa::path(get, path = "/api/v1/leads/{id}", operation_id = "getLead", tag = "leads",
     params(("id" = Uuid, Path, description = "The lead's id.")),
     security(("bearer_auth" = [])),
     responses((status = 200, description = "The lead.", body = LeadDto)))]
@@ -326,7 +328,7 @@ pub struct UpdateLeadRequest {
 }
 
 /// Changes, assigns or unassigns a lead.
-#[utoipa::path(patch, path = "/api/v1/leads/{id}", tag = "leads", request_body = UpdateLeadRequest,
+#[utoipa::path(patch, path = "/api/v1/leads/{id}", operation_id = "updateLead", tag = "leads", request_body = UpdateLeadRequest,
     params(("id" = Uuid, Path, description = "The lead's id.")),
     security(("bearer_auth" = [])),
     responses(
@@ -372,7 +374,7 @@ pub async fn update_lead(
 }
 
 /// Deletes a lead.
-#[utoipa::path(delete, path = "/api/v1/leads/{id}", tag = "leads",
+#[utoipa::path(delete, path = "/api/v1/leads/{id}", operation_id = "deleteLead", tag = "leads",
     params(("id" = Uuid, Path, description = "The lead's id.")),
     security(("bearer_auth" = [])),
     responses((status = 204, description = "Deleted.")))]

@@ -16,7 +16,7 @@ use crate::actor::Actor;
 use crate::dto::{CompanyDto, UserDto};
 use crate::error::ApiError;
 use crate::json::ApiJson;
-use crate::paging::{Page, page_request};
+use crate::paging::{page, page_request};
 use crate::routes::roles::PageQuery;
 use crate::state::AppState;
 
@@ -43,7 +43,7 @@ pub struct MeResponse {
 }
 
 /// Who am I, in which company, and what may I do.
-#[utoipa::path(get, path = "/api/v1/me", tag = "me", security(("bearer_auth" = [])),
+#[utoipa::path(get, path = "/api/v1/me", operation_id = "getMe", tag = "me", security(("bearer_auth" = [])),
     responses((status = 200, description = "The signed-in user.", body = MeResponse)))]
 pub async fn me(state: web::Data<AppState>, actor: Actor) -> Result<Json<MeResponse>, ApiError> {
     let user = state
@@ -70,7 +70,7 @@ pub struct ChangePasswordRequest {
 
 /// Changes your password; every other session of yours ends and every other registered
 /// device is removed (its M-PIN sign-in stops working); this session and its device stay.
-#[utoipa::path(put, path = "/api/v1/me/password", tag = "me", request_body = ChangePasswordRequest,
+#[utoipa::path(put, path = "/api/v1/me/password", operation_id = "changeMyPassword", tag = "me", request_body = ChangePasswordRequest,
     security(("bearer_auth" = [])),
     responses(
         (status = 204, description = "Changed."),
@@ -108,7 +108,7 @@ pub struct ChangeMpinRequest {
 }
 
 /// Sets your M-PIN (this also lifts an M-PIN lock).
-#[utoipa::path(put, path = "/api/v1/me/mpin", tag = "me", request_body = ChangeMpinRequest,
+#[utoipa::path(put, path = "/api/v1/me/mpin", operation_id = "changeMyMpin", tag = "me", request_body = ChangeMpinRequest,
     security(("bearer_auth" = [])),
     responses(
         (status = 204, description = "Set."),
@@ -151,22 +151,26 @@ pub struct SessionDto {
     pub current: bool,
 }
 
+page!(SessionPage of SessionDto, "One page of your sessions. A page past the end has no items.");
+
 /// Your signed-in devices, newest first.
-#[utoipa::path(get, path = "/api/v1/me/sessions", tag = "me", params(PageQuery),
+#[utoipa::path(get, path = "/api/v1/me/sessions", operation_id = "listMySessions", tag = "me", params(PageQuery),
     security(("bearer_auth" = [])),
-    responses((status = 200, description = "A page of sessions.", body = Page<SessionDto>)))]
+    responses((status = 200, description = "A page of sessions.", body = SessionPage)))]
 pub async fn list_sessions(
     state: web::Data<AppState>,
     actor: Actor,
     query: Query<PageQuery>,
-) -> Result<Json<Page<SessionDto>>, ApiError> {
+) -> Result<Json<SessionPage>, ApiError> {
     let request = page_request(query.page, query.per_page)?;
     let paged = state
         .store
         .list_sessions(actor.company_id, actor.user_id, request)
         .await?;
-    Ok(Json(Page::of(paged, request, |session: SessionView| {
-        SessionDto {
+    Ok(Json(SessionPage::of(
+        paged,
+        request,
+        |session: SessionView| SessionDto {
             current: session.id == actor.session_id,
             id: session.id,
             device_id: session.device_id,
@@ -175,12 +179,12 @@ pub async fn list_sessions(
             ip: session.ip,
             created_at: session.created_at,
             last_seen_at: session.last_seen_at,
-        }
-    })))
+        },
+    )))
 }
 
 /// Signs one of your devices out; its tokens stop working at once.
-#[utoipa::path(delete, path = "/api/v1/me/sessions/{id}", tag = "me",
+#[utoipa::path(delete, path = "/api/v1/me/sessions/{id}", operation_id = "endMySession", tag = "me",
     params(("id" = Uuid, Path, description = "The session's id.")),
     security(("bearer_auth" = [])),
     responses((status = 204, description = "Signed out.")))]

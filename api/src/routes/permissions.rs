@@ -33,7 +33,7 @@ pub struct Catalogue {
 
 /// Lists every permission, resources in sidebar order. Any signed-in user may read it: the
 /// catalogue is the same for everyone and reveals nothing about the company.
-#[utoipa::path(get, path = "/api/v1/permissions", tag = "roles",
+#[utoipa::path(get, path = "/api/v1/permissions", operation_id = "listPermissions", tag = "roles",
     security(("bearer_auth" = [])),
     responses((status = 200, description = "The catalogue, in sidebar order.", body = Catalogue)))]
 pub async fn list_permissions(_actor: Actor) -> Json<Catalogue> {

@@ -11,7 +11,7 @@ use uuid::Uuid;
 use super::Endpoint;
 use crate::actor::Actor;
 use crate::error::ApiError;
-use crate::paging::{Page, page_request};
+use crate::paging::{page, page_request};
 use crate::routes::roles::PageQuery;
 use crate::state::AppState;
 
@@ -28,15 +28,17 @@ pub struct LeadLoadDto {
     pub leads_held: i64,
 }
 
+page!(LeadLoadPage of LeadLoadDto, "One page of users' lead load. A page past the end has no items.");
+
 /// Every user's cap and the open leads they hold (cap 0 included), by name.
-#[utoipa::path(get, path = "/api/v1/reports/lead-load", tag = "reports", params(PageQuery),
+#[utoipa::path(get, path = "/api/v1/reports/lead-load", operation_id = "getLeadLoadReport", tag = "reports", params(PageQuery),
     security(("bearer_auth" = [])),
-    responses((status = 200, description = "A page of users' lead load.", body = Page<LeadLoadDto>)))]
+    responses((status = 200, description = "A page of users' lead load.", body = LeadLoadPage)))]
 pub async fn lead_load(
     state: web::Data<AppState>,
     actor: Actor,
     query: Query<PageQuery>,
-) -> Result<Json<Page<LeadLoadDto>>, ApiError> {
+) -> Result<Json<LeadLoadPage>, ApiError> {
     actor.require(Resource::Reports, Action::Read)?;
     let request: PageRequest = page_request(query.page, query.per_page)?;
     let all = state.store.lead_load(actor.company_id).await?;
@@ -49,7 +51,7 @@ pub async fn lead_load(
         .take(request.per_page as usize)
         .collect();
     let paged = Paged { items, total };
-    Ok(Json(Page::of(paged, request, |load: LeadLoad| {
+    Ok(Json(LeadLoadPage::of(paged, request, |load: LeadLoad| {
         LeadLoadDto {
             user_id: load.user_id,
             name: load.name,

@@ -15,7 +15,7 @@ use super::Endpoint;
 use crate::actor::Actor;
 use crate::error::ApiError;
 use crate::json::ApiJson;
-use crate::paging::{Page, page_request};
+use crate::paging::{page, page_request};
 use crate::state::AppState;
 use crate::validation::FieldChecks;
 
@@ -44,6 +44,8 @@ pub struct RoleDto {
     pub users_count: i64,
 }
 
+page!(RolePage of RoleDto, "One page of roles. A page past the end has no items.");
+
 impl From<RoleView> for RoleDto {
     fn from(role: RoleView) -> Self {
         Self {
@@ -69,18 +71,18 @@ pub struct PageQuery {
 }
 
 /// Lists the company's roles, the system role first, then by name.
-#[utoipa::path(get, path = "/api/v1/roles", tag = "roles", params(PageQuery),
+#[utoipa::path(get, path = "/api/v1/roles", operation_id = "listRoles", tag = "roles", params(PageQuery),
     security(("bearer_auth" = [])),
-    responses((status = 200, description = "A page of roles.", body = Page<RoleDto>)))]
+    responses((status = 200, description = "A page of roles.", body = RolePage)))]
 pub async fn list_roles(
     state: web::Data<AppState>,
     actor: Actor,
     query: Query<PageQuery>,
-) -> Result<Json<Page<RoleDto>>, ApiError> {
+) -> Result<Json<RolePage>, ApiError> {
     actor.require(Resource::Role, Action::Read)?;
     let request = page_request(query.page, query.per_page)?;
     let paged = state.store.list_roles(actor.company_id, request).await?;
-    Ok(Json(Page::of(paged, request, RoleDto::from)))
+    Ok(Json(RolePage::of(paged, request, RoleDto::from)))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -121,7 +123,7 @@ fn parse_permissions(checks: &mut FieldChecks, raw: &[String]) -> PermissionSet 
 }
 
 /// Creates a role. Its permissions must be within the caller's own.
-#[utoipa::path(post, path = "/api/v1/roles", tag = "roles", request_body = CreateRoleRequest,
+#[utoipa::path(post, path = "/api/v1/roles", operation_id = "createRole", tag = "roles", request_body = CreateRoleRequest,
     security(("bearer_auth" = [])),
     responses(
         (status = 201, description = "Created.", body = RoleDto,
@@ -151,7 +153,7 @@ pub async fn create_role(
 }
 
 /// One role.
-#[utoipa::path(get, path = "/api/v1/roles/{id}", tag = "roles",
+#[utoipa::path(get, path = "/api/v1/roles/{id}", operation_id = "getRole", tag = "roles",
     params(("id" = Uuid, Path, description = "The role's id.")),
     security(("bearer_auth" = [])),
     responses((status = 200, description = "The role.", body = RoleDto)))]
@@ -172,7 +174,7 @@ pub async fn get_role(
 
 /// Renames a role or replaces its permissions; its users get the new permissions on their
 /// next request.
-#[utoipa::path(patch, path = "/api/v1/roles/{id}", tag = "roles", request_body = UpdateRoleRequest,
+#[utoipa::path(patch, path = "/api/v1/roles/{id}", operation_id = "updateRole", tag = "roles", request_body = UpdateRoleRequest,
     params(("id" = Uuid, Path, description = "The role's id.")),
     security(("bearer_auth" = [])),
     responses(
@@ -207,7 +209,7 @@ pub async fn update_role(
 }
 
 /// Deletes a role nobody holds.
-#[utoipa::path(delete, path = "/api/v1/roles/{id}", tag = "roles",
+#[utoipa::path(delete, path = "/api/v1/roles/{id}", operation_id = "deleteRole", tag = "roles",
     params(("id" = Uuid, Path, description = "The role's id.")),
     security(("bearer_auth" = [])),
     responses(

@@ -74,7 +74,7 @@ pub struct UpdateTopUp {
 }
 
 /// The company's lead settings (defaults until changed).
-#[utoipa::path(get, path = "/api/v1/settings", tag = "settings",
+#[utoipa::path(get, path = "/api/v1/settings", operation_id = "getSettings", tag = "settings",
     security(("bearer_auth" = [])),
     responses((status = 200, description = "The settings.", body = SettingsDto)))]
 pub async fn get_settings(
@@ -86,7 +86,7 @@ pub async fn get_settings(
 }
 
 /// Changes any subset of the settings.
-#[utoipa::path(patch, path = "/api/v1/settings", tag = "settings", request_body = UpdateSettingsRequest,
+#[utoipa::path(patch, path = "/api/v1/settings", operation_id = "updateSettings", tag = "settings", request_body = UpdateSettingsRequest,
     security(("bearer_auth" = [])),
     responses(
         (status = 200, description = "The updated settings.", body = SettingsDto),

@@ -53,7 +53,7 @@ pub struct UpdateSubscriptionRequest {
 }
 
 /// Seats of the subscription.
-#[utoipa::path(get, path = "/api/v1/subscription", tag = "subscription",
+#[utoipa::path(get, path = "/api/v1/subscription", operation_id = "getSubscription", tag = "subscription",
     security(("bearer_auth" = [])),
     responses((status = 200, description = "The subscription.", body = SubscriptionDto)))]
 pub async fn get_subscription(
@@ -74,7 +74,7 @@ async fn current(state: &AppState, actor: &Actor) -> Result<Json<SubscriptionDto
 const MAX_AGENT_LIMIT: i64 = 100_000;
 
 /// Changes the agent limit; it cannot go below the seats in use.
-#[utoipa::path(patch, path = "/api/v1/subscription", tag = "subscription", request_body = UpdateSubscriptionRequest,
+#[utoipa::path(patch, path = "/api/v1/subscription", operation_id = "updateSubscription", tag = "subscription", request_body = UpdateSubscriptionRequest,
     security(("bearer_auth" = [])),
     responses(
         (status = 200, description = "The updated subscription.", body = SubscriptionDto),

@@ -17,7 +17,7 @@ use crate::conditional;
 use crate::dto::UserDto;
 use crate::error::ApiError;
 use crate::json::ApiJson;
-use crate::paging::{Page, nullable, page_request};
+use crate::paging::{nullable, page, page_request};
 use crate::state::AppState;
 use crate::validation::FieldChecks;
 
@@ -70,15 +70,17 @@ pub struct UserQuery {
     pub per_page: Option<u64>,
 }
 
+page!(UserPage of UserDto, "One page of users. A page past the end has no items.");
+
 /// Lists the company's users.
-#[utoipa::path(get, path = "/api/v1/users", tag = "users", params(UserQuery),
+#[utoipa::path(get, path = "/api/v1/users", operation_id = "listUsers", tag = "users", params(UserQuery),
     security(("bearer_auth" = [])),
-    responses((status = 200, description = "A page of users.", body = Page<UserDto>)))]
+    responses((status = 200, description = "A page of users.", body = UserPage)))]
 pub async fn list_users(
     state: web::Data<AppState>,
     actor: Actor,
     query: Query<UserQuery>,
-) -> Result<Json<Page<UserDto>>, ApiError> {
+) -> Result<Json<UserPage>, ApiError> {
     actor.require(Resource::Agent, Action::Read)?;
     let query = query.into_inner();
     let request = page_request(query.page, query.per_page)?;
@@ -99,7 +101,7 @@ pub async fn list_users(
         .store
         .list_users(actor.company_id, &filter, request)
         .await?;
-    Ok(Json(Page::of(paged, request, UserDto::from)))
+    Ok(Json(UserPage::of(paged, request, UserDto::from)))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -131,7 +133,7 @@ pub struct CreateUserRequest {
 }
 
 /// Creates a user, taking one seat of the subscription.
-#[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = CreateUserRequest,
+#[utoipa::path(post, path = "/api/v1/users", operation_id = "createUser", tag = "users", request_body = CreateUserRequest,
     security(("bearer_auth" = [])),
     responses(
         (status = 201, description = "Created.", body = UserDto,
@@ -209,7 +211,7 @@ fn optional<T>(
 /// that the change applies only if nobody changed the user meanwhile). The version changes
 /// with every change of the user's own fields, not with `leads_held`, nor with a rename of
 /// the role, department or branch the user names.
-#[utoipa::path(get, path = "/api/v1/users/{id}", tag = "users",
+#[utoipa::path(get, path = "/api/v1/users/{id}", operation_id = "getUser", tag = "users",
     params(("id" = Uuid, Path, description = "The user's id.")),
     security(("bearer_auth" = [])),
     responses((status = 200, description = "The user.", body = UserDto,
@@ -281,7 +283,7 @@ pub struct UpdateUserRequest {
 }
 
 /// Changes any subset of a user's fields, bans or unbans.
-#[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", request_body = UpdateUserRequest,
+#[utoipa::path(patch, path = "/api/v1/users/{id}", operation_id = "updateUser", tag = "users", request_body = UpdateUserRequest,
     params(("id" = Uuid, Path, description = "The user's id."),
         ("If-Match" = Option<String>, Header, description = IF_MATCH_DOC)),
     security(("bearer_auth" = [])),
@@ -361,7 +363,7 @@ pub async fn update_user(
 }
 
 /// Deletes a user: frees the seat and ends their sessions.
-#[utoipa::path(delete, path = "/api/v1/users/{id}", tag = "users",
+#[utoipa::path(delete, path = "/api/v1/users/{id}", operation_id = "deleteUser", tag = "users",
     params(("id" = Uuid, Path, description = "The user's id."),
         ("If-Match" = Option<String>, Header, description = IF_MATCH_DOC)),
     security(("bearer_auth" = [])),
