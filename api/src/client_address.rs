@@ -6,7 +6,7 @@
 //! the address it received from, so hops left of the first untrusted one are whatever the
 //! client chose to claim). With no trusted proxy configured, the header is ignored.
 
-use std::net::{IpAddr, Ipv6Addr};
+use std::net::IpAddr;
 
 use actix_web::HttpRequest;
 use actix_web::web;
@@ -46,21 +46,6 @@ pub fn behind_proxies(peer: IpAddr, forwarded: &[&str], trusted: &[IpNet]) -> Ip
     client
 }
 
-/// The rate limit's key for an address: an IPv6 client counts as its whole /64 (one host is
-/// routinely given a /64 and may rotate through it at will); an IPv4 client as itself.
-pub fn bucket(address: IpAddr) -> IpAddr {
-    match address {
-        IpAddr::V4(v4) => IpAddr::V4(v4),
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => IpAddr::V4(v4),
-            None => {
-                let prefix = u128::from(v6) & !u128::from(u64::MAX);
-                IpAddr::V6(Ipv6Addr::from(prefix))
-            }
-        },
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -95,16 +80,5 @@ mod tests {
             behind_proxies(ip("10.0.0.1"), &["10.0.0.3"], &proxies),
             ip("10.0.0.3")
         );
-    }
-
-    #[test]
-    fn an_ipv6_client_is_bucketed_by_its_64() {
-        assert_eq!(
-            bucket(ip("2001:db8:1:2:aaaa::1")),
-            bucket(ip("2001:db8:1:2:ffff::9"))
-        );
-        assert_ne!(bucket(ip("2001:db8:1:2::1")), bucket(ip("2001:db8:1:3::1")));
-        assert_eq!(bucket(ip("::ffff:192.0.2.1")), ip("192.0.2.1"));
-        assert_eq!(bucket(ip("192.0.2.1")), ip("192.0.2.1"));
     }
 }

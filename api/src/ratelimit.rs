@@ -7,7 +7,7 @@
 //! The limiting itself is `governor`'s GCRA (equivalent to a token bucket that starts full),
 //! one state per address in a concurrent map.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv6Addr};
 use std::num::NonZeroU32;
 
 use governor::clock::Clock;
@@ -35,7 +35,7 @@ impl SignInLimiter {
     /// 429 `rate_limited` with `Retry-After` once the address (an IPv6 one: its /64) has used
     /// its allowance.
     pub fn check(&self, ip: Option<IpAddr>) -> Result<(), ApiError> {
-        let Some(ip) = ip.map(crate::client_address::bucket) else {
+        let Some(ip) = ip.map(bucket) else {
             return Ok(());
         };
         // The map holds one state per address ever seen: past the bound, forget those whose
@@ -53,6 +53,21 @@ impl SignInLimiter {
                 retry_after: seconds.max(1),
             }
         })
+    }
+}
+
+/// The rate limit's key for an address: an IPv6 client counts as its whole /64 (one host is
+/// routinely given a /64 and may rotate through it at will); an IPv4 client as itself.
+fn bucket(address: IpAddr) -> IpAddr {
+    match address {
+        IpAddr::V4(v4) => IpAddr::V4(v4),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => {
+                let prefix = u128::from(v6) & !u128::from(u64::MAX);
+                IpAddr::V6(Ipv6Addr::from(prefix))
+            }
+        },
     }
 }
 
@@ -123,5 +138,23 @@ mod tests {
             "{} addresses tracked",
             limiter.limiter.len()
         );
+    }
+
+    #[test]
+    fn an_ipv6_client_is_bucketed_by_its_64() {
+        assert_eq!(
+            bucket(address("2001:db8:1:2:aaaa::1")),
+            bucket(address("2001:db8:1:2:ffff::9"))
+        );
+        assert_ne!(
+            bucket(address("2001:db8:1:2::1")),
+            bucket(address("2001:db8:1:3::1"))
+        );
+        assert_eq!(bucket(address("::ffff:192.0.2.1")), address("192.0.2.1"));
+        assert_eq!(bucket(address("192.0.2.1")), address("192.0.2.1"));
+    }
+
+    fn address(text: &str) -> IpAddr {
+        text.parse().unwrap()
     }
 }
