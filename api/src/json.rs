@@ -125,11 +125,20 @@ pub fn objects<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
         .map(|items| items.into_iter().map(|Object(value)| value).collect())
 }
 
-/// [`object`] for an optional struct: absent or `null` is `None`. Use with `#[serde(default)]`.
-pub fn optional_object<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+/// A PATCH field that cannot be cleared: absent is `None` (left alone), a value is `Some`,
+/// and `null` is refused as a wrong type (400) rather than ignored, as the document types
+/// it without `null`. Use with `#[serde(default)]`.
+pub fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
     deserializer: D,
 ) -> Result<Option<T>, D::Error> {
-    Option::<Object<T>>::deserialize(deserializer).map(|value| value.map(|Object(value)| value))
+    T::deserialize(deserializer).map(Some)
+}
+
+/// [`present`] for a nested struct (see [`object`]).
+pub fn present_object<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    deserializer: D,
+) -> Result<Option<T>, D::Error> {
+    object(deserializer).map(Some)
 }
 
 /// serde_json ends its messages with " at line 1 column 17", which means nothing to a client
@@ -175,6 +184,11 @@ pub fn whole<'de, D: Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error
     }
 
     deserializer.deserialize_any(WholeVisitor)
+}
+
+/// [`present`] for an integer (see [`whole`]).
+pub fn present_whole<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<i64>, D::Error> {
+    whole(deserializer).map(Some)
 }
 
 /// [`whole`] for an optional integer: absent or `null` is `None`. Use with `#[serde(default)]`.

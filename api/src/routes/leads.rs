@@ -304,7 +304,8 @@ pub async fn get_lead(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateLeadRequest {
-    #[schema(value_type = Option<crate::schema_rules::Name>)]
+    #[serde(default, deserialize_with = "crate::json::present")]
+    #[schema(value_type = crate::schema_rules::Name)]
     pub name: Option<String>,
     /// `null` clears it.
     #[serde(default, deserialize_with = "nullable")]
@@ -319,7 +320,8 @@ pub struct UpdateLeadRequest {
     #[schema(value_type = Option<crate::schema_rules::NameOrBlank>)]
     pub source: Option<Option<String>>,
     /// Reopening a closed lead counts against its assignee's cap again.
-    #[schema(value_type = Option<crate::schema_rules::LeadStatus>)]
+    #[serde(default, deserialize_with = "crate::json::present")]
+    #[schema(value_type = crate::schema_rules::LeadStatus)]
     pub status: Option<String>,
     /// Assigns manually; `null` unassigns.
     #[serde(default, deserialize_with = "nullable")]

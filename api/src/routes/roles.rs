@@ -99,10 +99,12 @@ pub struct CreateRoleRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateRoleRequest {
-    #[schema(value_type = Option<crate::schema_rules::Name>)]
+    #[serde(default, deserialize_with = "crate::json::present")]
+    #[schema(value_type = crate::schema_rules::Name)]
     pub name: Option<String>,
     /// Replaces the whole set.
-    #[schema(value_type = Option<Vec<crate::schema_rules::Permission>>)]
+    #[serde(default, deserialize_with = "crate::json::present")]
+    #[schema(value_type = Vec<crate::schema_rules::Permission>)]
     pub permissions: Option<Vec<String>>,
 }
 

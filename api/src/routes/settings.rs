@@ -56,20 +56,27 @@ impl From<Settings> for SettingsDto {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateSettingsRequest {
+    #[serde(default, deserialize_with = "crate::json::present")]
+    #[schema(value_type = bool)]
     pub auto_assign_new_leads: Option<bool>,
-    #[serde(default, deserialize_with = "crate::json::optional_object")]
+    #[serde(default, deserialize_with = "crate::json::present_object")]
+    #[schema(value_type = UpdateTopUp)]
     pub daily_top_up: Option<UpdateTopUp>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateTopUp {
+    #[serde(default, deserialize_with = "crate::json::present")]
+    #[schema(value_type = bool)]
     pub enabled: Option<bool>,
     /// `HH:MM`, 24-hour.
-    #[schema(value_type = Option<crate::schema_rules::TimeOfDay>)]
+    #[serde(default, deserialize_with = "crate::json::present")]
+    #[schema(value_type = crate::schema_rules::TimeOfDay)]
     pub at: Option<String>,
     /// An IANA zone such as `Asia/Kolkata`.
-    #[schema(value_type = Option<crate::schema_rules::TimeZone>)]
+    #[serde(default, deserialize_with = "crate::json::present")]
+    #[schema(value_type = crate::schema_rules::TimeZone)]
     pub timezone: Option<String>,
 }
 

@@ -243,10 +243,12 @@ fn user_answer(user: UserView) -> HttpResponse {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateUserRequest {
-    #[schema(value_type = Option<crate::schema_rules::Name>)]
+    #[serde(default, deserialize_with = "crate::json::present")]
+    #[schema(value_type = crate::schema_rules::Name)]
     pub name: Option<String>,
     /// Applies at once: the old address stops working for sign-in.
-    #[schema(value_type = Option<crate::schema_rules::Email>)]
+    #[serde(default, deserialize_with = "crate::json::present")]
+    #[schema(value_type = crate::schema_rules::Email)]
     pub email: Option<String>,
     /// `null` clears it.
     #[serde(default, deserialize_with = "nullable")]
@@ -264,21 +266,27 @@ pub struct UpdateUserRequest {
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<Uuid>)]
     pub branch_id: Option<Option<Uuid>>,
+    #[serde(default, deserialize_with = "crate::json::present")]
+    #[schema(value_type = Uuid)]
     pub role_id: Option<Uuid>,
     /// An admin reset: signs the user out everywhere and removes their registered devices
     /// (M-PIN sign-in included). Not of yourself (409 `self_action`): your own password
     /// changes through `PUT /api/v1/me/password`.
-    #[schema(value_type = Option<crate::schema_rules::NewPassword>)]
+    #[serde(default, deserialize_with = "crate::json::present")]
+    #[schema(value_type = crate::schema_rules::NewPassword)]
     pub password: Option<String>,
     /// An admin reset: signs the user out everywhere; their devices stay registered. Not of
     /// yourself (409 `self_action`): your own M-PIN changes through `PUT /api/v1/me/mpin`.
-    #[schema(value_type = Option<crate::schema_rules::Mpin>)]
+    #[serde(default, deserialize_with = "crate::json::present")]
+    #[schema(value_type = crate::schema_rules::Mpin)]
     pub mpin: Option<String>,
-    #[serde(default, deserialize_with = "crate::json::optional_whole")]
-    #[schema(minimum = 0, maximum = 100_000)]
+    #[serde(default, deserialize_with = "crate::json::present_whole")]
+    #[schema(value_type = i64, minimum = 0, maximum = 100_000)]
     pub lead_cap: Option<i64>,
     /// `true` bans (no sign-in, sessions end, leads and seat kept); `false` unbans (the
     /// sessions that ended stay ended: the user signs in again).
+    #[serde(default, deserialize_with = "crate::json::present")]
+    #[schema(value_type = bool)]
     pub banned: Option<bool>,
 }
 

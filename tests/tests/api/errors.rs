@@ -123,3 +123,54 @@ async fn a_malformed_bearer_token_is_a_401() {
     let body = problem(app.get("/api/v1/me", None).await, StatusCode::UNAUTHORIZED).await;
     assert_eq!(body["code"], "unauthenticated");
 }
+
+/// A PATCH field that cannot be cleared used to take `null` and ignore it (`{"name": null}`
+/// answered 200 with nothing changed): now it is a wrong type, named in a 400. A field that
+/// can be cleared still is by `null`.
+#[tokio::test]
+async fn null_for_a_patch_field_that_cannot_be_cleared_is_a_400() {
+    let app = spawn_app().await;
+    let admin = app.signup("acme").await;
+    let token = Some(admin.access_token.as_str());
+    let agent = app
+        .create_user(&admin.access_token, "ravi@acme.example", "Agent")
+        .await;
+    let user = format!("/api/v1/users/{}", agent["id"].as_str().unwrap());
+    let role = format!(
+        "/api/v1/roles/{}",
+        app.role_id(&admin.access_token, "Agent").await
+    );
+    let cases = [
+        (user.as_str(), json!({"name": null}), "name"),
+        (user.as_str(), json!({"role_id": null}), "role_id"),
+        (user.as_str(), json!({"lead_cap": null}), "lead_cap"),
+        (user.as_str(), json!({"banned": null}), "banned"),
+        (role.as_str(), json!({"permissions": null}), "permissions"),
+        (
+            "/api/v1/settings",
+            json!({"daily_top_up": null}),
+            "daily_top_up",
+        ),
+        (
+            "/api/v1/settings",
+            json!({"daily_top_up": {"timezone": null}}),
+            "daily_top_up.timezone",
+        ),
+    ];
+
+    for (path, body, field) in cases {
+        let response = app.patch(path, token, &body).await;
+        let problem = problem(response, StatusCode::BAD_REQUEST).await;
+        let detail = problem["detail"].as_str().expect("detail");
+        assert!(detail.contains(field), "{body}: {detail:?}");
+        assert!(detail.contains("null"), "{body}: {detail:?}");
+    }
+    let cleared = app.patch(&user, token, &json!({"phone": null})).await;
+    assert_eq!(cleared.status(), StatusCode::OK, "a clearable field");
+    let after: serde_json::Value = app.get(&user, token).await.json().await.unwrap();
+    assert_eq!(
+        after["name"], agent["name"],
+        "nothing changed by the refused ones"
+    );
+    assert_eq!(after["phone"], serde_json::Value::Null);
+}
