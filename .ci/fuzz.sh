@@ -155,6 +155,12 @@ enabled = false
 include-name = "PATCH /api/v1/subscription"
 checks.positive_data_acceptance.expected-statuses = [$ALLOW_422]
 
+# A time zone the server does not know: the document types it as a string, not an enum of
+# ~600 names (CONTRACT.md v1.1; the names are listed by GET /api/v1/time-zones).
+[[operations]]
+include-name = "PATCH /api/v1/settings"
+checks.positive_data_acceptance.expected-statuses = [$ALLOW_422]
+
 # The fuzzer repeats sign-ins at made-up identities, and since v1.1 those are counted and
 # locked like real accounts (CONTRACT.md: no enumeration), so the sixth is 423 by design.
 [[operations]]

@@ -13,7 +13,7 @@ use crate::error::{PROBLEM_JSON, Problem, ProblemField};
 use crate::routes::groups::{branches, departments};
 use crate::routes::{
     audit, auth, devices, distribution, leads, me, ops, permissions, reports, roles, settings,
-    subscription, users,
+    subscription, time_zones, users,
 };
 
 #[derive(OpenApi)]
@@ -37,7 +37,7 @@ use crate::routes::{
         audit::list_audit_events,
         leads::list_leads, leads::create_lead, leads::create_leads, leads::get_lead, leads::update_lead,
         leads::delete_lead, distribution::distribute,
-        settings::get_settings, settings::update_settings,
+        settings::get_settings, settings::update_settings, time_zones::list_time_zones,
         reports::lead_load,
     ),
     components(schemas(Problem, ProblemField)),

@@ -21,6 +21,7 @@ pub mod reports;
 pub mod roles;
 pub mod settings;
 pub mod subscription;
+pub mod time_zones;
 pub mod users;
 
 /// Registers every route of the API.
@@ -42,6 +43,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(audit::resources())
                 .service(leads::resources())
                 .service(settings::resources())
+                .service(time_zones::resources())
                 .service(reports::resources()),
         );
 }

@@ -196,3 +196,37 @@ async fn metrics_move_alike_for_known_and_unknown_sign_in_failures() {
         .collect();
     assert_eq!(scrapes, expected);
 }
+
+/// The zones for a settings picker: every name the settings accept, and only those.
+#[tokio::test]
+async fn time_zones_list_what_the_settings_accept() {
+    let app = spawn_app().await;
+    let admin = app.signup("acme").await;
+    let token = Some(admin.access_token.as_str());
+
+    let list: Value = app
+        .get("/api/v1/time-zones", token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let anonymous = app.get("/api/v1/time-zones", None).await;
+
+    let zones: Vec<&str> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|z| z.as_str().unwrap())
+        .collect();
+    assert!(zones.contains(&"Asia/Kolkata") && zones.contains(&"UTC"));
+    assert!(zones.windows(2).all(|w| w[0] < w[1]), "sorted, no repeats");
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+    for zone in [zones[0], zones[zones.len() - 1], "Asia/Kolkata"] {
+        let body = serde_json::json!({"daily_top_up": {"timezone": zone}});
+        let response = app.patch("/api/v1/settings", token, &body).await;
+        assert_eq!(response.status(), StatusCode::OK, "{zone}");
+    }
+    let unknown = serde_json::json!({"daily_top_up": {"timezone": "Mars/Olympus_Mons"}});
+    let refused = app.patch("/api/v1/settings", token, &unknown).await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+}
