@@ -21,7 +21,7 @@ use crate::settings::Settings;
 use crate::users::{NewSecrets, NewUserRecord, UserRecord};
 use crate::{
     Actor, AuditEntry, Candidate, CompanyCode, DomainError, Email, Guard, Mpin, Name, Password,
-    PermissionSet, Secret,
+    PermissionSet, Secret, Version,
 };
 
 /// Opens one transaction on one company's data; every port method of the transaction is
@@ -201,6 +201,8 @@ pub struct RoleGrant {
     /// The Company Admin role: fixed, and holds the whole catalogue.
     pub system: bool,
     pub permissions: PermissionSet,
+    /// Raised by the store with every change of the name or permissions.
+    pub version: Version,
 }
 
 pub trait Roles {
@@ -216,7 +218,7 @@ pub trait Roles {
         name: &Name,
         permissions: PermissionSet,
     ) -> Result<Uuid, DomainError>;
-    /// Writes what is given: a new name, new permissions or both.
+    /// Writes what is given: a new name, new permissions or both; raises the version.
     async fn save_role(
         &mut self,
         id: Uuid,

@@ -71,6 +71,7 @@ impl Store {
                 system: Set(default.system),
                 created_at: Set(now),
                 updated_at: Set(now),
+                version: Set(1),
             })
             .exec(&txn)
             .await?;

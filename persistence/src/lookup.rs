@@ -1,7 +1,7 @@
 //! Reads that changes make inside their transaction, after taking the company lock.
 
 use domain::ports::RoleGrant;
-use domain::{Permission, PermissionSet, role_permissions};
+use domain::{Permission, PermissionSet, Version, role_permissions};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter,
 };
@@ -24,6 +24,7 @@ impl From<StoredRole> for RoleGrant {
             name: stored.role.name,
             system: stored.role.system,
             permissions: stored.permissions,
+            version: Version(stored.role.version),
         }
     }
 }

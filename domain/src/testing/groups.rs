@@ -4,7 +4,7 @@ use uuid::Uuid;
 
 use super::MemoryTx;
 use crate::ports::{GroupKind, GroupRecord, Groups, RoleGrant, Roles};
-use crate::{DomainError, Name, PermissionSet, UniqueField};
+use crate::{DomainError, Name, PermissionSet, UniqueField, Version};
 
 impl Roles for MemoryTx {
     async fn role(&mut self, id: Uuid) -> Result<Option<RoleGrant>, DomainError> {
@@ -32,6 +32,7 @@ impl Roles for MemoryTx {
             name: name.as_str().to_owned(),
             system: false,
             permissions,
+            version: Version(1),
         };
         self.company.roles.insert(id, grant);
         Ok(id)
@@ -58,6 +59,7 @@ impl Roles for MemoryTx {
         if let Some(permissions) = permissions {
             role.permissions = permissions;
         }
+        role.version = Version(role.version.0 + 1);
         Ok(())
     }
 

@@ -29,7 +29,7 @@ use crate::settings::Settings;
 use crate::users::{NewUser, UserDetails, UserRecord};
 use crate::{
     Actor, AuditEntry, Candidate, CompanyCode, CompanyName, DomainError, Email, Guard, LeadCap,
-    LeadStatus, Mpin, Name, Password, PasswordPolicy, PermissionSet,
+    LeadStatus, Mpin, Name, Password, PasswordPolicy, PermissionSet, Version,
 };
 pub use auth::{StoredDevice, StoredSession};
 
@@ -239,6 +239,7 @@ impl MemoryStore {
             name: name.to_owned(),
             system: false,
             permissions,
+            version: Version(1),
         };
         self.inner
             .companies
