@@ -251,6 +251,8 @@ impl GroupKind {
 pub struct GroupRecord {
     pub id: Uuid,
     pub name: String,
+    /// Raised by the store with every rename.
+    pub version: Version,
 }
 
 pub trait Groups {
@@ -266,6 +268,7 @@ pub trait Groups {
     /// Stores a new group under a new id. Fails with [`DomainError::Conflict`] when the name
     /// is taken, case-insensitively.
     async fn insert_group(&mut self, kind: GroupKind, name: &Name) -> Result<Uuid, DomainError>;
+    /// Writes the new name and raises the version.
     async fn rename_group(
         &mut self,
         kind: GroupKind,

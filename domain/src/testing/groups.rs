@@ -79,11 +79,7 @@ impl Groups for MemoryTx {
         kind: GroupKind,
         id: Uuid,
     ) -> Result<Option<GroupRecord>, DomainError> {
-        let name = self.company.groups.get(&(kind, id));
-        Ok(name.map(|name| GroupRecord {
-            id,
-            name: name.clone(),
-        }))
+        Ok(self.company.groups.get(&(kind, id)).cloned())
     }
 
     async fn group_members(&mut self, kind: GroupKind, id: Uuid) -> Result<i64, DomainError> {
@@ -95,11 +91,11 @@ impl Groups for MemoryTx {
 
     async fn insert_group(&mut self, kind: GroupKind, name: &Name) -> Result<Uuid, DomainError> {
         let same_kind = self.company.groups.iter().filter(|((k, _), _)| *k == kind);
-        unique_name(same_kind.map(|(_, n)| n.as_str()), name)?;
+        unique_name(same_kind.map(|(_, g)| g.name.as_str()), name)?;
         let id = self.inner.new_id();
         self.company
             .groups
-            .insert((kind, id), name.as_str().to_owned());
+            .insert((kind, id), first_version(id, name.as_str()));
         Ok(id)
     }
 
@@ -114,16 +110,29 @@ impl Groups for MemoryTx {
             .groups
             .iter()
             .filter(|((k, other), _)| *k == kind && *other != id);
-        unique_name(others.map(|(_, n)| n.as_str()), name)?;
-        self.company
+        unique_name(others.map(|(_, g)| g.name.as_str()), name)?;
+        let group = self
+            .company
             .groups
-            .insert((kind, id), name.as_str().to_owned());
+            .get_mut(&(kind, id))
+            .ok_or(DomainError::NotFound)?;
+        group.name = name.as_str().to_owned();
+        group.version = Version(group.version.0 + 1);
         Ok(())
     }
 
     async fn delete_group(&mut self, kind: GroupKind, id: Uuid) -> Result<(), DomainError> {
         self.company.groups.remove(&(kind, id));
         Ok(())
+    }
+}
+
+/// A group as created: at version 1.
+pub(super) fn first_version(id: Uuid, name: &str) -> GroupRecord {
+    GroupRecord {
+        id,
+        name: name.to_owned(),
+        version: Version(1),
     }
 }
 

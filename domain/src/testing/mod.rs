@@ -20,10 +20,13 @@ use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
 use chrono::{DateTime, Utc};
+use groups::first_version;
 use uuid::Uuid;
 
 use crate::auth::{NewAdmin, NewCompany};
-use crate::ports::{Audit, Commit, Companies, GroupKind, RoleGrant, SecretHasher, Store};
+use crate::ports::{
+    Audit, Commit, Companies, GroupKind, GroupRecord, RoleGrant, SecretHasher, Store,
+};
 
 use crate::settings::Settings;
 use crate::users::{NewUser, UserDetails, UserRecord};
@@ -116,7 +119,7 @@ pub struct Company {
     pub users: BTreeMap<Uuid, StoredUser>,
     pub roles: BTreeMap<Uuid, RoleGrant>,
     /// Departments and branches, with their names.
-    pub groups: BTreeMap<(GroupKind, Uuid), String>,
+    pub groups: BTreeMap<(GroupKind, Uuid), GroupRecord>,
     pub leads: BTreeMap<Uuid, StoredLead>,
     pub settings: Settings,
     /// (job, day) -> leads assigned.
@@ -260,7 +263,7 @@ impl MemoryStore {
             .entry(company_id)
             .or_default()
             .groups
-            .insert((kind, id), name.to_owned());
+            .insert((kind, id), first_version(id, name));
         id
     }
 

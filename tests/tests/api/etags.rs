@@ -208,6 +208,8 @@ macro_rules! etag_tests {
 etag_tests! {
     users: agent;
     roles: team_role;
+    departments: sales_department;
+    branches: pune_branch;
 }
 
 async fn agent(app: &TestApp, admin: &Signup) -> Case {
@@ -226,6 +228,24 @@ async fn team_role(app: &TestApp, admin: &Signup) -> Case {
     Case {
         path: created(app, admin, "/api/v1/roles", body).await,
         change: |n| json!({"name": format!("Team {n}")}),
+        deletable: true,
+    }
+}
+
+async fn sales_department(app: &TestApp, admin: &Signup) -> Case {
+    let body = json!({"name": "Sales"});
+    Case {
+        path: created(app, admin, "/api/v1/departments", body).await,
+        change: |n| json!({"name": format!("Sales {n}")}),
+        deletable: true,
+    }
+}
+
+async fn pune_branch(app: &TestApp, admin: &Signup) -> Case {
+    let body = json!({"name": "Pune"});
+    Case {
+        path: created(app, admin, "/api/v1/branches", body).await,
+        change: |n| json!({"name": format!("Pune {n}")}),
         deletable: true,
     }
 }
