@@ -137,8 +137,8 @@ pub trait Users {
         user: &UserRecord,
         secrets: NewSecrets,
     ) -> Result<(), DomainError>;
-    /// Deletes the user; their leads, open or closed, go back to the unassigned pool, and their
-    /// sessions and devices go with them.
+    /// Deletes the user; their leads, open or closed, go back to the unassigned pool (each
+    /// lead's version raised), and their sessions and devices go with them.
     async fn delete_user(&mut self, id: Uuid) -> Result<(), DomainError>;
     async fn set_own_password(&mut self, id: Uuid, hash: String) -> Result<(), DomainError>;
     /// Stores the new M-PIN hash and lifts an M-PIN lock.
@@ -349,7 +349,7 @@ pub trait Leads {
     /// Takes the company lock, then loads the lead.
     async fn lock_lead(&mut self, id: Uuid) -> Result<Option<LeadRecord>, DomainError>;
     /// Writes a decided change: `status` is always set; `assignee_id` only when the assignee
-    /// changes (then assigned at `now`).
+    /// changes (then assigned at `now`). Raises the version.
     async fn save_lead(
         &mut self,
         id: Uuid,
@@ -360,7 +360,7 @@ pub trait Leads {
     async fn delete_lead(&mut self, id: Uuid) -> Result<bool, DomainError>;
     /// Up to `limit` unassigned open leads, oldest first.
     async fn unassigned_pool(&mut self, limit: usize) -> Result<Vec<Uuid>, DomainError>;
-    /// Assigns each user their leads, at `now`.
+    /// Assigns each user their leads, at `now`, raising each lead's version.
     async fn assign_leads(
         &mut self,
         per_user: &[(Uuid, Vec<Uuid>)],

@@ -14,6 +14,7 @@ mod m20261202_000005_create_sign_in_guards;
 mod m20261202_000006_add_user_versions;
 mod m20261202_000007_add_role_versions;
 mod m20261202_000008_add_group_versions;
+mod m20261202_000009_add_lead_versions;
 mod versions;
 
 pub struct Migrator;
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000006_add_user_versions::Migration),
             Box::new(m20261202_000007_add_role_versions::Migration),
             Box::new(m20261202_000008_add_group_versions::Migration),
+            Box::new(m20261202_000009_add_lead_versions::Migration),
         ]
     }
 }

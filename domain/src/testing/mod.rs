@@ -107,6 +107,15 @@ pub struct StoredLead {
     pub status: LeadStatus,
     pub assignee_id: Option<Uuid>,
     pub created: u128,
+    pub version: Version,
+}
+
+impl StoredLead {
+    /// Gives the lead to `assignee` (or to nobody), raising its version.
+    pub(super) fn assign(&mut self, assignee: Option<Uuid>) {
+        self.assignee_id = assignee;
+        self.version = Version(self.version.0 + 1);
+    }
 }
 
 /// Everything one company holds.

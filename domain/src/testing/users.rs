@@ -124,7 +124,7 @@ impl Users for MemoryTx {
     async fn delete_user(&mut self, id: Uuid) -> Result<(), DomainError> {
         for lead in self.company.leads.values_mut() {
             if lead.assignee_id == Some(id) {
-                lead.assignee_id = None;
+                lead.assign(None);
             }
         }
         self.company.users.remove(&id);

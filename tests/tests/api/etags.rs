@@ -5,7 +5,7 @@ use futures::future::join_all;
 use reqwest::{Method, Response, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{Signup, TestApp, problem};
+use crate::helpers::{Signup, TestApp, problem, spawn_app};
 
 /// A resource under test: its path, a change of it (a different one for each `n`, none of
 /// them what the resource holds when created), and whether it can be deleted.
@@ -210,6 +210,7 @@ etag_tests! {
     roles: team_role;
     departments: sales_department;
     branches: pune_branch;
+    leads: meera_lead;
 }
 
 async fn agent(app: &TestApp, admin: &Signup) -> Case {
@@ -248,4 +249,66 @@ async fn pune_branch(app: &TestApp, admin: &Signup) -> Case {
         change: |n| json!({"name": format!("Pune {n}")}),
         deletable: true,
     }
+}
+
+async fn meera_lead(app: &TestApp, admin: &Signup) -> Case {
+    let body = json!({"name": "Meera"});
+    Case {
+        path: created(app, admin, "/api/v1/leads", body).await,
+        change: |n| json!({"name": format!("Meera {n}"), "source": format!("Fair {n}")}),
+        deletable: true,
+    }
+}
+
+/// A lead's assignee is one of its own fields, whoever changes it: distribution and the
+/// deletion of its assignee give it a new version, so an edit read before either is refused.
+#[tokio::test]
+async fn distribution_and_the_assignees_deletion_change_a_leads_version() {
+    let app = spawn_app().await;
+    let admin = app.signup("acme").await;
+    let lead = meera_lead(&app, &admin).await.path;
+    let token = Some(admin.access_token.as_str());
+    let unassigned = etag(&app.get(&lead, token).await);
+    let role_id = app.role_id(&admin.access_token, "Agent").await;
+    let ravi = app
+        .create_user_response(
+            &admin.access_token,
+            "ravi@acme.example",
+            &role_id,
+            json!({"lead_cap": 5}),
+        )
+        .await;
+    let ravi = format!(
+        "/api/v1/users/{}",
+        ravi.json::<Value>().await.unwrap()["id"].as_str().unwrap()
+    );
+
+    let distributed = app
+        .post("/api/v1/leads/distribute", token, &json!({}))
+        .await;
+    assert_eq!(distributed.status(), StatusCode::OK);
+    let assigned = app.get(&lead, token).await;
+    let assigned_tag = etag(&assigned);
+    assert!(!assigned.json::<Value>().await.unwrap()["assignee"].is_null());
+    assert_eq!(
+        app.delete(&ravi, token).await.status(),
+        StatusCode::NO_CONTENT
+    );
+    let orphaned = etag(&app.get(&lead, token).await);
+    let stale = conditional(
+        &app,
+        &admin,
+        Method::PATCH,
+        &lead,
+        Some(&assigned_tag),
+        Some(&json!({"name": "Meera S"})),
+    )
+    .await;
+
+    assert_ne!(assigned_tag, unassigned, "distribution assigned it");
+    assert_ne!(
+        orphaned, assigned_tag,
+        "its assignee's deletion unassigned it"
+    );
+    assert_eq!(stale.status(), StatusCode::PRECONDITION_FAILED);
 }
