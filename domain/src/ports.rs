@@ -105,18 +105,20 @@ pub trait Commit {
     async fn commit(self) -> Result<(), DomainError>;
 }
 
-/// Seats taken and the subscription's limit.
+/// Seats taken, and the subscription's limit and version.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SeatCount {
     pub used: i64,
     pub limit: i64,
+    /// The subscription's version (its `ETag`).
+    pub version: Version,
 }
 
 pub trait Seats {
     /// Takes the company lock, then counts the seats: no other change of the company's users
     /// runs until this transaction ends.
     async fn lock_seats(&mut self) -> Result<SeatCount, DomainError>;
-    /// Sets the subscription's agent limit.
+    /// Sets the subscription's agent limit and raises its version.
     async fn set_agent_limit(&mut self, limit: i64) -> Result<(), DomainError>;
 }
 
@@ -373,6 +375,7 @@ pub trait CompanySettings {
     async fn settings(&mut self) -> Result<Settings, DomainError>;
     /// Takes the company lock, then reads the settings.
     async fn lock_settings(&mut self) -> Result<Settings, DomainError>;
+    /// Writes the settings (all but `version`) and raises the version.
     async fn save_settings(&mut self, settings: &Settings) -> Result<(), DomainError>;
 }
 

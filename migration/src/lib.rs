@@ -15,6 +15,7 @@ mod m20261202_000006_add_user_versions;
 mod m20261202_000007_add_role_versions;
 mod m20261202_000008_add_group_versions;
 mod m20261202_000009_add_lead_versions;
+mod m20261202_000010_add_settings_and_subscription_versions;
 mod versions;
 
 pub struct Migrator;
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000007_add_role_versions::Migration),
             Box::new(m20261202_000008_add_group_versions::Migration),
             Box::new(m20261202_000009_add_lead_versions::Migration),
+            Box::new(m20261202_000010_add_settings_and_subscription_versions::Migration),
         ]
     }
 }

@@ -136,7 +136,10 @@ impl CompanySettings for MemoryTx {
     }
 
     async fn save_settings(&mut self, settings: &Settings) -> Result<(), DomainError> {
-        self.company.settings = settings.clone();
+        self.company.settings = Settings {
+            version: Version(self.company.settings.version.0 + 1),
+            ..settings.clone()
+        };
         Ok(())
     }
 }

@@ -125,6 +125,8 @@ pub struct Company {
     /// The sign-in code.
     pub code: String,
     pub agent_limit: i64,
+    /// The subscription's version.
+    pub subscription_version: Version,
     pub users: BTreeMap<Uuid, StoredUser>,
     pub roles: BTreeMap<Uuid, RoleGrant>,
     /// Departments and branches, with their names.

@@ -251,7 +251,7 @@ proptest! {
                 }
                 Op::SetLimit { limit } => {
                     let used = i64::try_from(before.users.len()).expect("count");
-                    (limit >= used, run(set_agent_limit(&store, &actor, limit)))
+                    (limit >= used, run(set_agent_limit(&store, &actor, limit, &Precondition::None)))
                 }
                 Op::CreateLeads { count, assignee, closed } => {
                     let status = if closed { LeadStatus::Won } else { LeadStatus::New };

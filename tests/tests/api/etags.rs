@@ -211,6 +211,8 @@ etag_tests! {
     departments: sales_department;
     branches: pune_branch;
     leads: meera_lead;
+    settings: the_settings;
+    subscription: the_subscription;
 }
 
 async fn agent(app: &TestApp, admin: &Signup) -> Case {
@@ -257,6 +259,22 @@ async fn meera_lead(app: &TestApp, admin: &Signup) -> Case {
         path: created(app, admin, "/api/v1/leads", body).await,
         change: |n| json!({"name": format!("Meera {n}"), "source": format!("Fair {n}")}),
         deletable: true,
+    }
+}
+
+async fn the_settings(_: &TestApp, _: &Signup) -> Case {
+    Case {
+        path: "/api/v1/settings".into(),
+        change: |n| json!({"daily_top_up": {"at": format!("10:{n:02}")}}),
+        deletable: false,
+    }
+}
+
+async fn the_subscription(_: &TestApp, _: &Signup) -> Case {
+    Case {
+        path: "/api/v1/subscription".into(),
+        change: |n| json!({"agent_limit": 20 + n}),
+        deletable: false,
     }
 }
 
