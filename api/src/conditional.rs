@@ -1,15 +1,26 @@
 //! `ETag` and `If-Match`: a resource's version as a strong entity tag (`"3"`), and a client's
 //! condition on it, which the use case checks under the resource's lock.
 
-use actix_web::HttpRequest;
 use actix_web::http::header::{ETag, EntityTag, Header, IfMatch};
+use actix_web::{HttpRequest, HttpResponse};
 use domain::{Precondition, Version};
+use serde::Serialize;
 
 use crate::error::ApiError;
 
 /// The `ETag` header of a resource at `version`.
 pub fn etag(version: Version) -> ETag {
     ETag(EntityTag::new_strong(version.0.to_string()))
+}
+
+/// The `If-Match` parameter's description in the API document.
+pub const IF_MATCH_DOC: &str = "Applies only if the resource is still at one of these \
+    versions (`ETag`s); otherwise 412 `precondition_failed` and nothing changes. `*` or none: \
+    no condition.";
+
+/// A 200 answer with the resource at `version` as its body and `ETag`.
+pub fn answer(version: Version, body: impl Serialize) -> HttpResponse {
+    HttpResponse::Ok().insert_header(etag(version)).json(body)
 }
 
 /// The request's `If-Match`: none or `*` is no condition; a list names the versions the

@@ -79,6 +79,7 @@ mod tests {
             top_up_enabled: true,
             top_up_at: NaiveTime::parse_from_str(at, "%H:%M").unwrap(),
             top_up_timezone: zone.into(),
+            ..Settings::default()
         }
     }
 

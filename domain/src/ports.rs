@@ -21,7 +21,7 @@ use crate::settings::Settings;
 use crate::users::{NewSecrets, NewUserRecord, UserRecord};
 use crate::{
     Actor, AuditEntry, Candidate, CompanyCode, DomainError, Email, Guard, Mpin, Name, Password,
-    PermissionSet, Secret,
+    PermissionSet, Secret, Version,
 };
 
 /// Opens one transaction on one company's data; every port method of the transaction is
@@ -105,18 +105,20 @@ pub trait Commit {
     async fn commit(self) -> Result<(), DomainError>;
 }
 
-/// Seats taken and the subscription's limit.
+/// Seats taken, and the subscription's limit and version.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SeatCount {
     pub used: i64,
     pub limit: i64,
+    /// The subscription's version (its `ETag`).
+    pub version: Version,
 }
 
 pub trait Seats {
     /// Takes the company lock, then counts the seats: no other change of the company's users
     /// runs until this transaction ends.
     async fn lock_seats(&mut self) -> Result<SeatCount, DomainError>;
-    /// Sets the subscription's agent limit.
+    /// Sets the subscription's agent limit and raises its version.
     async fn set_agent_limit(&mut self, limit: i64) -> Result<(), DomainError>;
 }
 
@@ -137,8 +139,8 @@ pub trait Users {
         user: &UserRecord,
         secrets: NewSecrets,
     ) -> Result<(), DomainError>;
-    /// Deletes the user; their leads, open or closed, go back to the unassigned pool, and their
-    /// sessions and devices go with them.
+    /// Deletes the user; their leads, open or closed, go back to the unassigned pool (each
+    /// lead's version raised), and their sessions and devices go with them.
     async fn delete_user(&mut self, id: Uuid) -> Result<(), DomainError>;
     async fn set_own_password(&mut self, id: Uuid, hash: String) -> Result<(), DomainError>;
     /// Stores the new M-PIN hash and lifts an M-PIN lock.
@@ -201,6 +203,8 @@ pub struct RoleGrant {
     /// The Company Admin role: fixed, and holds the whole catalogue.
     pub system: bool,
     pub permissions: PermissionSet,
+    /// Raised by the store with every change of the name or permissions.
+    pub version: Version,
 }
 
 pub trait Roles {
@@ -216,7 +220,7 @@ pub trait Roles {
         name: &Name,
         permissions: PermissionSet,
     ) -> Result<Uuid, DomainError>;
-    /// Writes what is given: a new name, new permissions or both.
+    /// Writes what is given: a new name, new permissions or both; raises the version.
     async fn save_role(
         &mut self,
         id: Uuid,
@@ -249,6 +253,8 @@ impl GroupKind {
 pub struct GroupRecord {
     pub id: Uuid,
     pub name: String,
+    /// Raised by the store with every rename.
+    pub version: Version,
 }
 
 pub trait Groups {
@@ -264,6 +270,7 @@ pub trait Groups {
     /// Stores a new group under a new id. Fails with [`DomainError::Conflict`] when the name
     /// is taken, case-insensitively.
     async fn insert_group(&mut self, kind: GroupKind, name: &Name) -> Result<Uuid, DomainError>;
+    /// Writes the new name and raises the version.
     async fn rename_group(
         &mut self,
         kind: GroupKind,
@@ -344,7 +351,7 @@ pub trait Leads {
     /// Takes the company lock, then loads the lead.
     async fn lock_lead(&mut self, id: Uuid) -> Result<Option<LeadRecord>, DomainError>;
     /// Writes a decided change: `status` is always set; `assignee_id` only when the assignee
-    /// changes (then assigned at `now`).
+    /// changes (then assigned at `now`). Raises the version.
     async fn save_lead(
         &mut self,
         id: Uuid,
@@ -355,7 +362,7 @@ pub trait Leads {
     async fn delete_lead(&mut self, id: Uuid) -> Result<bool, DomainError>;
     /// Up to `limit` unassigned open leads, oldest first.
     async fn unassigned_pool(&mut self, limit: usize) -> Result<Vec<Uuid>, DomainError>;
-    /// Assigns each user their leads, at `now`.
+    /// Assigns each user their leads, at `now`, raising each lead's version.
     async fn assign_leads(
         &mut self,
         per_user: &[(Uuid, Vec<Uuid>)],
@@ -368,6 +375,7 @@ pub trait CompanySettings {
     async fn settings(&mut self) -> Result<Settings, DomainError>;
     /// Takes the company lock, then reads the settings.
     async fn lock_settings(&mut self) -> Result<Settings, DomainError>;
+    /// Writes the settings (all but `version`) and raises the version.
     async fn save_settings(&mut self, settings: &Settings) -> Result<(), DomainError>;
 }
 

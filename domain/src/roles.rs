@@ -4,13 +4,17 @@
 use uuid::Uuid;
 
 use crate::ports::{Audit, Commit, RoleGrant, Roles, Store};
-use crate::{Actor, AuditEntry, AuditTarget, DomainError, Name, PermissionSet, rules};
+use crate::{
+    Actor, AuditEntry, AuditTarget, DomainError, Name, PermissionSet, Precondition, rules,
+};
 
 /// A partial change of a role.
 #[derive(Debug, Clone, Default)]
 pub struct RolePatch {
     pub name: Option<Name>,
     pub permissions: Option<PermissionSet>,
+    /// The versions the patch may apply to (`If-Match`).
+    pub precondition: Precondition,
 }
 
 pub async fn create_role(
@@ -32,6 +36,7 @@ pub async fn create_role(
 }
 
 /// Renames a role or replaces its permissions; its holders get them on their next request.
+/// A patch conditioned on versions the role no longer has changes nothing.
 pub async fn update_role(
     store: &impl Store,
     actor: &Actor,
@@ -39,7 +44,7 @@ pub async fn update_role(
     patch: RolePatch,
 ) -> Result<(), DomainError> {
     let mut tx = store.begin(actor.company_id).await?;
-    let current = editable_role(&mut tx, actor, id).await?;
+    let current = editable_role(&mut tx, actor, id, &patch.precondition).await?;
     if let Some(permissions) = &patch.permissions {
         rules::within_actor(&actor.permissions, permissions)?;
     }
@@ -60,10 +65,15 @@ pub async fn update_role(
     tx.commit().await
 }
 
-/// Deletes a role nobody holds.
-pub async fn delete_role(store: &impl Store, actor: &Actor, id: Uuid) -> Result<(), DomainError> {
+/// Deletes a role nobody holds, at a version `precondition` names.
+pub async fn delete_role(
+    store: &impl Store,
+    actor: &Actor,
+    id: Uuid,
+    precondition: &Precondition,
+) -> Result<(), DomainError> {
     let mut tx = store.begin(actor.company_id).await?;
-    let current = editable_role(&mut tx, actor, id).await?;
+    let current = editable_role(&mut tx, actor, id, precondition).await?;
     rules::unused(tx.role_holders(id).await?)?;
     tx.delete_role(id).await?;
     tx.record(
@@ -74,13 +84,16 @@ pub async fn delete_role(store: &impl Store, actor: &Actor, id: Uuid) -> Result<
     tx.commit().await
 }
 
-/// Takes the company lock, then loads a role the actor may change.
+/// Takes the company lock, then loads a role the actor may change at a version
+/// `precondition` names.
 async fn editable_role(
     tx: &mut impl Roles,
     actor: &Actor,
     id: Uuid,
+    precondition: &Precondition,
 ) -> Result<RoleGrant, DomainError> {
     let role = tx.lock_role(id).await?.ok_or(DomainError::NotFound)?;
+    precondition.check(role.version)?;
     rules::role_editable(&actor.permissions, role.system, &role.permissions)?;
     Ok(role)
 }
@@ -107,7 +120,7 @@ mod tests {
     use super::*;
     use crate::testing::{MemoryStore, PlainHasher, run};
     use crate::users::{UserPatch, update_user};
-    use crate::{DEFAULT_ROLES, RuleViolation};
+    use crate::{DEFAULT_ROLES, RuleViolation, Version};
 
     fn name(text: &str) -> Name {
         Name::parse(text).expect("name")
@@ -150,11 +163,22 @@ mod tests {
         assert_eq!(refusal(escalation), RuleViolation::Escalation);
         assert_eq!(refusal(widened), RuleViolation::Escalation);
         assert_eq!(
-            refusal(run(delete_role(&store, &company.admin, admin_role))),
+            refusal(run(delete_role(
+                &store,
+                &company.admin,
+                admin_role,
+                &Precondition::None
+            ))),
             RuleViolation::SystemRole
         );
         // Nobody holds the default Manager role: it can go.
-        run(delete_role(&store, &company.admin, manager_role)).expect("deleted");
+        run(delete_role(
+            &store,
+            &company.admin,
+            manager_role,
+            &Precondition::None,
+        ))
+        .expect("deleted");
     }
 
     #[test]
@@ -183,7 +207,7 @@ mod tests {
         ))
         .expect("moved");
 
-        let in_use = run(delete_role(&store, admin, team));
+        let in_use = run(delete_role(&store, admin, team, &Precondition::None));
         let taken = run(create_role(
             &store,
             admin,
@@ -196,5 +220,34 @@ mod tests {
             taken,
             Err(DomainError::Conflict(crate::UniqueField::Name))
         ));
+    }
+
+    #[test]
+    fn a_change_conditioned_on_an_older_version_changes_nothing() {
+        let store = MemoryStore::default();
+        let company = store.sign_up(5);
+        let team = store.add_role(company.company_id, "Team", PermissionSet::empty());
+        let version = |store: &MemoryStore| store.company(company.company_id).roles[&team].version;
+        let read_at = version(&store);
+        let rename = |text: &str| RolePatch {
+            name: Some(name(text)),
+            precondition: Precondition::OneOf(vec![read_at]),
+            ..RolePatch::default()
+        };
+
+        let first = run(update_role(&store, &company.admin, team, rename("Sales")));
+        let after_first = version(&store);
+        let second = run(update_role(&store, &company.admin, team, rename("Support")));
+        let stale = Precondition::OneOf(vec![read_at]);
+        let stale_delete = run(delete_role(&store, &company.admin, team, &stale));
+
+        first.expect("at the version it was read at");
+        assert_eq!(after_first, Version(read_at.0 + 1));
+        assert!(matches!(second, Err(DomainError::PreconditionFailed)));
+        assert!(matches!(stale_delete, Err(DomainError::PreconditionFailed)));
+        let role = &store.company(company.company_id).roles[&team];
+        assert_eq!((role.name.as_str(), role.version), ("Sales", after_first));
+        let current = Precondition::OneOf(vec![after_first]);
+        run(delete_role(&store, &company.admin, team, &current)).expect("at the current version");
     }
 }

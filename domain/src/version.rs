@@ -8,6 +8,13 @@ use crate::DomainError;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Version(pub i64);
 
+impl Default for Version {
+    /// A resource's first version (also that of settings never changed from the defaults).
+    fn default() -> Self {
+        Version(1)
+    }
+}
+
 /// The versions a change may apply to (`If-Match`). Checked after the resource is locked, so
 /// two changes conditioned on one version cannot both apply.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

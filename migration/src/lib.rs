@@ -12,6 +12,11 @@ mod m20261128_000003_add_devices_and_lockouts;
 mod m20261128_000004_create_leads_and_settings;
 mod m20261202_000005_create_sign_in_guards;
 mod m20261202_000006_add_user_versions;
+mod m20261202_000007_add_role_versions;
+mod m20261202_000008_add_group_versions;
+mod m20261202_000009_add_lead_versions;
+mod m20261202_000010_add_settings_and_subscription_versions;
+mod versions;
 
 pub struct Migrator;
 
@@ -25,6 +30,10 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000004_create_leads_and_settings::Migration),
             Box::new(m20261202_000005_create_sign_in_guards::Migration),
             Box::new(m20261202_000006_add_user_versions::Migration),
+            Box::new(m20261202_000007_add_role_versions::Migration),
+            Box::new(m20261202_000008_add_group_versions::Migration),
+            Box::new(m20261202_000009_add_lead_versions::Migration),
+            Box::new(m20261202_000010_add_settings_and_subscription_versions::Migration),
         ]
     }
 }

@@ -1,5 +1,7 @@
 use sea_orm_migration::prelude::*;
 
+use crate::versions::{add_version, drop_version};
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -8,35 +10,15 @@ pub struct Migration;
 #[derive(DeriveIden, Clone, Copy)]
 enum Users {
     Table,
-    Version,
 }
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(Users::Table)
-                    .add_column(
-                        ColumnDef::new(Users::Version)
-                            .big_integer()
-                            .not_null()
-                            .default(1),
-                    )
-                    .take(),
-            )
-            .await
+        add_version(manager, Users::Table).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(Users::Table)
-                    .drop_column(Users::Version)
-                    .take(),
-            )
-            .await
+        drop_version(manager, Users::Table).await
     }
 }

@@ -53,6 +53,7 @@ impl Store {
             agent_limit: Set(new.agent_limit),
             created_at: Set(now),
             updated_at: Set(now),
+            version: Set(1),
         })
         .exec(&txn)
         .await?;
@@ -71,6 +72,7 @@ impl Store {
                 system: Set(default.system),
                 created_at: Set(now),
                 updated_at: Set(now),
+                version: Set(1),
             })
             .exec(&txn)
             .await?;

@@ -4,7 +4,7 @@
 use chrono::Utc;
 use domain::ports::{GroupKind, GroupRecord, Groups};
 use domain::queries::{GroupView, PageRequest, Paged};
-use domain::{DomainError, Name};
+use domain::{DomainError, Name, Version};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query, QueryStatementBuilder};
 use sea_orm::{ConnectionTrait, QueryResult};
 use uuid::Uuid;
@@ -85,6 +85,7 @@ impl Tenant<'_> {
         Query::select()
             .column((table(kind), col("id")))
             .column((table(kind), col("name")))
+            .column((table(kind), col("version")))
             .expr_as(
                 Expr::SubQuery(None, Box::new(users_count.into_sub_query_statement())),
                 "users_count",
@@ -114,7 +115,7 @@ impl Tenant<'_> {
 
 impl Groups for SeaTx {
     async fn group_exists(&mut self, kind: GroupKind, id: Uuid) -> Result<bool, DomainError> {
-        Ok(self.group_name(kind, id).await?.is_some())
+        Ok(self.group(kind, id).await?.is_some())
     }
 
     async fn lock_group(
@@ -123,8 +124,7 @@ impl Groups for SeaTx {
         id: Uuid,
     ) -> Result<Option<GroupRecord>, DomainError> {
         lock_company(&self.txn, self.company_id).await?;
-        let name = self.group_name(kind, id).await?;
-        Ok(name.map(|name| GroupRecord { id, name }))
+        Ok(self.group(kind, id).await?)
     }
 
     async fn group_members(&mut self, kind: GroupKind, id: Uuid) -> Result<i64, DomainError> {
@@ -146,6 +146,7 @@ impl Groups for SeaTx {
                     "name_key",
                     "created_at",
                     "updated_at",
+                    "version",
                 ]
                 .map(col),
             )
@@ -156,6 +157,7 @@ impl Groups for SeaTx {
                 name.as_str().to_lowercase().into(),
                 now.into(),
                 now.into(),
+                1i64.into(),
             ])
             .map_err(DomainError::fault)?;
         self.txn
@@ -177,6 +179,7 @@ impl Groups for SeaTx {
                 (col("name"), name.as_str().into()),
                 (col("name_key"), name.as_str().to_lowercase().into()),
                 (col("updated_at"), Utc::now().into()),
+                (col("version"), Expr::col(col("version")).add(1)),
             ])
             .and_where(Expr::col(col("company_id")).eq(self.company_id))
             .and_where(Expr::col(col("id")).eq(id))
@@ -203,17 +206,21 @@ impl Groups for SeaTx {
 }
 
 impl SeaTx {
-    /// The name of the company's group `id` of `kind`, if there is one.
-    async fn group_name(&self, kind: GroupKind, id: Uuid) -> Result<Option<String>, StoreError> {
+    /// The company's group `id` of `kind`, if there is one.
+    async fn group(&self, kind: GroupKind, id: Uuid) -> Result<Option<GroupRecord>, StoreError> {
         let query = Query::select()
-            .column(col("name"))
+            .columns([col("name"), col("version")])
             .from(table(kind))
             .and_where(Expr::col(col("company_id")).eq(self.company_id))
             .and_where(Expr::col(col("id")).eq(id))
             .take();
         let statement = self.txn.get_database_backend().build(&query);
         match self.txn.query_one_raw(statement).await? {
-            Some(row) => Ok(Some(row.try_get("", "name")?)),
+            Some(row) => Ok(Some(GroupRecord {
+                id,
+                name: row.try_get("", "name")?,
+                version: Version(row.try_get("", "version")?),
+            })),
             None => Ok(None),
         }
     }
@@ -224,5 +231,6 @@ fn group_from_row(row: &QueryResult) -> Result<GroupView, StoreError> {
         id: row.try_get("", "id")?,
         name: row.try_get("", "name")?,
         users_count: row.try_get("", "users_count")?,
+        version: Version(row.try_get("", "version")?),
     })
 }

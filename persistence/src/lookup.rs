@@ -1,7 +1,7 @@
 //! Reads that changes make inside their transaction, after taking the company lock.
 
 use domain::ports::RoleGrant;
-use domain::{Permission, PermissionSet, role_permissions};
+use domain::{Permission, PermissionSet, Version, role_permissions};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter,
 };
@@ -24,6 +24,7 @@ impl From<StoredRole> for RoleGrant {
             name: stored.role.name,
             system: stored.role.system,
             permissions: stored.permissions,
+            version: Version(stored.role.version),
         }
     }
 }
@@ -76,15 +77,14 @@ pub(crate) async fn seats_used(
     Ok(i64::try_from(count).unwrap_or(i64::MAX))
 }
 
-pub(crate) async fn agent_limit(
+pub(crate) async fn subscription_of(
     txn: &impl ConnectionTrait,
     company_id: Uuid,
-) -> Result<i64, StoreError> {
-    let subscription = subscription::Entity::find_by_id(company_id)
+) -> Result<subscription::Model, StoreError> {
+    subscription::Entity::find_by_id(company_id)
         .one(txn)
         .await?
-        .ok_or(StoreError::NotFound)?;
-    Ok(subscription.agent_limit.into())
+        .ok_or(StoreError::NotFound)
 }
 
 /// Users of the system Company Admin role who are not banned.

@@ -3,7 +3,7 @@
 use chrono::Utc;
 use domain::ports::{RoleGrant, Roles};
 use domain::queries::{PageRequest, Paged, RoleView};
-use domain::{DomainError, Name, PermissionSet};
+use domain::{DomainError, Name, PermissionSet, Version};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
@@ -58,6 +58,7 @@ impl Tenant<'_> {
             system: role.system,
             permissions,
             users_count,
+            version: Version(role.version),
         })
     }
 }
@@ -93,6 +94,7 @@ impl Roles for SeaTx {
             system: Set(false),
             created_at: Set(now),
             updated_at: Set(now),
+            version: Set(1),
         })
         .exec(&self.txn)
         .await
@@ -117,6 +119,10 @@ impl Roles for SeaTx {
         }
         role::Entity::update_many()
             .set(changed)
+            .col_expr(
+                role::Column::Version,
+                Expr::col(role::Column::Version).add(1),
+            )
             .filter(role::Column::CompanyId.eq(self.company_id))
             .filter(role::Column::Id.eq(id))
             .exec(&self.txn)

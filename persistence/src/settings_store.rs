@@ -1,10 +1,10 @@
 //! Company settings (how leads are handed out): the reads, and the [`CompanySettings`] port.
 
 use chrono::{NaiveTime, Utc};
-use domain::DomainError;
 use domain::ports::CompanySettings;
 use domain::settings::Settings;
-use sea_orm::sea_query::OnConflict;
+use domain::{DomainError, Version};
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
 use uuid::Uuid;
 
@@ -27,6 +27,7 @@ fn from_row(row: company_settings::Model) -> Settings {
         top_up_enabled: row.top_up_enabled,
         top_up_at: NaiveTime::parse_from_str(&row.top_up_at, "%H:%M").unwrap_or_default(),
         top_up_timezone: row.top_up_timezone,
+        version: Version(row.version),
     }
 }
 
@@ -54,6 +55,8 @@ impl CompanySettings for SeaTx {
             top_up_at: Set(settings.top_up_at.format("%H:%M").to_string()),
             top_up_timezone: Set(settings.top_up_timezone.clone()),
             updated_at: Set(Utc::now()),
+            // The first write: the defaults it replaces were version 1.
+            version: Set(Version::default().0 + 1),
         };
         company_settings::Entity::insert(row)
             .on_conflict(
@@ -65,6 +68,11 @@ impl CompanySettings for SeaTx {
                         company_settings::Column::TopUpTimezone,
                         company_settings::Column::UpdatedAt,
                     ])
+                    .value(
+                        company_settings::Column::Version,
+                        Expr::col((company_settings::Entity, company_settings::Column::Version))
+                            .add(1),
+                    )
                     .to_owned(),
             )
             .exec(&self.txn)

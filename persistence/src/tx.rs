@@ -4,14 +4,14 @@
 
 use chrono::Utc;
 use domain::ports::{Audit, Commit, SeatCount, Seats, Store};
-use domain::{Actor, AuditEntry, DomainError};
-use sea_orm::sea_query::Expr;
+use domain::{Actor, AuditEntry, DomainError, Version};
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, TransactionTrait};
 use uuid::Uuid;
 
 use crate::StoreError;
 use crate::entity::subscription;
-use crate::lookup::{agent_limit, seats_used};
+use crate::lookup::{seats_used, subscription_of};
 use crate::write::{lock_company, record};
 
 /// One transaction on one company's data: every port method filters by `company_id`.
@@ -39,9 +39,11 @@ impl Commit for SeaTx {
 impl Seats for SeaTx {
     async fn lock_seats(&mut self) -> Result<SeatCount, DomainError> {
         lock_company(&self.txn, self.company_id).await?;
+        let subscription = subscription_of(&self.txn, self.company_id).await?;
         Ok(SeatCount {
             used: seats_used(&self.txn, self.company_id).await?,
-            limit: agent_limit(&self.txn, self.company_id).await?,
+            limit: subscription.agent_limit.into(),
+            version: Version(subscription.version),
         })
     }
 
@@ -50,6 +52,10 @@ impl Seats for SeaTx {
         subscription::Entity::update_many()
             .col_expr(subscription::Column::AgentLimit, Expr::value(limit))
             .col_expr(subscription::Column::UpdatedAt, Expr::value(Utc::now()))
+            .col_expr(
+                subscription::Column::Version,
+                Expr::col(subscription::Column::Version).add(1),
+            )
             .filter(subscription::Column::CompanyId.eq(self.company_id))
             .exec(&self.txn)
             .await

@@ -1,9 +1,9 @@
 //! Departments (`department:*`) and branches (`branch:*`): the same shape, so one macro
 //! writes both sets of handlers over the shared functions below.
 
-use actix_web::HttpResponse;
 use actix_web::http::header;
 use actix_web::web::Json;
+use actix_web::{HttpRequest, HttpResponse};
 use domain::groups;
 use domain::ports::GroupKind;
 use domain::queries::{GroupQueries, GroupView};
@@ -13,6 +13,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::actor::Actor;
+use crate::conditional;
 use crate::error::ApiError;
 use crate::paging::{page, page_request};
 use crate::routes::roles::PageQuery;
@@ -93,41 +94,45 @@ async fn get(
     kind: GroupKind,
     resource: Resource,
     id: Uuid,
-) -> Result<Json<GroupDto>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     actor.require(resource, Action::Read)?;
-    Ok(Json(
-        state
-            .store
-            .group_view(actor.company_id, kind, id)
-            .await?
-            .into(),
-    ))
+    let group = state.store.group_view(actor.company_id, kind, id).await?;
+    Ok(group_answer(group))
+}
+
+/// A department or branch, with its `ETag`.
+fn group_answer(group: GroupView) -> HttpResponse {
+    conditional::answer(group.version, GroupDto::from(group))
 }
 
 async fn rename(
     state: &AppState,
     actor: &Actor,
+    req: &HttpRequest,
     kind: GroupKind,
     resource: Resource,
     id: Uuid,
     body: &GroupRequest,
-) -> Result<Json<GroupDto>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     actor.require(resource, Action::Write)?;
+    let precondition = conditional::precondition(req)?;
     let name = parse_name(body)?;
-    groups::rename_group(&state.store, &actor.acting(), kind, id, name).await?;
+    groups::rename_group(&state.store, &actor.acting(), kind, id, name, &precondition).await?;
     let group = state.store.group_view(actor.company_id, kind, id).await?;
-    Ok(Json(group.into()))
+    Ok(group_answer(group))
 }
 
 async fn delete(
     state: &AppState,
     actor: &Actor,
+    req: &HttpRequest,
     kind: GroupKind,
     resource: Resource,
     id: Uuid,
 ) -> Result<HttpResponse, ApiError> {
     actor.require(resource, Action::Delete)?;
-    groups::delete_group(&state.store, &actor.acting(), kind, id).await?;
+    let precondition = conditional::precondition(req)?;
+    groups::delete_group(&state.store, &actor.acting(), kind, id, &precondition).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -142,13 +147,14 @@ macro_rules! group_routes {
         pub mod $module {
             use actix_web::dev::HttpServiceFactory;
             use actix_web::web::{self, Json, Path, Query};
-            use actix_web::HttpResponse;
+            use actix_web::{HttpRequest, HttpResponse};
             use domain::Resource;
             use domain::ports::GroupKind;
             use uuid::Uuid;
 
             use super::{GroupDto, GroupPage, GroupRequest};
             use crate::actor::Actor;
+            use crate::conditional::IF_MATCH_DOC;
             use crate::error::ApiError;
             use crate::json::ApiJson;
             use crate::routes::roles::PageQuery;
@@ -186,38 +192,46 @@ macro_rules! group_routes {
                 super::create(&state, &actor, KIND, RESOURCE, $list_path, &body.0).await
             }
 
-            /// One of them.
+            /// One of them, with its version as the `ETag` (send it back as `If-Match` with a
+            /// change, so that the change applies only if nobody changed the record
+            /// meanwhile). The version changes with every rename, not with `users_count`.
             #[utoipa::path(get, path = $item_path, operation_id = $get_id, tag = $tag,
                 params(("id" = Uuid, Path, description = "The record's id.")),
                 security(("bearer_auth" = [])),
-                responses((status = 200, description = "The record.", body = GroupDto)))]
-            pub async fn get(state: web::Data<AppState>, actor: Actor, id: Path<Uuid>) -> Result<Json<GroupDto>, ApiError> {
+                responses((status = 200, description = "The record.", body = GroupDto,
+                    headers(("ETag" = String, description = "The record's version, a strong tag: send it back as `If-Match`.")))))]
+            pub async fn get(state: web::Data<AppState>, actor: Actor, id: Path<Uuid>) -> Result<HttpResponse, ApiError> {
                 super::get(&state, &actor, KIND, RESOURCE, id.into_inner()).await
             }
 
             /// Renames one.
             #[utoipa::path(patch, path = $item_path, operation_id = $rename_id, tag = $tag, request_body = GroupRequest,
-                params(("id" = Uuid, Path, description = "The record's id.")),
+                params(("id" = Uuid, Path, description = "The record's id."),
+                    ("If-Match" = Option<String>, Header, description = IF_MATCH_DOC)),
                 security(("bearer_auth" = [])),
                 responses(
-                    (status = 200, description = "The renamed record.", body = GroupDto),
+                    (status = 200, description = "The renamed record.", body = GroupDto,
+                        headers(("ETag" = String, description = "The record's version, a strong tag: send it back as `If-Match`."))),
+                    (status = 412, description = "`precondition_failed`.", body = crate::error::Problem, content_type = "application/problem+json"),
                     (status = 409, description = "`name_taken`.", body = crate::error::Problem, content_type = "application/problem+json"),
                     (status = 422, description = "`validation_failed`.", body = crate::error::Problem, content_type = "application/problem+json"),
                 ))]
-            pub async fn rename(state: web::Data<AppState>, actor: Actor, id: Path<Uuid>, body: ApiJson<GroupRequest>) -> Result<Json<GroupDto>, ApiError> {
-                super::rename(&state, &actor, KIND, RESOURCE, id.into_inner(), &body.0).await
+            pub async fn rename(state: web::Data<AppState>, actor: Actor, req: HttpRequest, id: Path<Uuid>, body: ApiJson<GroupRequest>) -> Result<HttpResponse, ApiError> {
+                super::rename(&state, &actor, &req, KIND, RESOURCE, id.into_inner(), &body.0).await
             }
 
             /// Deletes one nobody belongs to.
             #[utoipa::path(delete, path = $item_path, operation_id = $delete_id, tag = $tag,
-                params(("id" = Uuid, Path, description = "The record's id.")),
+                params(("id" = Uuid, Path, description = "The record's id."),
+                    ("If-Match" = Option<String>, Header, description = IF_MATCH_DOC)),
                 security(("bearer_auth" = [])),
                 responses(
                     (status = 204, description = "Deleted."),
+                    (status = 412, description = "`precondition_failed`.", body = crate::error::Problem, content_type = "application/problem+json"),
                     (status = 409, description = "`in_use`.", body = crate::error::Problem, content_type = "application/problem+json"),
                 ))]
-            pub async fn delete(state: web::Data<AppState>, actor: Actor, id: Path<Uuid>) -> Result<HttpResponse, ApiError> {
-                super::delete(&state, &actor, KIND, RESOURCE, id.into_inner()).await
+            pub async fn delete(state: web::Data<AppState>, actor: Actor, req: HttpRequest, id: Path<Uuid>) -> Result<HttpResponse, ApiError> {
+                super::delete(&state, &actor, &req, KIND, RESOURCE, id.into_inner()).await
             }
         }
     };

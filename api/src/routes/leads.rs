@@ -1,9 +1,9 @@
 //! Leads (`management:*`): create one or a batch, list, change, assign, distribute.
 
-use actix_web::HttpResponse;
 use actix_web::dev::HttpServiceFactory;
 use actix_web::http::header;
 use actix_web::web::{self, Json, Path, Query};
+use actix_web::{HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use domain::leads::{self, LeadPatch, NewLead};
 use domain::queries::{LeadFilter, LeadQueries, LeadView};
@@ -14,6 +14,7 @@ use uuid::Uuid;
 
 use super::{Endpoint, distribution};
 use crate::actor::Actor;
+use crate::conditional::{self, IF_MATCH_DOC};
 use crate::dto::NamedRefDto;
 use crate::error::ApiError;
 use crate::json::ApiJson;
@@ -281,24 +282,32 @@ pub async fn list_leads(
     Ok(Json(LeadPage::of(paged, request, LeadDto::from)))
 }
 
-/// One lead.
+/// One lead, with its version as the `ETag` (send it back as `If-Match` with a change, so
+/// that the change applies only if nobody changed the lead meanwhile). The version changes
+/// with every change of the lead's own fields, its assignment included (by hand, by
+/// distribution or the top-up, or by its assignee's deletion); not with a rename of the
+/// assignee.
 #[utoipa::path(get, path = "/api/v1/leads/{id}", operation_id = "getLead", tag = "leads",
     params(("id" = Uuid, Path, description = "The lead's id.")),
     security(("bearer_auth" = [])),
-    responses((status = 200, description = "The lead.", body = LeadDto)))]
+    responses((status = 200, description = "The lead.", body = LeadDto,
+        headers(("ETag" = String, description = "The lead's version, a strong tag: send it back as `If-Match`.")))))]
 pub async fn get_lead(
     state: web::Data<AppState>,
     actor: Actor,
     id: Path<Uuid>,
-) -> Result<Json<LeadDto>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     actor.require(Resource::Management, Action::Read)?;
-    Ok(Json(
-        state
-            .store
-            .lead_view(actor.company_id, id.into_inner())
-            .await?
-            .into(),
-    ))
+    let lead = state
+        .store
+        .lead_view(actor.company_id, id.into_inner())
+        .await?;
+    Ok(lead_answer(lead))
+}
+
+/// A lead, with its `ETag`.
+fn lead_answer(lead: LeadView) -> HttpResponse {
+    conditional::answer(lead.version, LeadDto::from(lead))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -331,20 +340,25 @@ pub struct UpdateLeadRequest {
 
 /// Changes, assigns or unassigns a lead.
 #[utoipa::path(patch, path = "/api/v1/leads/{id}", operation_id = "updateLead", tag = "leads", request_body = UpdateLeadRequest,
-    params(("id" = Uuid, Path, description = "The lead's id.")),
+    params(("id" = Uuid, Path, description = "The lead's id."),
+        ("If-Match" = Option<String>, Header, description = IF_MATCH_DOC)),
     security(("bearer_auth" = [])),
     responses(
-        (status = 200, description = "The updated lead.", body = LeadDto),
+        (status = 200, description = "The updated lead.", body = LeadDto,
+            headers(("ETag" = String, description = "The lead's version, a strong tag: send it back as `If-Match`."))),
+        (status = 412, description = "`precondition_failed`.", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 409, description = "`assignee_banned` (checked first) or `lead_cap_reached`.", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`.", body = crate::error::Problem, content_type = "application/problem+json"),
     ))]
 pub async fn update_lead(
     state: web::Data<AppState>,
     actor: Actor,
+    req: HttpRequest,
     id: Path<Uuid>,
     body: ApiJson<UpdateLeadRequest>,
-) -> Result<Json<LeadDto>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     actor.require(Resource::Management, Action::Write)?;
+    let precondition = conditional::precondition(&req)?;
     let body = body.0;
     let mut checks = FieldChecks::default();
     let name = body
@@ -370,22 +384,34 @@ pub async fn update_lead(
         assignee_id: body.assignee_id,
     };
     let state = state.get_ref();
-    leads::update_lead(&state.store, state, actor.company_id, id, patch).await?;
-    let lead = state.store.lead_view(actor.company_id, id).await?;
-    Ok(Json(lead.into()))
+    let company_id = actor.company_id;
+    leads::update_lead(&state.store, state, company_id, id, patch, &precondition).await?;
+    Ok(lead_answer(state.store.lead_view(company_id, id).await?))
 }
 
 /// Deletes a lead.
 #[utoipa::path(delete, path = "/api/v1/leads/{id}", operation_id = "deleteLead", tag = "leads",
-    params(("id" = Uuid, Path, description = "The lead's id.")),
+    params(("id" = Uuid, Path, description = "The lead's id."),
+        ("If-Match" = Option<String>, Header, description = IF_MATCH_DOC)),
     security(("bearer_auth" = [])),
-    responses((status = 204, description = "Deleted.")))]
+    responses(
+        (status = 204, description = "Deleted."),
+        (status = 412, description = "`precondition_failed`.", body = crate::error::Problem, content_type = "application/problem+json"),
+    ))]
 pub async fn delete_lead(
     state: web::Data<AppState>,
     actor: Actor,
+    req: HttpRequest,
     id: Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     actor.require(Resource::Management, Action::Delete)?;
-    leads::delete_lead(&state.store, actor.company_id, id.into_inner()).await?;
+    let precondition = conditional::precondition(&req)?;
+    leads::delete_lead(
+        &state.store,
+        actor.company_id,
+        id.into_inner(),
+        &precondition,
+    )
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }

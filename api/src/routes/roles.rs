@@ -1,9 +1,9 @@
 //! Roles (`role:*`): named bundles of permissions.
 
-use actix_web::HttpResponse;
 use actix_web::dev::HttpServiceFactory;
 use actix_web::http::header;
 use actix_web::web::{self, Json, Path, Query};
+use actix_web::{HttpRequest, HttpResponse};
 use domain::queries::{RoleQueries, RoleView};
 use domain::roles::{self, RolePatch};
 use domain::{Action, Invalid, Name, Permission, PermissionSet, Resource};
@@ -13,6 +13,7 @@ use uuid::Uuid;
 
 use super::Endpoint;
 use crate::actor::Actor;
+use crate::conditional::{self, IF_MATCH_DOC};
 use crate::error::ApiError;
 use crate::json::ApiJson;
 use crate::paging::{page, page_request};
@@ -154,43 +155,54 @@ pub async fn create_role(
         .json(RoleDto::from(role)))
 }
 
-/// One role.
+/// One role, with its version as the `ETag` (send it back as `If-Match` with a change, so
+/// that the change applies only if nobody changed the role meanwhile). The version changes
+/// with every change of the role's name or permissions, not with `users_count`.
 #[utoipa::path(get, path = "/api/v1/roles/{id}", operation_id = "getRole", tag = "roles",
     params(("id" = Uuid, Path, description = "The role's id.")),
     security(("bearer_auth" = [])),
-    responses((status = 200, description = "The role.", body = RoleDto)))]
+    responses((status = 200, description = "The role.", body = RoleDto,
+        headers(("ETag" = String, description = "The role's version, a strong tag: send it back as `If-Match`.")))))]
 pub async fn get_role(
     state: web::Data<AppState>,
     actor: Actor,
     id: Path<Uuid>,
-) -> Result<Json<RoleDto>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     actor.require(Resource::Role, Action::Read)?;
-    Ok(Json(
-        state
-            .store
-            .role_view(actor.company_id, id.into_inner())
-            .await?
-            .into(),
-    ))
+    let role = state
+        .store
+        .role_view(actor.company_id, id.into_inner())
+        .await?;
+    Ok(role_answer(role))
+}
+
+/// A role, with its `ETag`.
+fn role_answer(role: RoleView) -> HttpResponse {
+    conditional::answer(role.version, RoleDto::from(role))
 }
 
 /// Renames a role or replaces its permissions; its users get the new permissions on their
 /// next request.
 #[utoipa::path(patch, path = "/api/v1/roles/{id}", operation_id = "updateRole", tag = "roles", request_body = UpdateRoleRequest,
-    params(("id" = Uuid, Path, description = "The role's id.")),
+    params(("id" = Uuid, Path, description = "The role's id."),
+        ("If-Match" = Option<String>, Header, description = IF_MATCH_DOC)),
     security(("bearer_auth" = [])),
     responses(
-        (status = 200, description = "The updated role.", body = RoleDto),
+        (status = 200, description = "The updated role.", body = RoleDto,
+            headers(("ETag" = String, description = "The role's version, a strong tag: send it back as `If-Match`."))),
+        (status = 412, description = "`precondition_failed`.", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 409, description = "`name_taken` or `system_role`.", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`.", body = crate::error::Problem, content_type = "application/problem+json"),
     ))]
 pub async fn update_role(
     state: web::Data<AppState>,
     actor: Actor,
+    req: HttpRequest,
     id: Path<Uuid>,
     body: ApiJson<UpdateRoleRequest>,
-) -> Result<Json<RoleDto>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     actor.require(Resource::Role, Action::Write)?;
+    let precondition = conditional::precondition(&req)?;
     let mut checks = FieldChecks::default();
     let name = body
         .0
@@ -204,26 +216,41 @@ pub async fn update_role(
         .map(|raw| parse_permissions(&mut checks, raw));
     checks.finish()?;
     let id = id.into_inner();
-    let patch = RolePatch { name, permissions };
+    let patch = RolePatch {
+        name,
+        permissions,
+        precondition,
+    };
     roles::update_role(&state.store, &actor.acting(), id, patch).await?;
-    let role = state.store.role_view(actor.company_id, id).await?;
-    Ok(Json(role.into()))
+    Ok(role_answer(
+        state.store.role_view(actor.company_id, id).await?,
+    ))
 }
 
 /// Deletes a role nobody holds.
 #[utoipa::path(delete, path = "/api/v1/roles/{id}", operation_id = "deleteRole", tag = "roles",
-    params(("id" = Uuid, Path, description = "The role's id.")),
+    params(("id" = Uuid, Path, description = "The role's id."),
+        ("If-Match" = Option<String>, Header, description = IF_MATCH_DOC)),
     security(("bearer_auth" = [])),
     responses(
         (status = 204, description = "Deleted."),
+        (status = 412, description = "`precondition_failed`.", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 409, description = "`in_use` or `system_role`.", body = crate::error::Problem, content_type = "application/problem+json"),
     ))]
 pub async fn delete_role(
     state: web::Data<AppState>,
     actor: Actor,
+    req: HttpRequest,
     id: Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     actor.require(Resource::Role, Action::Delete)?;
-    roles::delete_role(&state.store, &actor.acting(), id.into_inner()).await?;
+    let precondition = conditional::precondition(&req)?;
+    roles::delete_role(
+        &state.store,
+        &actor.acting(),
+        id.into_inner(),
+        &precondition,
+    )
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -1,7 +1,8 @@
 //! Company settings (`settings:*`): how leads are handed out.
 
 use actix_web::dev::HttpServiceFactory;
-use actix_web::web::{self, Json};
+use actix_web::web;
+use actix_web::{HttpRequest, HttpResponse};
 use chrono::NaiveTime;
 use domain::queries::CompanyQueries;
 use domain::settings::{self, Settings, SettingsPatch};
@@ -11,6 +12,7 @@ use utoipa::ToSchema;
 
 use super::Endpoint;
 use crate::actor::Actor;
+use crate::conditional::{self, IF_MATCH_DOC};
 use crate::error::ApiError;
 use crate::json::ApiJson;
 use crate::state::AppState;
@@ -80,34 +82,52 @@ pub struct UpdateTopUp {
     pub timezone: Option<String>,
 }
 
-/// The company's lead settings (defaults until changed).
+/// The company's lead settings (defaults until changed), with their version as the `ETag`
+/// (send it back as `If-Match` with a change, so that the change applies only if nobody
+/// changed the settings meanwhile). The version changes with every change of the settings.
 #[utoipa::path(get, path = "/api/v1/settings", operation_id = "getSettings", tag = "settings",
     security(("bearer_auth" = [])),
-    responses((status = 200, description = "The settings.", body = SettingsDto)))]
+    responses((status = 200, description = "The settings.", body = SettingsDto,
+        headers(("ETag" = String, description = "The settings' version, a strong tag: send it back as `If-Match`.")))))]
 pub async fn get_settings(
     state: web::Data<AppState>,
     actor: Actor,
-) -> Result<Json<SettingsDto>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     actor.require(Resource::Settings, Action::Read)?;
-    Ok(Json(state.store.settings(actor.company_id).await?.into()))
+    current(&state, &actor).await
+}
+
+/// The settings as they stand, with their `ETag`, as both operations answer them.
+async fn current(state: &AppState, actor: &Actor) -> Result<HttpResponse, ApiError> {
+    let settings = state.store.settings(actor.company_id).await?;
+    Ok(conditional::answer(
+        settings.version,
+        SettingsDto::from(settings),
+    ))
 }
 
 /// Changes any subset of the settings.
 #[utoipa::path(patch, path = "/api/v1/settings", operation_id = "updateSettings", tag = "settings", request_body = UpdateSettingsRequest,
+    params(("If-Match" = Option<String>, Header, description = IF_MATCH_DOC)),
     security(("bearer_auth" = [])),
     responses(
-        (status = 200, description = "The updated settings.", body = SettingsDto),
+        (status = 200, description = "The updated settings.", body = SettingsDto,
+            headers(("ETag" = String, description = "The settings' version, a strong tag: send it back as `If-Match`."))),
+        (status = 412, description = "`precondition_failed`.", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed` on `daily_top_up.at` or `daily_top_up.timezone`.", body = crate::error::Problem, content_type = "application/problem+json"),
     ))]
 pub async fn update_settings(
     state: web::Data<AppState>,
     actor: Actor,
+    req: HttpRequest,
     body: ApiJson<UpdateSettingsRequest>,
-) -> Result<Json<SettingsDto>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     actor.require(Resource::Settings, Action::Write)?;
+    let precondition = conditional::precondition(&req)?;
     let body = body.0;
     let mut patch = SettingsPatch {
         auto_assign_new_leads: body.auto_assign_new_leads,
+        precondition,
         ..SettingsPatch::default()
     };
     if let Some(top_up) = body.daily_top_up {
@@ -123,8 +143,8 @@ pub async fn update_settings(
             .and_then(|z| checks.check("daily_top_up.timezone", parse_zone(z)));
         checks.finish()?;
     }
-    let settings = settings::update_settings(&state.store, &actor.acting(), &patch).await?;
-    Ok(Json(settings.into()))
+    settings::update_settings(&state.store, &actor.acting(), &patch).await?;
+    current(&state, &actor).await
 }
 
 /// `HH:MM`, exactly: two digits each, 00:00 to 23:59.

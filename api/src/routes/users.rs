@@ -229,15 +229,9 @@ pub async fn get_user(
     Ok(user_answer(user))
 }
 
-const IF_MATCH_DOC: &str = "Applies only if the user is still at one of these versions \
-    (`ETag`s); otherwise 412 `precondition_failed` and nothing changes. `*` or none: no \
-    condition.";
-
 /// A user, with its `ETag`.
 fn user_answer(user: UserView) -> HttpResponse {
-    HttpResponse::Ok()
-        .insert_header(conditional::etag(user.version))
-        .json(UserDto::from(user))
+    conditional::answer(user.version, UserDto::from(user))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -293,7 +287,7 @@ pub struct UpdateUserRequest {
 /// Changes any subset of a user's fields, bans or unbans.
 #[utoipa::path(patch, path = "/api/v1/users/{id}", operation_id = "updateUser", tag = "users", request_body = UpdateUserRequest,
     params(("id" = Uuid, Path, description = "The user's id."),
-        ("If-Match" = Option<String>, Header, description = IF_MATCH_DOC)),
+        ("If-Match" = Option<String>, Header, description = conditional::IF_MATCH_DOC)),
     security(("bearer_auth" = [])),
     responses(
         (status = 200, description = "The updated user.", body = UserDto,
@@ -373,7 +367,7 @@ pub async fn update_user(
 /// Deletes a user: frees the seat and ends their sessions.
 #[utoipa::path(delete, path = "/api/v1/users/{id}", operation_id = "deleteUser", tag = "users",
     params(("id" = Uuid, Path, description = "The user's id."),
-        ("If-Match" = Option<String>, Header, description = IF_MATCH_DOC)),
+        ("If-Match" = Option<String>, Header, description = conditional::IF_MATCH_DOC)),
     security(("bearer_auth" = [])),
     responses(
         (status = 204, description = "Deleted."),

@@ -13,7 +13,7 @@ pub use change::{delete_lead, update_lead};
 pub use distribute::{DAILY_TOP_UP, Distribution, daily_top_up, distribute};
 pub use intake::create_leads;
 
-use crate::{Email, LeadStatus, Phone};
+use crate::{Email, LeadStatus, Phone, Version};
 
 /// A lead to create. `assignee_id` names a user; without one, auto-assignment may pick.
 #[derive(Debug, Clone)]
@@ -43,4 +43,6 @@ pub struct LeadRecord {
     pub id: Uuid,
     pub status: LeadStatus,
     pub assignee_id: Option<Uuid>,
+    /// Raised by the store with every write of the lead, its assignment included.
+    pub version: Version,
 }

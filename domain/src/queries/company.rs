@@ -1,7 +1,7 @@
 use uuid::Uuid;
 
-use crate::DomainError;
 use crate::settings::Settings;
+use crate::{DomainError, Version};
 
 /// A company as clients see it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,6 +17,9 @@ pub struct SubscriptionView {
     pub plan: String,
     pub agent_limit: i64,
     pub seats_used: i64,
+    /// The subscription's version (its `ETag`): raised by every change of its plan or agent
+    /// limit; not by `seats_used`.
+    pub version: Version,
 }
 
 pub trait CompanyQueries {

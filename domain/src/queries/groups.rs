@@ -1,8 +1,8 @@
 use uuid::Uuid;
 
 use super::{PageRequest, Paged};
-use crate::DomainError;
 use crate::ports::GroupKind;
+use crate::{DomainError, Version};
 
 /// A department or branch as clients see it.
 #[derive(Debug, Clone)]
@@ -10,6 +10,8 @@ pub struct GroupView {
     pub id: Uuid,
     pub name: String,
     pub users_count: i64,
+    /// The group's version (its `ETag`): raised by every rename; not by `users_count`.
+    pub version: Version,
 }
 
 pub trait GroupQueries {

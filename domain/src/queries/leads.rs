@@ -2,7 +2,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::{NamedRef, PageRequest, Paged};
-use crate::{DomainError, LeadStatus};
+use crate::{DomainError, LeadStatus, Version};
 
 /// A lead as clients see it, its assignee resolved to a name.
 #[derive(Debug, Clone)]
@@ -16,6 +16,9 @@ pub struct LeadView {
     pub assignee: Option<NamedRef>,
     pub assigned_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
+    /// The lead's version (its `ETag`): raised by every change of its own fields, its
+    /// assignment included; not by a rename of its assignee.
+    pub version: Version,
 }
 
 /// The lead listing's filters; every one is optional.

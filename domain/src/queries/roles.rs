@@ -1,7 +1,7 @@
 use uuid::Uuid;
 
 use super::{PageRequest, Paged};
-use crate::{DomainError, PermissionSet};
+use crate::{DomainError, PermissionSet, Version};
 
 /// A role as clients see it.
 #[derive(Debug, Clone)]
@@ -11,6 +11,9 @@ pub struct RoleView {
     pub system: bool,
     pub permissions: PermissionSet,
     pub users_count: i64,
+    /// The role's version (its `ETag`): raised by every change of its name or permissions;
+    /// not by `users_count`.
+    pub version: Version,
 }
 
 pub trait RoleQueries {

@@ -6,6 +6,8 @@ use chrono::NaiveTime;
 
 pub use update::update_settings;
 
+use crate::{Precondition, Version};
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settings {
     pub auto_assign_new_leads: bool,
@@ -14,6 +16,8 @@ pub struct Settings {
     pub top_up_at: NaiveTime,
     /// An IANA zone name, checked by the caller.
     pub top_up_timezone: String,
+    /// Raised by the store with every write; the defaults are version 1.
+    pub version: Version,
 }
 
 impl Default for Settings {
@@ -24,6 +28,7 @@ impl Default for Settings {
             top_up_enabled: true,
             top_up_at: NaiveTime::from_hms_opt(9, 0, 0).unwrap_or_default(),
             top_up_timezone: "UTC".to_owned(),
+            version: Version::default(),
         }
     }
 }
@@ -35,6 +40,8 @@ pub struct SettingsPatch {
     pub top_up_enabled: Option<bool>,
     pub top_up_at: Option<NaiveTime>,
     pub top_up_timezone: Option<String>,
+    /// The versions the patch may apply to (`If-Match`).
+    pub precondition: Precondition,
 }
 
 impl SettingsPatch {
@@ -49,6 +56,7 @@ impl SettingsPatch {
                 .top_up_timezone
                 .clone()
                 .unwrap_or_else(|| current.top_up_timezone.clone()),
+            version: current.version,
         }
     }
 }

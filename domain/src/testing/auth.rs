@@ -214,6 +214,7 @@ impl Companies for MemoryStore {
                 name: default.name.to_owned(),
                 system: default.system,
                 permissions: default.permissions(),
+                version: Version(1),
             };
             company.roles.insert(id, grant);
         }

@@ -4,7 +4,7 @@ use uuid::Uuid;
 
 use super::MemoryTx;
 use crate::ports::{GroupKind, GroupRecord, Groups, RoleGrant, Roles};
-use crate::{DomainError, Name, PermissionSet, UniqueField};
+use crate::{DomainError, Name, PermissionSet, UniqueField, Version};
 
 impl Roles for MemoryTx {
     async fn role(&mut self, id: Uuid) -> Result<Option<RoleGrant>, DomainError> {
@@ -32,6 +32,7 @@ impl Roles for MemoryTx {
             name: name.as_str().to_owned(),
             system: false,
             permissions,
+            version: Version(1),
         };
         self.company.roles.insert(id, grant);
         Ok(id)
@@ -58,6 +59,7 @@ impl Roles for MemoryTx {
         if let Some(permissions) = permissions {
             role.permissions = permissions;
         }
+        role.version = Version(role.version.0 + 1);
         Ok(())
     }
 
@@ -77,11 +79,7 @@ impl Groups for MemoryTx {
         kind: GroupKind,
         id: Uuid,
     ) -> Result<Option<GroupRecord>, DomainError> {
-        let name = self.company.groups.get(&(kind, id));
-        Ok(name.map(|name| GroupRecord {
-            id,
-            name: name.clone(),
-        }))
+        Ok(self.company.groups.get(&(kind, id)).cloned())
     }
 
     async fn group_members(&mut self, kind: GroupKind, id: Uuid) -> Result<i64, DomainError> {
@@ -93,11 +91,11 @@ impl Groups for MemoryTx {
 
     async fn insert_group(&mut self, kind: GroupKind, name: &Name) -> Result<Uuid, DomainError> {
         let same_kind = self.company.groups.iter().filter(|((k, _), _)| *k == kind);
-        unique_name(same_kind.map(|(_, n)| n.as_str()), name)?;
+        unique_name(same_kind.map(|(_, g)| g.name.as_str()), name)?;
         let id = self.inner.new_id();
         self.company
             .groups
-            .insert((kind, id), name.as_str().to_owned());
+            .insert((kind, id), first_version(id, name.as_str()));
         Ok(id)
     }
 
@@ -112,16 +110,29 @@ impl Groups for MemoryTx {
             .groups
             .iter()
             .filter(|((k, other), _)| *k == kind && *other != id);
-        unique_name(others.map(|(_, n)| n.as_str()), name)?;
-        self.company
+        unique_name(others.map(|(_, g)| g.name.as_str()), name)?;
+        let group = self
+            .company
             .groups
-            .insert((kind, id), name.as_str().to_owned());
+            .get_mut(&(kind, id))
+            .ok_or(DomainError::NotFound)?;
+        group.name = name.as_str().to_owned();
+        group.version = Version(group.version.0 + 1);
         Ok(())
     }
 
     async fn delete_group(&mut self, kind: GroupKind, id: Uuid) -> Result<(), DomainError> {
         self.company.groups.remove(&(kind, id));
         Ok(())
+    }
+}
+
+/// A group as created: at version 1.
+pub(super) fn first_version(id: Uuid, name: &str) -> GroupRecord {
+    GroupRecord {
+        id,
+        name: name.to_owned(),
+        version: Version(1),
     }
 }
 

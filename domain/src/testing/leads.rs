@@ -7,7 +7,7 @@ use super::{MemoryTx, StoredLead};
 use crate::leads::{LeadPatch, LeadRecord, NewLead};
 use crate::ports::{CompanySettings, Jobs, Leads};
 use crate::settings::Settings;
-use crate::{Candidate, DomainError};
+use crate::{Candidate, DomainError, Version};
 
 impl Leads for MemoryTx {
     async fn lock_candidates(&mut self) -> Result<Vec<Candidate<Uuid>>, DomainError> {
@@ -37,6 +37,7 @@ impl Leads for MemoryTx {
                 status: lead.status,
                 assignee_id: lead.assignee_id,
                 created: id.as_u128(),
+                version: Version(1),
             };
             self.company.leads.insert(id, stored);
             ids.push(id);
@@ -62,6 +63,7 @@ impl Leads for MemoryTx {
             id,
             status: lead.status,
             assignee_id: lead.assignee_id,
+            version: lead.version,
         }))
     }
 
@@ -85,6 +87,7 @@ impl Leads for MemoryTx {
         if let Some(assignee) = change.assignee_id {
             lead.assignee_id = assignee;
         }
+        lead.version = Version(lead.version.0 + 1);
         Ok(())
     }
 
@@ -116,7 +119,7 @@ impl Leads for MemoryTx {
                     .leads
                     .get_mut(id)
                     .ok_or(DomainError::NotFound)?;
-                lead.assignee_id = Some(*user_id);
+                lead.assign(Some(*user_id));
             }
         }
         Ok(())
@@ -133,7 +136,10 @@ impl CompanySettings for MemoryTx {
     }
 
     async fn save_settings(&mut self, settings: &Settings) -> Result<(), DomainError> {
-        self.company.settings = settings.clone();
+        self.company.settings = Settings {
+            version: Version(self.company.settings.version.0 + 1),
+            ..settings.clone()
+        };
         Ok(())
     }
 }

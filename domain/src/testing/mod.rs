@@ -20,16 +20,19 @@ use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
 use chrono::{DateTime, Utc};
+use groups::first_version;
 use uuid::Uuid;
 
 use crate::auth::{NewAdmin, NewCompany};
-use crate::ports::{Audit, Commit, Companies, GroupKind, RoleGrant, SecretHasher, Store};
+use crate::ports::{
+    Audit, Commit, Companies, GroupKind, GroupRecord, RoleGrant, SecretHasher, Store,
+};
 
 use crate::settings::Settings;
 use crate::users::{NewUser, UserDetails, UserRecord};
 use crate::{
     Actor, AuditEntry, Candidate, CompanyCode, CompanyName, DomainError, Email, Guard, LeadCap,
-    LeadStatus, Mpin, Name, Password, PasswordPolicy, PermissionSet,
+    LeadStatus, Mpin, Name, Password, PasswordPolicy, PermissionSet, Version,
 };
 pub use auth::{StoredDevice, StoredSession};
 
@@ -104,6 +107,15 @@ pub struct StoredLead {
     pub status: LeadStatus,
     pub assignee_id: Option<Uuid>,
     pub created: u128,
+    pub version: Version,
+}
+
+impl StoredLead {
+    /// Gives the lead to `assignee` (or to nobody), raising its version.
+    pub(super) fn assign(&mut self, assignee: Option<Uuid>) {
+        self.assignee_id = assignee;
+        self.version = Version(self.version.0 + 1);
+    }
 }
 
 /// Everything one company holds.
@@ -113,10 +125,12 @@ pub struct Company {
     /// The sign-in code.
     pub code: String,
     pub agent_limit: i64,
+    /// The subscription's version.
+    pub subscription_version: Version,
     pub users: BTreeMap<Uuid, StoredUser>,
     pub roles: BTreeMap<Uuid, RoleGrant>,
     /// Departments and branches, with their names.
-    pub groups: BTreeMap<(GroupKind, Uuid), String>,
+    pub groups: BTreeMap<(GroupKind, Uuid), GroupRecord>,
     pub leads: BTreeMap<Uuid, StoredLead>,
     pub settings: Settings,
     /// (job, day) -> leads assigned.
@@ -239,6 +253,7 @@ impl MemoryStore {
             name: name.to_owned(),
             system: false,
             permissions,
+            version: Version(1),
         };
         self.inner
             .companies
@@ -259,7 +274,7 @@ impl MemoryStore {
             .entry(company_id)
             .or_default()
             .groups
-            .insert((kind, id), name.to_owned());
+            .insert((kind, id), first_version(id, name));
         id
     }
 

@@ -22,7 +22,7 @@ use crate::auth::{Client, PasswordSignIn, sign_in_with_password};
 use crate::leads::{LeadPatch, NewLead, create_leads, distribute, update_lead};
 use crate::subscription::set_agent_limit;
 use crate::users::{UserPatch, create_user, delete_user, update_user};
-use crate::{Action, LeadCap, LeadStatus, Name, Permission, PermissionSet, Resource};
+use crate::{Action, LeadCap, LeadStatus, Name, Permission, PermissionSet, Precondition, Resource};
 
 #[derive(Debug, Clone)]
 enum Op {
@@ -251,7 +251,7 @@ proptest! {
                 }
                 Op::SetLimit { limit } => {
                     let used = i64::try_from(before.users.len()).expect("count");
-                    (limit >= used, run(set_agent_limit(&store, &actor, limit)))
+                    (limit >= used, run(set_agent_limit(&store, &actor, limit, &Precondition::None)))
                 }
                 Op::CreateLeads { count, assignee, closed } => {
                     let status = if closed { LeadStatus::Won } else { LeadStatus::New };
@@ -276,7 +276,7 @@ proptest! {
                         None => true,
                     };
                     let change = LeadPatch { assignee_id: Some(assignee), ..LeadPatch::default() };
-                    (expected, run(update_lead(&store, &clock, company_id, lead, change)))
+                    (expected, run(update_lead(&store, &clock, company_id, lead, change, &Precondition::None)))
                 }
                 Op::SetLeadStatus { lead, status } => {
                     let Some(lead) = nth_lead(&before, lead) else { continue };
@@ -288,7 +288,7 @@ proptest! {
                         _ => true,
                     };
                     let change = LeadPatch { status: Some(status), ..LeadPatch::default() };
-                    (expected, run(update_lead(&store, &clock, company_id, lead, change)))
+                    (expected, run(update_lead(&store, &clock, company_id, lead, change, &Precondition::None)))
                 }
                 Op::Distribute => (true, run(distribute(&store, &clock, company_id)).map(drop)),
                 Op::SignIn { user } => {

@@ -14,11 +14,13 @@ impl Seats for MemoryTx {
         Ok(SeatCount {
             used: self.company.seats_used(),
             limit: self.company.agent_limit,
+            version: self.company.subscription_version,
         })
     }
 
     async fn set_agent_limit(&mut self, limit: i64) -> Result<(), DomainError> {
         self.company.agent_limit = limit;
+        self.company.subscription_version = Version(self.company.subscription_version.0 + 1);
         Ok(())
     }
 }
@@ -124,7 +126,7 @@ impl Users for MemoryTx {
     async fn delete_user(&mut self, id: Uuid) -> Result<(), DomainError> {
         for lead in self.company.leads.values_mut() {
             if lead.assignee_id == Some(id) {
-                lead.assignee_id = None;
+                lead.assign(None);
             }
         }
         self.company.users.remove(&id);

@@ -12,6 +12,8 @@ pub struct Model {
     /// An IANA zone, e.g. `Asia/Kolkata`.
     pub top_up_timezone: String,
     pub updated_at: DateTimeUtc,
+    /// Raised by every write of the settings (the defaults, never written, are version 1) (domain's `Version`, the `ETag`).
+    pub version: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

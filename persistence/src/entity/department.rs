@@ -11,6 +11,8 @@ pub struct Model {
     pub name_key: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// 1 when created, raised by every rename (domain's `Version`, the `ETag`).
+    pub version: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -20,6 +20,9 @@ pub struct Model {
     pub assigned_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// 1 when created, raised by every write of the lead's fields, its assignment included
+    /// (domain's `Version`, the `ETag`).
+    pub version: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

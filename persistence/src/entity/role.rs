@@ -13,6 +13,9 @@ pub struct Model {
     pub system: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// 1 when created, raised by every write of the name or permissions (domain's `Version`,
+    /// the `ETag`).
+    pub version: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -9,6 +9,8 @@ pub struct Model {
     pub agent_limit: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// Raised by every write of the plan or agent limit (domain's `Version`, the `ETag`).
+    pub version: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

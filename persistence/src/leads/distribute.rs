@@ -5,6 +5,7 @@ use sea_orm::sea_query::{Expr, ExprTrait, Order, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
+use super::next_version;
 use crate::StoreError;
 use crate::entity::{lead, user};
 
@@ -64,6 +65,7 @@ pub(super) async fn assign(
                 .col_expr(lead::Column::AssigneeId, Expr::value(Some(*user_id)))
                 .col_expr(lead::Column::AssignedAt, Expr::value(Some(now)))
                 .col_expr(lead::Column::UpdatedAt, Expr::value(now))
+                .col_expr(lead::Column::Version, next_version())
                 .filter(lead::Column::CompanyId.eq(company_id))
                 .filter(lead::Column::Id.is_in(chunk.to_vec()))
                 .exec(txn)
@@ -82,7 +84,8 @@ async fn assign_pairs(
     users: &str,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    let sql = "UPDATE leads SET assignee_id = v.user_id, assigned_at = $1, updated_at = $1 \
+    let sql = "UPDATE leads SET assignee_id = v.user_id, assigned_at = $1, updated_at = $1, \
+            version = leads.version + 1 \
         FROM (SELECT unnest(string_to_array($3, ','))::uuid AS lead_id, \
                      unnest(string_to_array($4, ','))::uuid AS user_id) AS v \
         WHERE leads.company_id = $2 AND leads.id = v.lead_id";

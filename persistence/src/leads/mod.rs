@@ -11,12 +11,19 @@ use chrono::{DateTime, Utc};
 use domain::leads::{LeadPatch, LeadRecord, NewLead};
 use domain::ports::Leads;
 use domain::{Candidate, DomainError};
+use sea_orm::sea_query::{Expr, ExprTrait, SimpleExpr};
 use uuid::Uuid;
 
 pub(crate) use candidates::held_by_user;
 
+use crate::entity::lead;
 use crate::tx::SeaTx;
 use crate::write::lock_company;
+
+/// A lead's version after a write of it (its fields or its assignment).
+pub(crate) fn next_version() -> SimpleExpr {
+    Expr::col(lead::Column::Version).add(1)
+}
 
 impl Leads for SeaTx {
     async fn lock_candidates(&mut self) -> Result<Vec<Candidate<Uuid>>, DomainError> {

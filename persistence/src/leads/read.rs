@@ -1,5 +1,6 @@
 //! What clients read of leads: one lead, a filtered page, the lead-load report.
 
+use domain::Version;
 use domain::queries::{LeadFilter, LeadLoad, LeadView, NamedRef, PageRequest, Paged};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, LikeExpr, Order, Query, SelectStatement};
 use sea_orm::{Condition, ConnectionTrait, QueryResult};
@@ -70,6 +71,7 @@ impl Tenant<'_> {
                     lead::Column::AssigneeId,
                     lead::Column::AssignedAt,
                     lead::Column::CreatedAt,
+                    lead::Column::Version,
                 ]
                 .map(|c| (lead::Entity, c)),
             )
@@ -161,5 +163,6 @@ fn lead_from_row(row: &QueryResult) -> Result<LeadView, StoreError> {
             .map(|(id, name)| NamedRef { id, name }),
         assigned_at: row.try_get("", "assigned_at")?,
         created_at: row.try_get("", "created_at")?,
+        version: Version(row.try_get("", "version")?),
     })
 }

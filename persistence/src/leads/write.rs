@@ -2,11 +2,12 @@
 
 use chrono::{DateTime, Utc};
 use domain::leads::{LeadPatch, LeadRecord, NewLead};
-use domain::{Email, LeadStatus, Phone};
+use domain::{Email, LeadStatus, Phone, Version};
 use sea_orm::ActiveValue::Set;
 use sea_orm::{ColumnTrait, DatabaseTransaction, DbErr, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
+use super::next_version;
 use crate::StoreError;
 use crate::entity::lead;
 use crate::write::lock_company;
@@ -39,6 +40,7 @@ pub(super) async fn insert_leads(
                 assigned_at: Set(new.assignee_id.map(|_| now)),
                 created_at: Set(now),
                 updated_at: Set(now),
+                version: Set(1),
             }
         })
         .collect();
@@ -66,6 +68,7 @@ pub(super) async fn lock_lead(
         id,
         status,
         assignee_id: row.assignee_id,
+        version: Version(row.version),
     }))
 }
 
@@ -102,6 +105,7 @@ pub(super) async fn save_lead(
     }
     lead::Entity::update_many()
         .set(row)
+        .col_expr(lead::Column::Version, next_version())
         .filter(lead::Column::CompanyId.eq(company_id))
         .filter(lead::Column::Id.eq(id))
         .exec(txn)

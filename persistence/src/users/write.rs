@@ -116,6 +116,7 @@ impl Users for SeaTx {
                 lead::Column::AssignedAt,
                 Expr::value(Option::<chrono::DateTime<Utc>>::None),
             )
+            .col_expr(lead::Column::Version, crate::leads::next_version())
             .filter(lead::Column::CompanyId.eq(self.company_id))
             .filter(lead::Column::AssigneeId.eq(id))
             .exec(&self.txn)
