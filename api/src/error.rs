@@ -47,6 +47,12 @@ pub enum ApiError {
     /// 412 `precondition_failed`: `If-Match` names a version the resource no longer has.
     #[error("precondition failed")]
     PreconditionFailed,
+    /// 409 `idempotency_conflict`: the request with this `Idempotency-Key` is still running.
+    #[error("idempotency conflict")]
+    IdempotencyConflict,
+    /// 422 `idempotency_key_reused`: the `Idempotency-Key` came with another request.
+    #[error("idempotency key reused")]
+    IdempotencyKeyReused,
     /// 405 `method_not_allowed`, with the `Allow` header listing what the path accepts.
     #[error("method not allowed")]
     MethodNotAllowed { allow: String },
@@ -121,6 +127,8 @@ impl ApiError {
             Self::RateLimited { .. } => ProblemCode::RateLimited,
             Self::NotFound => ProblemCode::NotFound,
             Self::PreconditionFailed => ProblemCode::PreconditionFailed,
+            Self::IdempotencyConflict => ProblemCode::IdempotencyConflict,
+            Self::IdempotencyKeyReused => ProblemCode::IdempotencyKeyReused,
             Self::MethodNotAllowed { .. } => ProblemCode::MethodNotAllowed,
             Self::Taken(field) => match field {
                 UniqueField::CompanyCode => ProblemCode::CompanyCodeTaken,
@@ -159,6 +167,8 @@ impl ApiError {
             Self::RateLimited { .. } => "Too many requests",
             Self::NotFound => "Not found",
             Self::PreconditionFailed => "Precondition failed",
+            Self::IdempotencyConflict => "Idempotency conflict",
+            Self::IdempotencyKeyReused => "Idempotency key reused",
             Self::MethodNotAllowed { .. } => "Method not allowed",
             Self::Taken(UniqueField::CompanyCode) => "Company code taken",
             Self::Taken(UniqueField::Email) => "Email taken",
@@ -205,6 +215,12 @@ impl ApiError {
             Self::NotFound => "No such resource.".into(),
             Self::PreconditionFailed => {
                 "It changed since you read it (If-Match): read it again, then retry.".into()
+            }
+            Self::IdempotencyConflict => {
+                "The request with this Idempotency-Key is still running: retry shortly.".into()
+            }
+            Self::IdempotencyKeyReused => {
+                "This Idempotency-Key was used for another request: use a new key.".into()
             }
             Self::MethodNotAllowed { allow } => format!("This path accepts {allow}."),
             Self::Taken(UniqueField::CompanyCode) => {
@@ -276,6 +292,8 @@ impl ResponseError for ApiError {
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
+            Self::IdempotencyConflict => StatusCode::CONFLICT,
+            Self::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::Taken(_) => StatusCode::CONFLICT,
             Self::Rule(RuleViolation::Escalation) => StatusCode::FORBIDDEN,

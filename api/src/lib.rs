@@ -7,6 +7,7 @@ pub mod conditional;
 pub mod config;
 pub mod dto;
 pub mod error;
+pub mod idempotency;
 pub mod json;
 pub mod metrics;
 pub mod openapi;

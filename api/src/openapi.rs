@@ -2,14 +2,17 @@
 //!
 //! The errors every operation shares are added by [`CommonProblems`] from what the operation
 //! is (secured, has a body, has a path parameter), so no operation can forget one and each
-//! annotation lists only what is particular to it.
+//! annotation lists only what is particular to it. [`IdempotentPosts`] documents the
+//! `Idempotency-Key` header on every authenticated POST the same way.
 
-use utoipa::openapi::path::Operation;
+use utoipa::openapi::path::{Operation, ParameterBuilder, ParameterIn};
+use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, Required, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
 use crate::error::{PROBLEM_JSON, Problem, ProblemField};
+use crate::idempotency::ignores_key;
 use crate::routes::groups::{branches, departments};
 use crate::routes::{
     audit, auth, devices, distribution, leads, me, ops, permissions, reports, roles, settings,
@@ -41,7 +44,7 @@ use crate::routes::{
         reports::lead_load,
     ),
     components(schemas(Problem, ProblemField)),
-    modifiers(&BearerAuth, &CommonProblems),
+    modifiers(&BearerAuth, &CommonProblems, &IdempotentPosts),
     tags(
         (name = "auth", description = "Sign-up, sign-in and sessions (public)."),
         (name = "me", description = "The signed-in user: profile, secrets and sessions."),
@@ -173,4 +176,81 @@ fn problem_response(description: &str) -> utoipa::openapi::Response {
                 .build(),
         )
         .build()
+}
+
+/// The optional `Idempotency-Key` header, and its 409 and 422, on every authenticated POST
+/// but sign-up and `/auth/*` (which ignore the header: see `crate::idempotency`).
+struct IdempotentPosts;
+
+const IDEMPOTENCY_KEY_TEXT: &str = "Any string of 1-255 characters. The first request's status \
+and body are stored for 24 h; repeating the key with the same method, path and body replays \
+that answer (with `Idempotency-Replayed: true`) without doing anything again. Keys are per \
+company. Answers 401, 403, 429 and 5xx are not stored, so a retry runs again. Known limit: the \
+change and the stored answer are not one transaction, so after a crash between them the key \
+answers 409 until it is taken over, 5 minutes after the first request, and runs again.";
+
+impl Modify for IdempotentPosts {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let Some(operation) = item.post.as_mut() else {
+                continue;
+            };
+            let secured = operation.security.as_ref().is_some_and(|s| !s.is_empty());
+            if secured && !ignores_key(path) {
+                add_idempotency_key(operation);
+            }
+        }
+    }
+}
+
+fn add_idempotency_key(operation: &mut Operation) {
+    let schema = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .min_length(Some(1))
+        .max_length(Some(crate::idempotency::MAX_KEY_CHARS));
+    let parameter = ParameterBuilder::new()
+        .name("Idempotency-Key")
+        .parameter_in(ParameterIn::Header)
+        .required(Required::False)
+        .description(Some(IDEMPOTENCY_KEY_TEXT))
+        .schema(Some(schema))
+        .build();
+    operation
+        .parameters
+        .get_or_insert_with(Vec::new)
+        .push(RefOr::T(parameter));
+    // The operations without a body or parameters had no 400 before the header was added.
+    operation
+        .responses
+        .responses
+        .entry("400".to_owned())
+        .or_insert_with(|| {
+            RefOr::T(problem_response(
+                "`bad_request`: an `Idempotency-Key` that is not 1-255 characters.",
+            ))
+        });
+    for (status, description) in [
+        (
+            "409",
+            "`idempotency_conflict`: the request with this `Idempotency-Key` is still running.",
+        ),
+        (
+            "422",
+            "`idempotency_key_reused`: the `Idempotency-Key` came with another request.",
+        ),
+    ] {
+        match operation.responses.responses.get_mut(status) {
+            // The operation's own 409 or 422: one more code under the same status.
+            Some(RefOr::T(response)) => {
+                response.description.push_str(" Or ");
+                response.description.push_str(description);
+            }
+            _ => {
+                operation
+                    .responses
+                    .responses
+                    .insert(status.to_owned(), RefOr::T(problem_response(description)));
+            }
+        }
+    }
 }

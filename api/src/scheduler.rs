@@ -3,14 +3,15 @@
 //! under a unique key (`job_runs`), so however many replicas tick, a company's day runs once;
 //! a server that was down at the hour catches up at its next tick the same day. Each tick
 //! also purges sessions that ended over a day ago and the lockouts of unknown identities
-//! whose failures are forgotten (several replicas purging at once only delete what is there).
+//! whose failures are forgotten, and idempotency keys over a day old (several replicas
+//! purging at once only delete what is there).
 
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use domain::queries::SchedulerQueries;
 use domain::settings::Settings;
-use domain::{DomainError, auth, leads};
+use domain::{DomainError, auth, idempotency, leads};
 
 use crate::state::AppStore;
 
@@ -46,6 +47,11 @@ pub fn start(store: AppStore) {
                 Ok(0) => {}
                 Ok(purged) => tracing::info!(purged, "forgotten sign-in identities purged"),
                 Err(err) => tracing::error!(error = %err, "sign-in identity purge failed"),
+            }
+            match idempotency::purge_expired_keys(&store, &Utc::now()).await {
+                Ok(0) => {}
+                Ok(purged) => tracing::info!(purged, "expired idempotency keys purged"),
+                Err(err) => tracing::error!(error = %err, "idempotency key purge failed"),
             }
         }
     });

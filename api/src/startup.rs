@@ -143,8 +143,16 @@ fn cors(origins: &[String]) -> Cors {
             cors.allowed_origin(origin.trim())
         })
         .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
-        .allowed_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
-        .expose_headers([header::LOCATION, header::RETRY_AFTER])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::HeaderName::from_static(crate::idempotency::IDEMPOTENCY_KEY),
+        ])
+        .expose_headers([
+            header::LOCATION,
+            header::RETRY_AFTER,
+            header::HeaderName::from_static(crate::idempotency::IDEMPOTENCY_REPLAYED),
+        ])
         .max_age(3600)
 }
 

@@ -12,6 +12,7 @@ mod contact;
 mod email;
 mod error;
 pub mod groups;
+pub mod idempotency;
 mod lead;
 pub mod leads;
 pub mod lockout;

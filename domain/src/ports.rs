@@ -16,6 +16,7 @@ use crate::auth::{
     Account, Device, DeviceRecord, Identity, NewCompany, NewDevice, NewSession, SessionState,
     SignedUpCompany,
 };
+use crate::idempotency::{Claim, IdempotencyKey, StoredAnswer};
 use crate::leads::{LeadPatch, LeadRecord, NewLead};
 use crate::settings::Settings;
 use crate::users::{NewSecrets, NewUserRecord, UserRecord};
@@ -91,6 +92,36 @@ pub trait Housekeeping {
         forgotten_before: DateTime<Utc>,
         limit: u64,
     ) -> Result<u64, DomainError>;
+    /// Deletes up to `limit` idempotency keys created before `older_than`; how many.
+    async fn purge_idempotency_keys(
+        &self,
+        older_than: DateTime<Utc>,
+        limit: u64,
+    ) -> Result<u64, DomainError>;
+}
+
+/// The `Idempotency-Key`s of each company (see [`crate::idempotency`]). Each call stands on
+/// its own, outside the request's transactions.
+pub trait IdempotencyKeys {
+    /// Claims the key for a request hashed `request_hash`, in one insert; when the key is
+    /// taken, what [`crate::idempotency::decide`] says about it (an abandoned claim is taken
+    /// over, by one request only, and answers [`Claim::Claimed`]).
+    async fn claim(
+        &self,
+        company_id: Uuid,
+        key: &IdempotencyKey,
+        request_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Claim, DomainError>;
+    /// Stores the claimed request's answer, to be replayed.
+    async fn complete(
+        &self,
+        company_id: Uuid,
+        key: &IdempotencyKey,
+        answer: &StoredAnswer,
+    ) -> Result<(), DomainError>;
+    /// Deletes the claim, so a retry runs the request again.
+    async fn release(&self, company_id: Uuid, key: &IdempotencyKey) -> Result<(), DomainError>;
 }
 
 /// Creates companies: sign-up, and the operator's command line.

@@ -16,6 +16,7 @@ mod connect;
 pub mod entity;
 mod error;
 mod group_store;
+mod idempotency;
 mod jobs;
 mod leads;
 mod lookup;

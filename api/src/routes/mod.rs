@@ -31,6 +31,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(ops::metrics_resource())
         .service(
             web::scope("/api/v1")
+                .wrap(actix_web::middleware::from_fn(
+                    crate::idempotency::idempotency,
+                ))
                 .service(auth::resources())
                 .service(me::resources())
                 .service(devices::resources())

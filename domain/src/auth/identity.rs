@@ -31,9 +31,16 @@ impl Identity {
     }
 }
 
-/// A value that is no valid code or email, kept to a bounded size.
+/// A value that is no valid code or email, kept to a bounded size, without NUL characters:
+/// PostgreSQL's text cannot hold them, and a sign-in naming one must be refused like any
+/// other unknown identity, not fail (no valid code or email contains one).
 fn normalised(raw: &str) -> String {
-    raw.trim().to_lowercase().chars().take(254).collect()
+    raw.trim()
+        .to_lowercase()
+        .chars()
+        .filter(|&c| c != '\0')
+        .take(254)
+        .collect()
 }
 
 /// Charges a password attempt at an identity that is no account, as [`super::charge`] does an
@@ -83,4 +90,16 @@ pub async fn purge_forgotten_identities(
     store
         .purge_identity_guards(forgotten_before, PURGE_BATCH)
         .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unknown_identity_is_kept_without_nul_characters() {
+        let identity = Identity::of(" A\0cme ", "no\0body");
+        assert_eq!(identity.company, "acme");
+        assert_eq!(identity.email, "nobody");
+    }
 }

@@ -187,6 +187,23 @@ impl Housekeeping for MemoryStore {
         });
         Ok(purged)
     }
+
+    async fn purge_idempotency_keys(
+        &self,
+        older_than: DateTime<Utc>,
+        limit: u64,
+    ) -> Result<u64, DomainError> {
+        let mut purged = 0;
+        self.inner
+            .idempotency_keys
+            .borrow_mut()
+            .retain(|_, stored| {
+                let purge = stored.created_at < older_than && purged < limit;
+                purged += u64::from(purge);
+                !purge
+            });
+        Ok(purged)
+    }
 }
 
 impl Companies for MemoryStore {

@@ -7,6 +7,7 @@
 
 mod auth;
 mod groups;
+mod idempotency;
 mod leads;
 #[cfg(test)]
 mod model;
@@ -183,6 +184,10 @@ pub(super) struct Inner {
     companies: RefCell<BTreeMap<Uuid, Company>>,
     /// The password guards of identities that are no account.
     identities: RefCell<BTreeMap<crate::auth::Identity, Guard>>,
+    /// The idempotency keys, by company and key.
+    idempotency_keys: RefCell<
+        BTreeMap<(Uuid, crate::idempotency::IdempotencyKey), crate::idempotency::KeyRecord>,
+    >,
     last_id: Cell<u128>,
 }
 

@@ -1,5 +1,5 @@
 //! [`Housekeeping`]: deleting sessions long ended, across companies, and the guards of
-//! identities whose failures are forgotten.
+//! identities whose failures are forgotten, and idempotency keys past their day.
 
 use chrono::{DateTime, Utc};
 use domain::DomainError;
@@ -8,7 +8,7 @@ use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use uuid::Uuid;
 
-use crate::entity::{session, sign_in_guard};
+use crate::entity::{idempotency_key, session, sign_in_guard};
 use crate::{Store, StoreError};
 
 /// Ids per DELETE: well under SQLite's bound on statement parameters.
@@ -64,6 +64,35 @@ impl Housekeeping for Store {
             .from_table(sign_in_guard::Entity)
             .and_where(
                 Expr::tuple([Expr::col(Column::CompanyCode), Expr::col(Column::Email)])
+                    .in_subquery(doomed),
+            )
+            .take();
+        let backend = self.db.get_database_backend();
+        let deleted = self
+            .db
+            .execute_raw(backend.build(&delete))
+            .await
+            .map_err(StoreError::from)?;
+        Ok(deleted.rows_affected())
+    }
+
+    /// One bounded DELETE, by key, as for the guards.
+    async fn purge_idempotency_keys(
+        &self,
+        older_than: DateTime<Utc>,
+        limit: u64,
+    ) -> Result<u64, DomainError> {
+        use idempotency_key::Column;
+        let doomed = Query::select()
+            .columns([Column::CompanyId, Column::Key])
+            .from(idempotency_key::Entity)
+            .and_where(Expr::col(Column::CreatedAt).lt(older_than))
+            .limit(limit)
+            .take();
+        let delete = Query::delete()
+            .from_table(idempotency_key::Entity)
+            .and_where(
+                Expr::tuple([Expr::col(Column::CompanyId), Expr::col(Column::Key)])
                     .in_subquery(doomed),
             )
             .take();

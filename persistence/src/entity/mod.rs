@@ -7,6 +7,7 @@ pub mod company;
 pub mod company_settings;
 pub mod department;
 pub mod device;
+pub mod idempotency_key;
 pub mod job_run;
 pub mod lead;
 pub mod role;

@@ -15,6 +15,7 @@ mod errors;
 mod etags;
 mod fuzz_findings;
 mod groups;
+mod idempotency;
 mod invariants;
 mod leads;
 mod lockout;
