@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use domain::DomainError;
 use domain::ports::Housekeeping;
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::sea_query::{Expr, ExprTrait, IntoIden, Query};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use uuid::Uuid;
 
@@ -47,61 +47,60 @@ impl Housekeeping for Store {
         Ok(purged)
     }
 
-    /// One bounded DELETE: the key is the whole row, so no id list is needed.
     async fn purge_identity_guards(
         &self,
         forgotten_before: DateTime<Utc>,
         limit: u64,
     ) -> Result<u64, DomainError> {
         use sign_in_guard::Column;
-        let doomed = Query::select()
-            .columns([Column::CompanyCode, Column::Email])
-            .from(sign_in_guard::Entity)
-            .and_where(Expr::col(Column::LastFailedLoginAt).lt(forgotten_before))
-            .limit(limit)
-            .take();
-        let delete = Query::delete()
-            .from_table(sign_in_guard::Entity)
-            .and_where(
-                Expr::tuple([Expr::col(Column::CompanyCode), Expr::col(Column::Email)])
-                    .in_subquery(doomed),
-            )
-            .take();
-        let backend = self.db.get_database_backend();
-        let deleted = self
-            .db
-            .execute_raw(backend.build(&delete))
-            .await
-            .map_err(StoreError::from)?;
-        Ok(deleted.rows_affected())
+        let key = [Column::CompanyCode, Column::Email];
+        let before = (Column::LastFailedLoginAt, forgotten_before);
+        Ok(self
+            .delete_before(sign_in_guard::Entity, key, before, limit)
+            .await?)
     }
 
-    /// One bounded DELETE, by key, as for the guards.
     async fn purge_idempotency_keys(
         &self,
         older_than: DateTime<Utc>,
         limit: u64,
     ) -> Result<u64, DomainError> {
         use idempotency_key::Column;
+        let key = [Column::CompanyId, Column::Key];
+        let before = (Column::CreatedAt, older_than);
+        Ok(self
+            .delete_before(idempotency_key::Entity, key, before, limit)
+            .await?)
+    }
+}
+
+impl Store {
+    /// Deletes up to `limit` rows of `table` whose `column` is before `cutoff`, in one bounded
+    /// DELETE: the rows are picked by their two-column key in a subquery, so no id list goes
+    /// back and forth (the same statement on SQLite and PostgreSQL).
+    async fn delete_before<T, C>(
+        &self,
+        table: T,
+        key: [C; 2],
+        (column, cutoff): (C, DateTime<Utc>),
+        limit: u64,
+    ) -> Result<u64, StoreError>
+    where
+        T: IntoIden + Copy,
+        C: IntoIden + Copy,
+    {
         let doomed = Query::select()
-            .columns([Column::CompanyId, Column::Key])
-            .from(idempotency_key::Entity)
-            .and_where(Expr::col(Column::CreatedAt).lt(older_than))
+            .columns(key)
+            .from(table)
+            .and_where(Expr::col(column).lt(cutoff))
             .limit(limit)
             .take();
         let delete = Query::delete()
-            .from_table(idempotency_key::Entity)
-            .and_where(
-                Expr::tuple([Expr::col(Column::CompanyId), Expr::col(Column::Key)])
-                    .in_subquery(doomed),
-            )
+            .from_table(table)
+            .and_where(Expr::tuple(key.map(Expr::col)).in_subquery(doomed))
             .take();
         let backend = self.db.get_database_backend();
-        let deleted = self
-            .db
-            .execute_raw(backend.build(&delete))
-            .await
-            .map_err(StoreError::from)?;
+        let deleted = self.db.execute_raw(backend.build(&delete)).await?;
         Ok(deleted.rows_affected())
     }
 }

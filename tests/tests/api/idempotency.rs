@@ -266,3 +266,29 @@ async fn a_key_over_255_characters_is_a_bad_request() {
     assert_eq!(refused["code"], "bad_request");
     assert_eq!(total(&app, &admin, "/api/v1/users").await, 1);
 }
+
+/// A key is kept for a day: the purge deletes it only then, and the key is free again.
+#[tokio::test]
+async fn the_purge_deletes_keys_a_day_old_and_frees_them() {
+    let app = spawn_app().await;
+    let admin = app.signup("acme").await;
+    let token = Some(admin.access_token.as_str());
+    let asha = user_body(&app, &admin, "asha@acme.example").await;
+    let ravi = user_body(&app, &admin, "ravi@acme.example").await;
+    post_with_key(&app, "/api/v1/users", token, "k1", &asha).await;
+    let store = persistence::connect(&persistence::ConnectOptions {
+        url: app.database_url.clone(),
+        max_connections: 1,
+    })
+    .await
+    .unwrap();
+
+    let today = domain::idempotency::purge_expired_keys(&store, &chrono::Utc::now()).await;
+    let two_days_on = chrono::Utc::now() + chrono::Duration::days(2);
+    let later = domain::idempotency::purge_expired_keys(&store, &two_days_on).await;
+    let reused = post_with_key(&app, "/api/v1/users", token, "k1", &ravi).await;
+
+    assert_eq!(today.unwrap(), 0, "made a moment ago: kept");
+    assert_eq!(later.unwrap(), 1);
+    assert_eq!(reused.status(), StatusCode::CREATED, "a purged key is free");
+}
