@@ -165,6 +165,12 @@ include-name = [
 ]
 checks.positive_data_acceptance.expected-statuses = [$ALLOW_422]
 
+# An expiry in the past (the schema says date-time; "in the future" is not expressible); and
+# a reused Idempotency-Key.
+[[operations]]
+include-name = "POST /api/v1/api-keys"
+checks.positive_data_acceptance.expected-statuses = [$ALLOW_422]
+
 # The admin's password equal to the email or on the common-password list.
 [[operations]]
 include-name = "POST /api/v1/signup"

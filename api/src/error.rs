@@ -143,6 +143,7 @@ impl ApiError {
                 RuleViolation::Escalation => ProblemCode::Forbidden,
                 RuleViolation::SystemRole => ProblemCode::SystemRole,
                 RuleViolation::InUse { .. } => ProblemCode::InUse,
+                RuleViolation::PeopleOnly => ProblemCode::Forbidden,
             },
             Self::Lead(LeadRefusal::AssigneeBanned) => ProblemCode::AssigneeBanned,
             Self::Lead(LeadRefusal::CapReached { .. }) => ProblemCode::LeadCapReached,
@@ -181,6 +182,7 @@ impl ApiError {
                 RuleViolation::Escalation => "Forbidden",
                 RuleViolation::SystemRole => "System role",
                 RuleViolation::InUse { .. } => "In use",
+                RuleViolation::PeopleOnly => "Forbidden",
             },
             Self::Lead(LeadRefusal::AssigneeBanned) => "Assignee banned",
             Self::Lead(LeadRefusal::CapReached { .. }) => "Lead cap reached",
@@ -246,6 +248,10 @@ impl ApiError {
                 }
                 RuleViolation::SystemRole => "The Company Admin role cannot be changed.".into(),
                 RuleViolation::InUse { users } => format!("{users} user(s) still use it."),
+                RuleViolation::PeopleOnly => {
+                    "An API key has no account of its own: the /me endpoints need a signed-in person."
+                        .into()
+                }
             },
             Self::Lead(LeadRefusal::AssigneeBanned) => {
                 "A banned user keeps the leads they hold and gets no new ones.".into()
@@ -296,7 +302,9 @@ impl ResponseError for ApiError {
             Self::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::Taken(_) => StatusCode::CONFLICT,
-            Self::Rule(RuleViolation::Escalation) => StatusCode::FORBIDDEN,
+            Self::Rule(RuleViolation::Escalation | RuleViolation::PeopleOnly) => {
+                StatusCode::FORBIDDEN
+            }
             Self::Rule(_) | Self::Lead(_) => StatusCode::CONFLICT,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,

@@ -19,9 +19,10 @@ use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::actor::bearer_token;
+use crate::actor::{bearer_token, find_key};
 use crate::error::ApiError;
 use crate::json::{BodyLimit, DEFAULT_BODY_LIMIT};
+use crate::security::api_keys::is_api_key;
 use crate::state::AppState;
 
 pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
@@ -50,13 +51,10 @@ pub async fn idempotency(
     let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
         return Ok(req.error_response(ApiError::internal("application state missing")));
     };
-    // The company comes from the token alone: a request without a valid one goes on to its
-    // handler, which answers 401, and nothing is stored. A token whose session has ended
-    // claims the key, and its 401 releases it.
-    let claims =
-        bearer_token(req.request()).and_then(|token| state.tokens.verify_access(&token).ok());
-    let Some(company_id) = claims.map(|claims| claims.cid) else {
-        return pass(req, next).await;
+    let company_id = match credential_company(&req, &state).await {
+        Ok(Some(company_id)) => company_id,
+        Ok(None) => return pass(req, next).await,
+        Err(err) => return Ok(req.error_response(err)),
     };
     let body = match read_body(&mut req).await {
         Ok(body) => body,
@@ -75,6 +73,32 @@ pub async fn idempotency(
         Ok(Claim::Running) => Ok(req.error_response(ApiError::IdempotencyConflict)),
         Ok(Claim::Replay(answer)) => Ok(req.into_response(replay(answer))),
         Ok(Claim::Claimed) => run_claimed(req, next, &state, company_id, &key).await,
+    }
+}
+
+/// The company a request's credential acts for. An access token tells it alone; a request
+/// without a valid credential goes on to its handler, which answers 401, and nothing is
+/// stored (a token whose session has ended claims the key, and its 401 releases it). An API
+/// key is looked up here, and what was found is left for the `Actor` extractor, so the
+/// request reads its key once.
+async fn credential_company(
+    req: &ServiceRequest,
+    state: &AppState,
+) -> Result<Option<Uuid>, ApiError> {
+    let Some(token) = bearer_token(req.request()) else {
+        return Ok(None);
+    };
+    if !is_api_key(&token) {
+        return Ok(state.tokens.verify_access(&token).ok().map(|c| c.cid));
+    }
+    match find_key(state, &token).await {
+        Ok(key) => {
+            let company_id = key.company_id;
+            req.extensions_mut().insert(key);
+            Ok(Some(company_id))
+        }
+        Err(ApiError::Unauthenticated) => Ok(None),
+        Err(err) => Err(err),
     }
 }
 

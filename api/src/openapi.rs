@@ -15,8 +15,8 @@ use crate::error::{PROBLEM_JSON, Problem, ProblemField};
 use crate::idempotency::ignores_key;
 use crate::routes::groups::{branches, departments};
 use crate::routes::{
-    audit, auth, devices, distribution, leads, me, ops, permissions, reports, roles, settings,
-    subscription, time_zones, users,
+    api_keys, audit, auth, devices, distribution, leads, me, ops, permissions, reports, roles,
+    settings, subscription, time_zones, users,
 };
 
 #[derive(OpenApi)]
@@ -38,6 +38,7 @@ use crate::routes::{
         branches::list, branches::create, branches::get, branches::rename, branches::delete,
         subscription::get_subscription, subscription::update_subscription,
         audit::list_audit_events,
+        api_keys::list_api_keys, api_keys::create_api_key, api_keys::get_api_key, api_keys::delete_api_key,
         leads::list_leads, leads::create_lead, leads::create_leads, leads::get_lead, leads::update_lead,
         leads::delete_lead, distribution::distribute,
         settings::get_settings, settings::update_settings, time_zones::list_time_zones,
@@ -55,6 +56,7 @@ use crate::routes::{
         (name = "branches", description = "Branches (`branch:*`)."),
         (name = "subscription", description = "Seats (`billing:*`)."),
         (name = "audit", description = "The audit trail (`settings:read`)."),
+        (name = "api-keys", description = "API keys for integrations (`settings:*`)."),
         (name = "leads", description = "Leads, lead caps and distribution (`management:*`)."),
         (name = "settings", description = "Company settings (`settings:*`)."),
         (name = "reports", description = "Reports (`reports:read`)."),
@@ -80,8 +82,9 @@ impl Modify for BearerAuth {
             SecurityScheme::Http(
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
-                    .bearer_format("JWT")
-                    .description(Some("The `access_token` of a sign-in."))
+                    .description(Some(
+                        "The `access_token` of a sign-in (a JWT), or an API key (`cly_...`: every operation but the `/me` family, which answers a key 403 `forbidden`).",
+                    ))
                     .build(),
             ),
         );

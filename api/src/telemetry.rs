@@ -30,8 +30,8 @@ pub fn init(format: LogFormat) {
     };
 }
 
-/// The request's root span, with empty `company_id` and `user_id` fields that the `Actor`
-/// extractor fills in.
+/// The request's root span, with empty `company_id` and `user_id` (or `api_key_id`) fields
+/// that the `Actor` extractor fills in.
 pub struct RequestSpan;
 
 impl RootSpanBuilder for RequestSpan {
@@ -39,7 +39,8 @@ impl RootSpanBuilder for RequestSpan {
         tracing_actix_web::root_span!(
             request,
             company_id = tracing::field::Empty,
-            user_id = tracing::field::Empty
+            user_id = tracing::field::Empty,
+            api_key_id = tracing::field::Empty
         )
     }
 

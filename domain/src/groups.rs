@@ -132,7 +132,7 @@ mod tests {
             &store,
             &crate::testing::PlainHasher,
             admin,
-            admin.user_id,
+            admin.id,
             join,
         ))
         .expect("joined");
@@ -157,7 +157,7 @@ mod tests {
             &store,
             &crate::testing::PlainHasher,
             admin,
-            admin.user_id,
+            admin.id,
             leave,
         ))
         .expect("left");

@@ -5,6 +5,7 @@
 //! time take it as an argument so they can be tested by stepping made-up times.
 
 mod actor;
+pub mod api_keys;
 mod audit;
 pub mod auth;
 mod company;
@@ -32,7 +33,7 @@ pub mod testing;
 pub mod users;
 mod version;
 
-pub use actor::Actor;
+pub use actor::{Actor, ActorKind};
 pub use audit::{AuditEntry, AuditTarget};
 pub use company::{CompanyCode, CompanyName};
 pub use contact::{EmployeeCode, LeadCap, MAX_LEAD_CAP, Phone};

@@ -12,6 +12,7 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use crate::api_keys::{KeyDigest, NewApiKey};
 use crate::auth::{
     Account, Device, DeviceRecord, Identity, NewCompany, NewDevice, NewSession, SessionState,
     SignedUpCompany,
@@ -28,7 +29,8 @@ use crate::{
 /// Opens one transaction on one company's data; every port method of the transaction is
 /// scoped to that company.
 pub trait Store {
-    type Tx: Seats
+    type Tx: ApiKeys
+        + Seats
         + Users
         + Roles
         + Groups
@@ -129,6 +131,29 @@ pub trait Companies {
     /// Creates the company, its subscription, the default roles and its first Company Admin,
     /// all or nothing. Fails with [`DomainError::Conflict`] when the code is taken.
     async fn create_company(&self, new: &NewCompany) -> Result<SignedUpCompany, DomainError>;
+}
+
+/// The company's API keys (see [`crate::api_keys`]).
+pub trait ApiKeys {
+    /// Stores a new key, created at `now`, under a new id.
+    async fn insert_api_key(
+        &mut self,
+        key: &NewApiKey,
+        digest: &KeyDigest,
+        now: DateTime<Utc>,
+    ) -> Result<Uuid, DomainError>;
+    /// Deletes the key; its name, or `None` when the company has no such key.
+    async fn delete_api_key(&mut self, id: Uuid) -> Result<Option<String>, DomainError>;
+}
+
+/// Records when each API key was last used, outside any request's transaction.
+pub trait KeyUse {
+    async fn record_key_use(
+        &self,
+        company_id: Uuid,
+        id: Uuid,
+        at: DateTime<Utc>,
+    ) -> Result<(), DomainError>;
 }
 
 /// Ends a transaction. Dropping it without committing rolls everything back.

@@ -198,14 +198,7 @@ mod tests {
             ..UserPatch::default()
         };
         // The contract lets even the last admin change role.
-        run(update_user(
-            &store,
-            &PlainHasher,
-            admin,
-            admin.user_id,
-            mover,
-        ))
-        .expect("moved");
+        run(update_user(&store, &PlainHasher, admin, admin.id, mover)).expect("moved");
 
         let in_use = run(delete_role(&store, admin, team, &Precondition::None));
         let taken = run(create_role(

@@ -25,6 +25,9 @@ pub enum RuleViolation {
     /// Users still reference the record.
     #[error("{users} user(s) still reference it")]
     InUse { users: i64 },
+    /// What only a signed-in person may do to their own account, asked with an API key.
+    #[error("an API key has no account of its own")]
+    PeopleOnly,
 }
 
 /// A banned user presented the right secret: they may not sign in.

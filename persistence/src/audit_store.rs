@@ -2,7 +2,8 @@
 
 use crate::entity::audit_event;
 use crate::{StoreError, Tenant};
-use domain::queries::{AuditEventView, AuditFilter, PageRequest, Paged};
+use domain::ActorKind;
+use domain::queries::{AuditActor, AuditEventView, AuditFilter, PageRequest, Paged};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 
 impl Tenant<'_> {
@@ -40,7 +41,14 @@ fn view(event: audit_event::Model) -> AuditEventView {
         id: event.id,
         at: event.at,
         action: event.action,
-        actor: event.actor_id.zip(event.actor_name),
+        actor: match (
+            event.actor_type.as_deref().and_then(ActorKind::parse),
+            event.actor_id,
+            event.actor_name,
+        ) {
+            (Some(kind), Some(id), Some(name)) => Some(AuditActor { kind, id, name }),
+            _ => None,
+        },
         target: match (event.target_type, event.target_id, event.target_name) {
             (Some(kind), Some(id), Some(name)) => Some((kind, id, name)),
             _ => None,

@@ -9,6 +9,7 @@
 
 mod actor;
 mod admin_restore;
+mod api_key_store;
 mod audit_store;
 mod auth;
 mod company;

@@ -5,12 +5,13 @@
 //! server ended its backend) runs once more on another connection.
 
 use domain::DomainError;
+use domain::api_keys::ApiKeyRecord;
 use domain::ports::GroupKind;
 use domain::queries::{
-    ActorQueries, ActorRecord, AuditEventView, AuditFilter, AuditQueries, CompanyQueries,
-    CompanyRecord, GroupQueries, GroupView, LeadFilter, LeadLoad, LeadQueries, LeadView,
-    PageRequest, Paged, RoleQueries, RoleView, SchedulerQueries, SessionQueries, SessionView,
-    SubscriptionView, UserFilter, UserQueries, UserView,
+    ActorQueries, ActorRecord, ApiKeyQueries, AuditEventView, AuditFilter, AuditQueries,
+    CompanyQueries, CompanyRecord, GroupQueries, GroupView, KeyActorRecord, LeadFilter, LeadLoad,
+    LeadQueries, LeadView, PageRequest, Paged, RoleQueries, RoleView, SchedulerQueries,
+    SessionQueries, SessionView, SubscriptionView, UserFilter, UserQueries, UserView,
 };
 use domain::settings::Settings;
 use uuid::Uuid;
@@ -146,6 +147,30 @@ impl ActorQueries for Store {
     ) -> Result<Option<ActorRecord>, DomainError> {
         let tenant = self.tenant(company_id);
         Ok(read_retrying(|| tenant.actor(user_id, session_id)).await?)
+    }
+}
+
+impl ApiKeyQueries for Store {
+    async fn list_api_keys(
+        &self,
+        company_id: Uuid,
+        page: PageRequest,
+    ) -> Result<Paged<ApiKeyRecord>, DomainError> {
+        let tenant = self.tenant(company_id);
+        Ok(read_retrying(|| tenant.list_api_keys(page)).await?)
+    }
+
+    async fn api_key(
+        &self,
+        company_id: Uuid,
+        id: Uuid,
+    ) -> Result<Option<ApiKeyRecord>, DomainError> {
+        let tenant = self.tenant(company_id);
+        Ok(read_retrying(|| tenant.api_key(id)).await?)
+    }
+
+    async fn key_actor(&self, hash: &str) -> Result<Option<KeyActorRecord>, DomainError> {
+        Ok(read_retrying(|| self.find_key_actor(hash)).await?)
     }
 }
 

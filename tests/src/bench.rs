@@ -8,8 +8,8 @@ use api::Config;
 use domain::ports::SecretHasher;
 use domain::users::{self, NewUser, UserDetails};
 use domain::{
-    Actor, DomainError, Email, EmployeeCode, LeadCap, Mpin, Name, Password, PasswordPolicy,
-    PermissionSet, Phone,
+    Actor, ActorKind, DomainError, Email, EmployeeCode, LeadCap, Mpin, Name, Password,
+    PasswordPolicy, PermissionSet, Phone,
 };
 use persistence::entity::user;
 use sea_orm::{ConnectionTrait, EntityTrait, Statement};
@@ -120,7 +120,8 @@ pub async fn seed_users(
         .ok_or("the signed-up admin is not in the database")?;
     let actor = Actor {
         company_id: company.company_id,
-        user_id: company.admin_id,
+        id: company.admin_id,
+        kind: ActorKind::User,
         name: admin.name.clone(),
         permissions: PermissionSet::all(),
         ip: None,

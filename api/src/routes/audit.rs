@@ -3,15 +3,14 @@
 use actix_web::dev::HttpServiceFactory;
 use actix_web::web::{self, Json, Query};
 use chrono::{DateTime, Utc};
-use domain::queries::{AuditEventView, AuditFilter, AuditQueries};
-use domain::{Action, Resource};
+use domain::queries::{AuditActor, AuditEventView, AuditFilter, AuditQueries};
+use domain::{Action, ActorKind, Resource};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::Endpoint;
 use crate::actor::Actor;
-use crate::dto::NamedRefDto;
 use crate::error::ApiError;
 use crate::paging::{page, page_request};
 use crate::state::AppState;
@@ -20,6 +19,37 @@ pub fn resources() -> impl HttpServiceFactory {
     Endpoint::new("/audit-events")
         .get(list_audit_events)
         .finish()
+}
+
+/// Who acted: a signed-in person, or an integration's API key.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditActorDto {
+    #[serde(rename = "type")]
+    pub kind: ActorKindDto,
+    /// The user's id, or the API key's.
+    pub id: Uuid,
+    /// Their name when the event happened.
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ActorKindDto {
+    User,
+    ApiKey,
+}
+
+impl From<AuditActor> for AuditActorDto {
+    fn from(actor: AuditActor) -> Self {
+        Self {
+            kind: match actor.kind {
+                ActorKind::User => ActorKindDto::User,
+                ActorKind::ApiKey => ActorKindDto::ApiKey,
+            },
+            id: actor.id,
+            name: actor.name,
+        }
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -38,8 +68,9 @@ pub struct AuditEventDto {
     pub at: DateTime<Utc>,
     /// e.g. `user.created`, `user.banned`, `role.updated`, `subscription.updated`.
     pub action: String,
+    /// `null` for what the operator's command line did.
     #[schema(required = true)]
-    pub actor: Option<NamedRefDto>,
+    pub actor: Option<AuditActorDto>,
     #[schema(required = true)]
     pub target: Option<AuditTargetDto>,
     /// Names of the changed fields; never their values.
@@ -56,7 +87,7 @@ impl From<AuditEventView> for AuditEventDto {
             id: event.id,
             at: event.at,
             action: event.action,
-            actor: event.actor.map(|(id, name)| NamedRefDto { id, name }),
+            actor: event.actor.map(AuditActorDto::from),
             target: event
                 .target
                 .map(|(kind, id, name)| AuditTargetDto { kind, id, name }),

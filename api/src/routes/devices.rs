@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::Endpoint;
-use crate::actor::Actor;
+use crate::actor::{Actor, Person};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -68,7 +68,7 @@ impl From<Vec<ListedDevice>> for DeviceList {
 }
 
 async fn list(state: &AppState, actor: &Actor, owner: Owner) -> Result<DeviceList, ApiError> {
-    let (acting, session) = (actor.acting(), actor.session_id);
+    let (acting, session) = (actor.acting(), actor.session_id());
     let devices = auth::list_devices(&state.store, state, &acting, session, owner).await?;
     Ok(devices.into())
 }
@@ -88,7 +88,7 @@ async fn remove(
     responses((status = 200, description = "Your devices.", body = DeviceList)))]
 pub async fn list_my_devices(
     state: web::Data<AppState>,
-    actor: Actor,
+    actor: Person,
 ) -> Result<Json<DeviceList>, ApiError> {
     Ok(Json(list(&state, &actor, Owner::Me).await?))
 }
@@ -103,7 +103,7 @@ pub async fn list_my_devices(
     ))]
 pub async fn remove_my_device(
     state: web::Data<AppState>,
-    actor: Actor,
+    actor: Person,
     id: Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     remove(&state, &actor, Owner::Me, id.into_inner()).await

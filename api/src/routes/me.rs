@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::Endpoint;
-use crate::actor::Actor;
+use crate::actor::Person;
 use crate::dto::{CompanyDto, UserDto};
 use crate::error::ApiError;
 use crate::json::ApiJson;
@@ -45,7 +45,7 @@ pub struct MeResponse {
 /// Who am I, in which company, and what may I do.
 #[utoipa::path(get, path = "/api/v1/me", operation_id = "getMe", tag = "me", security(("bearer_auth" = [])),
     responses((status = 200, description = "The signed-in user.", body = MeResponse)))]
-pub async fn me(state: web::Data<AppState>, actor: Actor) -> Result<Json<MeResponse>, ApiError> {
+pub async fn me(state: web::Data<AppState>, actor: Person) -> Result<Json<MeResponse>, ApiError> {
     let user = state
         .store
         .user_view(actor.company_id, actor.user_id)
@@ -82,7 +82,7 @@ pub struct ChangePasswordRequest {
     ))]
 pub async fn change_password(
     state: web::Data<AppState>,
-    actor: Actor,
+    actor: Person,
     body: ApiJson<ChangePasswordRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.0;
@@ -120,7 +120,7 @@ pub struct ChangeMpinRequest {
     ))]
 pub async fn change_mpin(
     state: web::Data<AppState>,
-    actor: Actor,
+    actor: Person,
     body: ApiJson<ChangeMpinRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.0;
@@ -159,7 +159,7 @@ page!(SessionPage of SessionDto, "One page of your sessions. A page past the end
     responses((status = 200, description = "A page of sessions.", body = SessionPage)))]
 pub async fn list_sessions(
     state: web::Data<AppState>,
-    actor: Actor,
+    actor: Person,
     query: Query<PageQuery>,
 ) -> Result<Json<SessionPage>, ApiError> {
     let request = page_request(query.page, query.per_page)?;
@@ -190,7 +190,7 @@ pub async fn list_sessions(
     responses((status = 204, description = "Signed out.")))]
 pub async fn end_session(
     state: web::Data<AppState>,
-    actor: Actor,
+    actor: Person,
     id: Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let (company_id, user_id) = (actor.company_id, actor.user_id);

@@ -8,6 +8,7 @@ use actix_web::{FromRequest, Handler, Responder, Route, web};
 
 use crate::error::ApiError;
 
+pub mod api_keys;
 pub mod audit;
 pub mod auth;
 pub mod devices;
@@ -44,6 +45,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(groups::branches::resources())
                 .service(subscription::resources())
                 .service(audit::resources())
+                .service(api_keys::resources())
                 .service(leads::resources())
                 .service(settings::resources())
                 .service(time_zones::resources())

@@ -125,6 +125,20 @@ fn parse_permissions(checks: &mut FieldChecks, raw: &[String]) -> PermissionSet 
         .collect()
 }
 
+/// A name and a set of permissions, as a role or an API key is created with: each refused
+/// field reported at once (`name`, `permissions[i]`).
+pub(crate) fn parse_named_permissions(
+    name: &str,
+    permissions: &[String],
+) -> Result<(Name, PermissionSet), ApiError> {
+    let mut checks = FieldChecks::default();
+    let name = checks.check("name", Name::parse(name));
+    let permissions = parse_permissions(&mut checks, permissions);
+    checks.finish()?;
+    let name = name.ok_or_else(|| ApiError::internal("a refused field recorded no error"))?;
+    Ok((name, permissions))
+}
+
 /// Creates a role. Its permissions must be within the caller's own.
 #[utoipa::path(post, path = "/api/v1/roles", operation_id = "createRole", tag = "roles", request_body = CreateRoleRequest,
     security(("bearer_auth" = [])),
@@ -141,13 +155,7 @@ pub async fn create_role(
     body: ApiJson<CreateRoleRequest>,
 ) -> Result<HttpResponse, ApiError> {
     actor.require(Resource::Role, Action::Write)?;
-    let mut checks = FieldChecks::default();
-    let name = checks.check("name", Name::parse(&body.0.name));
-    let permissions = parse_permissions(&mut checks, &body.0.permissions);
-    checks.finish()?;
-    let Some(name) = name else {
-        return Err(ApiError::internal("a refused field recorded no error"));
-    };
+    let (name, permissions) = parse_named_permissions(&body.0.name, &body.0.permissions)?;
     let id = roles::create_role(&state.store, &actor.acting(), name, permissions).await?;
     let role = state.store.role_view(actor.company_id, id).await?;
     Ok(HttpResponse::Created()

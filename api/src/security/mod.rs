@@ -1,5 +1,6 @@
-//! Secrets: password hashing and tokens.
+//! Secrets: password hashing, tokens and API keys.
 
+pub mod api_keys;
 pub mod mpin;
 pub mod passwords;
 pub mod tokens;

@@ -6,7 +6,8 @@ use chrono::{DateTime, Utc};
 use super::{Account, Client, Device, NewDevice, NewSession, Refusal, SessionLifetime, SignedIn};
 use crate::ports::{Accounts, Audit, Commit, Devices, Lockouts, Sessions, Store};
 use crate::{
-    Actor, AuditEntry, AuditTarget, CompanyCode, DomainError, Email, Guard, PermissionSet, Secret,
+    Actor, ActorKind, AuditEntry, AuditTarget, CompanyCode, DomainError, Email, Guard,
+    PermissionSet, Secret,
 };
 
 /// The account a sign-in names. A code or an email that does not parse names none, and goes
@@ -158,7 +159,8 @@ pub(super) async fn complete(
 fn signing_in(account: &Account, client: &Client) -> Actor {
     Actor {
         company_id: account.company_id,
-        user_id: account.user_id,
+        id: account.user_id,
+        kind: ActorKind::User,
         name: account.name.clone(),
         permissions: PermissionSet::empty(),
         ip: client.ip.clone(),

@@ -42,12 +42,15 @@ pub async fn list_devices(
     store: &impl Store,
     clock: &impl Clock,
     actor: &Actor,
-    session_id: Uuid,
+    session_id: Option<Uuid>,
     owner: Owner,
 ) -> Result<Vec<ListedDevice>, DomainError> {
     let mut tx = store.begin(actor.company_id).await?;
     let user_id = may_manage(&mut tx, actor, owner, Access::Read).await?;
-    let session = tx.session(session_id, clock.now()).await?;
+    let session = match session_id {
+        Some(id) => tx.session(id, clock.now()).await?,
+        None => None,
+    };
     let current = session.and_then(|s| s.device_id);
     let devices = tx.user_devices(user_id).await?;
     Ok(devices
@@ -98,7 +101,7 @@ async fn may_manage<T: Users + Roles>(
     access: Access,
 ) -> Result<Uuid, DomainError> {
     let user_id = match owner {
-        Owner::Me => actor.user_id,
+        Owner::Me => actor.own_user()?,
         Owner::User(id) => id,
     };
     let user = match access {
@@ -197,7 +200,7 @@ mod tests {
             &store,
             &at(1),
             &company.admin,
-            on_phone.session_id,
+            Some(on_phone.session_id),
             Owner::Me,
         ))
         .expect("listed");
@@ -205,7 +208,7 @@ mod tests {
             &store,
             &at(1),
             &manager,
-            Owner::User(company.admin.user_id),
+            Owner::User(company.admin.id),
             phone,
         ));
         let not_theirs = run(remove_device(&store, &at(1), &manager, Owner::Me, phone));

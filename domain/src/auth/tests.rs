@@ -164,12 +164,9 @@ fn five_wrong_passwords_lock_even_the_right_one_until_the_lock_ends() {
         Refusal::Locked(Locked::Until(_))
     ));
     let signed_in = right_after.expect("the lock ended");
-    assert_eq!(signed_in.user_id, company.admin.user_id);
+    assert_eq!(signed_in.user_id, company.admin.id);
     let after = store.company(company.company_id);
-    assert_eq!(
-        after.users[&company.admin.user_id].guards,
-        Default::default()
-    );
+    assert_eq!(after.users[&company.admin.id].guards, Default::default());
     assert_eq!(after.sessions[&signed_in.session_id].generation, 0);
     let audit = actions(&store, &company);
     assert_eq!(
@@ -184,7 +181,7 @@ fn a_banned_user_is_refused_only_after_the_right_password() {
     let store = MemoryStore::default();
     let company = store.sign_up(5);
     let code = code(&store, &company);
-    store.set_banned(company.company_id, company.admin.user_id);
+    store.set_banned(company.company_id, company.admin.id);
 
     let wrong = run(sign_in_with_password(
         &store,
@@ -203,10 +200,7 @@ fn a_banned_user_is_refused_only_after_the_right_password() {
     assert_eq!(refusal(right), Refusal::Banned);
     let after = store.company(company.company_id);
     assert!(after.sessions.is_empty());
-    assert_eq!(
-        after.users[&company.admin.user_id].guards,
-        Default::default()
-    );
+    assert_eq!(after.users[&company.admin.id].guards, Default::default());
 }
 
 /// Signs in with the password, registering a device whose token hash is `token`; sets the
@@ -368,7 +362,7 @@ fn a_refresh_token_rotates_once_and_a_replay_ends_the_session() {
 #[test]
 fn a_banned_users_session_does_not_refresh() {
     let (store, company, signed_in) = signed_in_admin();
-    store.set_banned(company.company_id, company.admin.user_id);
+    store.set_banned(company.company_id, company.admin.id);
 
     let refreshed = refresh_at(&store, &signed_in, 0);
 

@@ -12,6 +12,7 @@
 #![allow(async_fn_in_trait)]
 
 mod actor;
+mod api_keys;
 mod audit;
 mod company;
 mod groups;
@@ -23,7 +24,8 @@ mod users;
 use uuid::Uuid;
 
 pub use actor::{ActorQueries, ActorRecord};
-pub use audit::{AuditEventView, AuditFilter, AuditQueries};
+pub use api_keys::{ApiKeyQueries, KeyActorRecord};
+pub use audit::{AuditActor, AuditEventView, AuditFilter, AuditQueries};
 pub use company::{CompanyQueries, CompanyRecord, SchedulerQueries, SubscriptionView};
 pub use groups::{GroupQueries, GroupView};
 pub use leads::{LeadFilter, LeadLoad, LeadQueries, LeadView};

@@ -5,6 +5,7 @@
 //! A transaction works on a copy of its company and writes it back on commit, so a use case
 //! that fails half-way leaves nothing behind, as a rolled-back database transaction would.
 
+mod api_keys;
 mod auth;
 mod groups;
 mod idempotency;
@@ -32,9 +33,10 @@ use crate::ports::{
 use crate::settings::Settings;
 use crate::users::{NewUser, UserDetails, UserRecord};
 use crate::{
-    Actor, AuditEntry, Candidate, CompanyCode, CompanyName, DomainError, Email, Guard, LeadCap,
-    LeadStatus, Mpin, Name, Password, PasswordPolicy, PermissionSet, Version,
+    Actor, ActorKind, AuditEntry, Candidate, CompanyCode, CompanyName, DomainError, Email, Guard,
+    LeadCap, LeadStatus, Mpin, Name, Password, PasswordPolicy, PermissionSet, Version,
 };
+pub use api_keys::StoredApiKey;
 pub use auth::{StoredDevice, StoredSession};
 
 /// Runs a use case on the in-memory store to its end. Nothing here ever waits, so one poll
@@ -140,6 +142,7 @@ pub struct Company {
     pub signed_out: Vec<Uuid>,
     pub sessions: BTreeMap<Uuid, StoredSession>,
     pub devices: BTreeMap<Uuid, StoredDevice>,
+    pub api_keys: BTreeMap<Uuid, StoredApiKey>,
     pub audit: Vec<AuditEntry>,
 }
 
@@ -295,7 +298,8 @@ impl MemoryStore {
         let user = &company.users[&user_id].record;
         Actor {
             company_id,
-            user_id,
+            id: user_id,
+            kind: ActorKind::User,
             name: user.name.clone(),
             permissions: company.roles[&user.role_id].permissions,
             ip: None,

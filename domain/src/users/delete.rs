@@ -18,7 +18,7 @@ pub async fn delete_user(
     precondition.check(user.version)?;
     let role = tx.role(user.role_id).await?.ok_or(DomainError::NotFound)?;
     rules::within_actor(&actor.permissions, &role.permissions)?;
-    rules::not_self(&actor.user_id, &id)?;
+    rules::not_self(&actor.id, &id)?;
     admin_remains_without(&mut tx, role.system && !user.banned).await?;
 
     tx.delete_user(id).await?;

@@ -51,13 +51,13 @@ pub async fn change_own_password(
     let hash = hasher.hash_password(&new).await?;
     let mut tx = store.begin(actor.company_id).await?;
     let this_device = (tx.session(change.session_id, clock.now()).await?).and_then(|s| s.device_id);
-    tx.set_own_password(actor.user_id, hash).await?;
+    tx.set_own_password(account.user_id, hash).await?;
     // Whoever held the old password loses their devices too (M-PIN sign-in included); the
     // device this change is made from stays.
-    tx.remove_devices(actor.user_id, this_device).await?;
-    tx.save_guard(actor.user_id, Secret::Password, Guard::reset())
+    tx.remove_devices(account.user_id, this_device).await?;
+    tx.save_guard(account.user_id, Secret::Password, Guard::reset())
         .await?;
-    tx.revoke_other_sessions(actor.user_id, change.session_id)
+    tx.revoke_other_sessions(account.user_id, change.session_id)
         .await?;
     tx.record(actor, own_change(actor, "password")).await?;
     tx.commit().await
@@ -77,8 +77,8 @@ pub async fn change_own_mpin(
     check_own_password(store, hasher, clock, actor, &account, password, "password").await?;
     let hash = hasher.hash_mpin(&mpin).await?;
     let mut tx = store.begin(actor.company_id).await?;
-    tx.set_own_mpin(actor.user_id, hash).await?;
-    tx.save_guard(actor.user_id, Secret::Password, Guard::reset())
+    tx.set_own_mpin(account.user_id, hash).await?;
+    tx.save_guard(account.user_id, Secret::Password, Guard::reset())
         .await?;
     tx.record(actor, own_change(actor, "mpin")).await?;
     tx.commit().await
@@ -86,7 +86,7 @@ pub async fn change_own_mpin(
 
 async fn own_account(store: &impl Store, actor: &Actor) -> Result<Account, DomainError> {
     let mut tx = store.begin(actor.company_id).await?;
-    tx.account(actor.user_id)
+    tx.account(actor.own_user()?)
         .await?
         .ok_or(DomainError::NotFound)
 }
@@ -125,7 +125,7 @@ fn own_change(actor: &Actor, field: &'static str) -> AuditEntry {
         action: "user.updated",
         target: Some(AuditTarget {
             kind: "user",
-            id: actor.user_id,
+            id: actor.id,
             name: actor.name.clone(),
         }),
         changes: vec![field],
@@ -205,7 +205,7 @@ mod tests {
         assert_eq!(refused_field(wrong), "current_password");
         assert_eq!(refused_field(pin_wrong), "password");
         let after = store.company(company.company_id);
-        assert_eq!(after.users[&admin.user_id].guards.password.failures, 2);
+        assert_eq!(after.users[&admin.id].guards.password.failures, 2);
         let actions: Vec<_> = after.audit.iter().map(|e| e.action).collect();
         assert_eq!(actions, ["auth.login_failed", "auth.login_failed"]);
     }
@@ -228,7 +228,7 @@ mod tests {
         ));
         let after = store.company(company.company_id);
         assert_eq!(
-            after.users[&company.admin.user_id].password_hash,
+            after.users[&company.admin.id].password_hash,
             format!("plain:{SIGN_UP_PASSWORD}")
         );
         assert_eq!(after.audit.last().map(|e| e.action), Some("auth.locked"));
@@ -254,11 +254,11 @@ mod tests {
         .expect("set");
 
         let after = store.company(company.company_id);
-        let user = &after.users[&admin.user_id];
+        let user = &after.users[&admin.id];
         assert_eq!(user.password_hash, format!("plain:{new}"));
         assert_eq!(user.mpin_hash.as_deref(), Some("plain-mpin:4821"));
         assert_eq!(user.guards.password, Guard::reset());
-        assert_eq!(after.signed_out, [admin.user_id]);
+        assert_eq!(after.signed_out, [admin.id]);
         let changes: Vec<_> = after.audit.iter().map(|e| e.changes.clone()).collect();
         assert_eq!(changes, [vec![], vec!["password"], vec!["mpin"]]);
     }
@@ -285,7 +285,7 @@ mod tests {
             attempt,
         ))
         .expect("signed in");
-        store.add_device(company.company_id, company.admin.user_id);
+        store.add_device(company.company_id, company.admin.id);
 
         let change = OwnPasswordChange {
             session_id: signed_in.session_id,

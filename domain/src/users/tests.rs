@@ -73,13 +73,13 @@ fn a_manager_cannot_create_a_company_admin_nor_touch_one() {
         &store,
         &PlainHasher,
         &manager,
-        company.admin.user_id,
+        company.admin.id,
         ban(true),
     ));
     let delete_admin = run(delete_user(
         &store,
         &manager,
-        company.admin.user_id,
+        company.admin.id,
         &Default::default(),
     ));
 
@@ -104,11 +104,11 @@ fn the_last_active_company_admin_can_be_neither_banned_nor_deleted() {
     .expect("one admin stays active");
 
     // The second admin is banned: the first is the last active one.
-    let unbanned_first = store.actor(company.company_id, company.admin.user_id);
+    let unbanned_first = store.actor(company.company_id, company.admin.id);
     let by_banned = run(delete_user(
         &store,
         &as_second,
-        company.admin.user_id,
+        company.admin.id,
         &Default::default(),
     ));
     assert_eq!(rule(by_banned), RuleViolation::LastAdmin);
@@ -116,7 +116,7 @@ fn the_last_active_company_admin_can_be_neither_banned_nor_deleted() {
         rule(run(delete_user(
             &store,
             &unbanned_first,
-            unbanned_first.user_id,
+            unbanned_first.id,
             &Default::default()
         ))),
         RuleViolation::SelfAction
@@ -137,7 +137,7 @@ fn nobody_bans_or_deletes_themselves() {
     let store = MemoryStore::default();
     let company = store.sign_up(10);
     create(&store, &company, "second@example.com", ADMIN);
-    let me = company.admin.user_id;
+    let me = company.admin.id;
 
     let banned = run(update_user(
         &store,
@@ -330,25 +330,13 @@ fn your_own_secrets_are_no_admin_reset() {
         ..UserPatch::default()
     };
 
-    let refused = run(update_user(
-        &store,
-        &PlainHasher,
-        admin,
-        admin.user_id,
-        own_mpin,
-    ));
-    let renamed = run(update_user(
-        &store,
-        &PlainHasher,
-        admin,
-        admin.user_id,
-        own_name,
-    ));
+    let refused = run(update_user(&store, &PlainHasher, admin, admin.id, own_mpin));
+    let renamed = run(update_user(&store, &PlainHasher, admin, admin.id, own_name));
 
     assert_eq!(rule(refused), RuleViolation::SelfAction);
     assert!(renamed.is_ok());
     let after = store.company(company.company_id);
-    assert_eq!(after.users[&admin.user_id].mpin_hash, None);
+    assert_eq!(after.users[&admin.id].mpin_hash, None);
     assert!(after.signed_out.is_empty());
 }
 

@@ -20,7 +20,7 @@ pub async fn update_user(
     patch: UserPatch,
 ) -> Result<(), DomainError> {
     if patch.password.is_some() || patch.mpin.is_some() {
-        rules::not_self(&actor.user_id, &id)?;
+        rules::not_self(&actor.id, &id)?;
     }
     let secrets = NewSecrets {
         password_hash: match &patch.password {
@@ -53,7 +53,7 @@ pub async fn update_user(
     rules::within_actor(&actor.permissions, &current_role.permissions)?;
     let bans = patch.banned == Some(true) && !current.banned;
     if bans {
-        rules::not_self(&actor.user_id, &id)?;
+        rules::not_self(&actor.id, &id)?;
         admin_remains_without(&mut tx, current_role.system).await?;
     }
 

@@ -12,6 +12,8 @@ pub struct Model {
     pub action: String,
     pub actor_id: Option<Uuid>,
     pub actor_name: Option<String>,
+    /// `user` or `api_key` (domain's `ActorKind`).
+    pub actor_type: Option<String>,
     pub target_type: Option<String>,
     pub target_id: Option<Uuid>,
     pub target_name: Option<String>,

@@ -1,6 +1,7 @@
 //! SeaORM entities, one per table of the migrations. Relations are not declared: queries
 //! join explicitly, always on `company_id` as well as the id.
 
+pub mod api_key;
 pub mod audit_event;
 pub mod branch;
 pub mod company;

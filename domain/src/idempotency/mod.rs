@@ -6,11 +6,11 @@
 //! transaction. A crash between them leaves a claim without an answer, which is taken over
 //! [`ABANDONED_AFTER_MINUTES`] later, so that retry runs the request again.
 
+mod purge;
+
 use chrono::{DateTime, Duration, Utc};
 
-use crate::DomainError;
-use crate::auth::PURGE_BATCH;
-use crate::ports::{Clock, Housekeeping};
+pub use purge::purge_expired_keys;
 
 /// A claim this old without an answer is taken to be abandoned (its server crashed): no
 /// request runs that long.
@@ -96,15 +96,6 @@ pub fn decide(record: &KeyRecord, request_hash: &str, now: DateTime<Utc>) -> Dec
 /// Claims created before this, and still without an answer, are abandoned.
 pub fn abandoned_before(now: DateTime<Utc>) -> DateTime<Utc> {
     now - Duration::minutes(ABANDONED_AFTER_MINUTES)
-}
-
-/// Deletes keys over [`KEPT_FOR_HOURS`] old, at most [`PURGE_BATCH`] of them; how many.
-pub async fn purge_expired_keys(
-    store: &impl Housekeeping,
-    clock: &impl Clock,
-) -> Result<u64, DomainError> {
-    let older_than = clock.now() - Duration::hours(KEPT_FOR_HOURS);
-    store.purge_idempotency_keys(older_than, PURGE_BATCH).await
 }
 
 #[cfg(test)]
