@@ -38,21 +38,25 @@ async fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_allowance_and_
     .await;
     let admin = app.signup("acme").await;
 
-    let first = login_from(&app, "203.0.113.9", "nobody@acme.example", "wrong one").await;
-    let again = login_from(
-        &app,
-        "6.6.6.6, 203.0.113.9",
-        "nobody@acme.example",
-        "wrong one",
-    )
-    .await;
+    // Sent together, so that they arrive well within the one second the allowance refills
+    // in, however slow a loaded machine makes the first (a sign-in hashes for ~20 ms).
+    let (first, again) = tokio::join!(
+        login_from(&app, "203.0.113.9", "nobody@acme.example", "wrong one"),
+        login_from(
+            &app,
+            "6.6.6.6, 203.0.113.9",
+            "nobody@acme.example",
+            "wrong one",
+        ),
+    );
     let other = login_from(&app, "198.51.100.4", &admin.email, PASSWORD).await;
 
-    assert_eq!(first, StatusCode::UNAUTHORIZED);
+    let mut statuses = [first, again];
+    statuses.sort();
     assert_eq!(
-        again,
-        StatusCode::TOO_MANY_REQUESTS,
-        "a claimed hop left of the client changes nothing"
+        statuses,
+        [StatusCode::UNAUTHORIZED, StatusCode::TOO_MANY_REQUESTS],
+        "a claimed hop left of the client changes nothing: one allowance for both"
     );
     assert_eq!(other, StatusCode::OK);
     assert_eq!(
