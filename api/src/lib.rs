@@ -16,6 +16,7 @@ pub mod ratelimit;
 pub mod routes;
 pub mod scheduler;
 pub mod schema_rules;
+pub mod scim;
 mod secret;
 pub mod security;
 pub mod startup;

@@ -23,7 +23,7 @@ use crate::routes::{
 #[openapi(
     info(
         title = "Calliyo API",
-        description = "Multi-tenant call-centre CRM: companies, users, roles and leads. Errors are RFC 9457 problem details whose `code` is stable.",
+        description = "Multi-tenant call-centre CRM: companies, users, roles and leads. Errors are RFC 9457 problem details whose `code` is stable. SCIM 2.0 provisioning (`/scim/v2`, RFC 7643/7644) is not part of this document: it describes itself at `/scim/v2/ServiceProviderConfig`, `/scim/v2/ResourceTypes` and `/scim/v2/Schemas`, as SCIM clients expect.",
     ),
     paths(
         ops::healthz, ops::readyz, ops::metrics,

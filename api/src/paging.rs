@@ -24,7 +24,7 @@ pub fn page_request(page: Option<u64>, per_page: Option<u64>) -> Result<PageRequ
             "per_page: must be between 1 and {MAX_PER_PAGE}"
         )));
     }
-    Ok(PageRequest { page, per_page })
+    Ok(PageRequest::page(page, per_page))
 }
 
 /// Declares `$page`, one page of `$item`s: the `{items, page, per_page, total}` envelope of
@@ -55,7 +55,7 @@ macro_rules! page {
             ) -> Self {
                 Self {
                     items: paged.items.into_iter().map(convert).collect(),
-                    page: request.page,
+                    page: request.number(),
                     per_page: request.per_page,
                     total: paged.total,
                 }
@@ -81,13 +81,7 @@ mod tests {
 
     #[test]
     fn paging_defaults_and_bounds() {
-        assert_eq!(
-            page_request(None, None).unwrap(),
-            PageRequest {
-                page: 1,
-                per_page: 50
-            }
-        );
+        assert_eq!(page_request(None, None).unwrap(), PageRequest::page(1, 50));
         assert!(page_request(Some(0), None).is_err());
         assert!(page_request(Some(i64::MAX as u64 + 1), None).is_err());
         assert!(page_request(Some(i64::MAX as u64), Some(200)).is_ok());
@@ -95,10 +89,7 @@ mod tests {
         assert!(page_request(None, Some(201)).is_err());
         assert_eq!(
             page_request(Some(9), Some(200)).unwrap(),
-            PageRequest {
-                page: 9,
-                per_page: 200
-            }
+            PageRequest::page(9, 200)
         );
     }
 }

@@ -97,6 +97,7 @@ impl Application {
                     web::PathConfig::default().error_handler(|_, _| ApiError::NotFound.into()),
                 )
                 .configure(routes::configure)
+                .configure(crate::scim::configure)
                 .service(
                     SwaggerUi::new("/swagger-ui/{_:.*}")
                         .url("/api-docs/openapi.json", ApiDoc::openapi()),
@@ -161,11 +162,12 @@ fn cors(origins: &[String]) -> Cors {
 fn problem_for_foreign_error<B: MessageBody>(
     res: ServiceResponse<B>,
 ) -> actix_web::Result<ErrorHandlerResponse<B>> {
-    let is_problem = res
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
-    if is_problem {
+    // Ours already: a problem, or a SCIM error on the SCIM path.
+    let is_ours = res.headers().get(header::CONTENT_TYPE).is_some_and(|v| {
+        v.as_bytes().starts_with(PROBLEM_JSON.as_bytes())
+            || v.as_bytes().starts_with(crate::scim::SCIM_JSON.as_bytes())
+    });
+    if is_ours {
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     }
     let status = res.status();

@@ -43,8 +43,7 @@ pub async fn lead_load(
     let request: PageRequest = page_request(query.page, query.per_page)?;
     let all = state.store.lead_load(actor.company_id).await?;
     let total = all.len() as u64;
-    let start =
-        usize::try_from((request.page - 1).saturating_mul(request.per_page)).unwrap_or(usize::MAX);
+    let start = usize::try_from(request.offset()).unwrap_or(usize::MAX);
     let items = all
         .into_iter()
         .skip(start)

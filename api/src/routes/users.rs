@@ -86,6 +86,7 @@ pub async fn list_users(
     let request = page_request(query.page, query.per_page)?;
     let filter = UserFilter {
         q: query.q,
+        email: None,
         department_id: query.department_id,
         branch_id: query.branch_id,
         role_id: query.role_id,

@@ -40,19 +40,44 @@ pub struct NamedRef {
     pub name: String,
 }
 
-/// A page of a listing: 1-based `page`, `per_page` rows.
+/// A window of a listing: `per_page` rows after skipping `offset()`. The JSON API asks by
+/// 1-based page number ([`PageRequest::page`]); SCIM by a 1-based start index, which need
+/// not fall on a page boundary ([`PageRequest::window`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PageRequest {
-    pub page: u64,
+    skip: u64,
     pub per_page: u64,
 }
 
 impl PageRequest {
+    /// Page `page` (1-based) of `per_page` rows.
+    pub fn page(page: u64, per_page: u64) -> Self {
+        Self {
+            skip: page.saturating_sub(1).saturating_mul(per_page),
+            per_page,
+        }
+    }
+
+    /// `limit` rows after skipping `skip`.
+    pub fn window(skip: u64, limit: u64) -> Self {
+        Self {
+            skip,
+            per_page: limit,
+        }
+    }
+
     /// Rows to skip. Saturates at `i64::MAX`: SQL's OFFSET is signed, and a page that far out
     /// is past the end anyway (an empty page, not an error).
     pub fn offset(&self) -> u64 {
-        let rows = self.page.saturating_sub(1).saturating_mul(self.per_page);
-        std::cmp::min(rows, i64::MAX as u64)
+        std::cmp::min(self.skip, i64::MAX as u64)
+    }
+
+    /// The 1-based number of the page this window starts on.
+    pub fn number(&self) -> u64 {
+        self.skip
+            .checked_div(self.per_page)
+            .unwrap_or(0)
+            .saturating_add(1)
     }
 }
 
@@ -69,9 +94,16 @@ mod tests {
 
     #[test]
     fn the_offset_skips_the_pages_before_and_saturates() {
-        let page = |page, per_page| PageRequest { page, per_page }.offset();
+        let page = |page, per_page| PageRequest::page(page, per_page).offset();
         assert_eq!(page(1, 50), 0);
         assert_eq!(page(3, 50), 100);
         assert_eq!(page(u64::MAX, 200), i64::MAX as u64);
+    }
+
+    #[test]
+    fn a_page_knows_its_number_and_a_window_starts_anywhere() {
+        assert_eq!(PageRequest::page(3, 50).number(), 3);
+        assert_eq!(PageRequest::window(7, 10).offset(), 7);
+        assert_eq!(PageRequest::window(7, 0).number(), 1);
     }
 }

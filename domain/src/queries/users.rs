@@ -41,6 +41,8 @@ pub struct UserFilter {
     /// A case-insensitive substring of the name, email, phone or employee code, in which
     /// `%` and `_` are literal characters.
     pub q: Option<String>,
+    /// Exactly this email, as stored (trimmed, lower-cased).
+    pub email: Option<String>,
     pub department_id: Option<Uuid>,
     pub branch_id: Option<Uuid>,
     pub role_id: Option<Uuid>,

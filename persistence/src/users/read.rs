@@ -150,6 +150,13 @@ fn user_condition(filter: &UserFilter) -> Condition {
             matches_nothing()
         });
     }
+    if let Some(email) = filter.email.as_deref() {
+        condition = condition.add(if storable(email) {
+            column(user::Column::Email).eq(email)
+        } else {
+            matches_nothing()
+        });
+    }
     if let Some(id) = filter.department_id {
         condition = condition.add(column(user::Column::DepartmentId).eq(id));
     }

@@ -30,6 +30,7 @@ mod outage;
 mod proxies;
 mod replicas;
 mod roles;
+mod scim;
 mod sessions;
 mod signup;
 mod subscription;

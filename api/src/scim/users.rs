@@ -1,0 +1,232 @@
+//! SCIM Users (`agent:*`): a user as RFC 7643 describes one, with the enterprise extension
+//! (employee number, department) and Calliyo's own (lead cap, branch, role).
+
+use actix_web::dev::HttpServiceFactory;
+use actix_web::http::header;
+use actix_web::web::{self, Path};
+use actix_web::{HttpRequest, HttpResponse};
+use domain::queries::{UserFilter, UserQueries, UserView};
+use domain::{Action, Email, Resource, users};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::filter::{self, Filter, Literal, Operator};
+use super::{ListResponse, ScimActor, ScimError, ScimType, location, scim_ok, window};
+use crate::conditional;
+use crate::error::ApiError;
+use crate::routes::Endpoint;
+use crate::state::AppState;
+
+pub const USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
+pub const ENTERPRISE_SCHEMA: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+pub const CALLIYO_SCHEMA: &str = "urn:calliyo:params:scim:schemas:extension:2.0:User";
+
+pub fn resources() -> impl HttpServiceFactory {
+    (
+        Endpoint::new("/Users").get(list_users).finish(),
+        Endpoint::new("/Users/{id}")
+            .get(get_user)
+            .delete(delete_user)
+            .finish(),
+    )
+}
+
+/// The user as SCIM shows it.
+pub fn scim_user(req: &HttpRequest, user: &UserView) -> Value {
+    let mut enterprise = json!({});
+    if let Some(code) = &user.employee_code {
+        enterprise["employeeNumber"] = json!(code);
+    }
+    if let Some(department) = &user.department {
+        enterprise["department"] = json!(department.name);
+    }
+    let mut calliyo = json!({"leadCap": user.lead_cap, "role": user.role.name});
+    if let Some(branch) = &user.branch {
+        calliyo["branch"] = json!(branch.name);
+    }
+    let mut resource = json!({
+        "schemas": [USER_SCHEMA, ENTERPRISE_SCHEMA, CALLIYO_SCHEMA],
+        "id": user.id,
+        "userName": user.email,
+        "displayName": user.name,
+        "name": {"formatted": user.name},
+        "emails": [{"value": user.email, "type": "work", "primary": true}],
+        "active": !user.banned,
+        "groups": [{"value": user.role.id, "display": user.role.name, "type": "direct"}],
+        ENTERPRISE_SCHEMA: enterprise,
+        CALLIYO_SCHEMA: calliyo,
+        "meta": {
+            "resourceType": "User",
+            "created": user.created_at,
+            "lastModified": user.updated_at,
+            "location": location(req, &format!("/Users/{}", user.id)),
+            "version": conditional::etag(user.version).to_string(),
+        },
+    });
+    if let Some(phone) = &user.phone {
+        resource["phoneNumbers"] = json!([{"value": phone, "type": "work", "primary": true}]);
+    }
+    resource
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ListQuery {
+    filter: Option<String>,
+    start_index: Option<i64>,
+    count: Option<i64>,
+}
+
+/// `GET /Users?filter=&startIndex=&count=`, oldest first (a stable order for paging).
+async fn list_users(
+    state: web::Data<AppState>,
+    ScimActor(actor): ScimActor,
+    req: HttpRequest,
+) -> Result<HttpResponse, ScimError> {
+    actor.require(Resource::Agent, Action::Read)?;
+    let query = web::Query::<ListQuery>::from_query(req.query_string())
+        .map_err(|err| ScimError::bad(ScimType::InvalidValue, err.to_string()))?;
+    let matching = match query.filter.as_deref() {
+        Some(text) => user_match(
+            &filter::parse(text).map_err(|e| ScimError::bad(ScimType::InvalidFilter, e.0))?,
+        )?,
+        None => UserMatch::default(),
+    };
+    let (start, page) = window(query.start_index, query.count);
+    if matching.contradictory {
+        return Ok(scim_ok(&ListResponse::<Value>::new(0, start, Vec::new())));
+    }
+    let filter = UserFilter {
+        email: matching.email,
+        banned: matching.active.map(|active| !active),
+        sort: domain::queries::UserSort::CreatedAsc,
+        ..UserFilter::default()
+    };
+    let paged = state
+        .store
+        .list_users(actor.company_id, &filter, page)
+        .await?;
+    let resources = paged.items.iter().map(|u| scim_user(&req, u)).collect();
+    Ok(scim_ok(&ListResponse::new(paged.total, start, resources)))
+}
+
+async fn get_user(
+    state: web::Data<AppState>,
+    ScimActor(actor): ScimActor,
+    req: HttpRequest,
+    id: Path<String>,
+) -> Result<HttpResponse, ScimError> {
+    actor.require(Resource::Agent, Action::Read)?;
+    let user = state
+        .store
+        .user_view(actor.company_id, resource_id(&id)?)
+        .await?;
+    Ok(HttpResponse::Ok()
+        .content_type(super::SCIM_JSON)
+        .insert_header(conditional::etag(user.version))
+        .json(scim_user(&req, &user)))
+}
+
+/// Removes the user and frees their seat, with every rule of `DELETE /api/v1/users/{id}`
+/// (not the last Company Admin; `If-Match` honoured).
+async fn delete_user(
+    state: web::Data<AppState>,
+    ScimActor(actor): ScimActor,
+    req: HttpRequest,
+    id: Path<String>,
+) -> Result<HttpResponse, ScimError> {
+    actor.require(Resource::Agent, Action::Delete)?;
+    let precondition = conditional::precondition(&req)?;
+    users::delete_user(
+        &state.store,
+        &actor.acting(),
+        resource_id(&id)?,
+        &precondition,
+    )
+    .await?;
+    Ok(HttpResponse::NoContent()
+        .insert_header((header::CONTENT_TYPE, super::SCIM_JSON))
+        .finish())
+}
+
+/// An id in a path: not a UUID names nothing (404).
+fn resource_id(id: &str) -> Result<Uuid, ScimError> {
+    Uuid::parse_str(id).map_err(|_| ScimError::Api(ApiError::NotFound))
+}
+
+/// What a Users filter can ask: `eq` on `userName` (or `emails.value`, the same email here)
+/// and on `active`, joined by `and`.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct UserMatch {
+    email: Option<String>,
+    active: Option<bool>,
+    /// Two conditions on one attribute that cannot both hold: no user matches.
+    contradictory: bool,
+}
+
+fn user_match(filter: &Filter) -> Result<UserMatch, ScimError> {
+    let unsupported = || {
+        ScimError::bad(
+            ScimType::InvalidFilter,
+            "Users can be filtered by `eq` on userName, emails.value and active, joined by `and`.",
+        )
+    };
+    match filter {
+        Filter::And(left, right) => {
+            let (left, right) = (user_match(left)?, user_match(right)?);
+            let mut contradictory = left.contradictory || right.contradictory;
+            let email = both(left.email, right.email, &mut contradictory);
+            let active = both(left.active, right.active, &mut contradictory);
+            Ok(UserMatch {
+                email,
+                active,
+                contradictory,
+            })
+        }
+        Filter::Compare {
+            path,
+            op: Operator::Eq,
+            value,
+        } => match (core_attribute(path), value) {
+            ("username" | "emails.value" | "emails", Literal::Text(email)) => {
+                Ok(match Email::parse(email) {
+                    Ok(email) => UserMatch {
+                        email: Some(email.as_str().to_owned()),
+                        ..UserMatch::default()
+                    },
+                    // Emails are stored parsed: what does not parse is no user's.
+                    Err(_) => UserMatch {
+                        contradictory: true,
+                        ..UserMatch::default()
+                    },
+                })
+            }
+            ("active", Literal::Bool(active)) => Ok(UserMatch {
+                active: Some(*active),
+                ..UserMatch::default()
+            }),
+            _ => Err(unsupported()),
+        },
+        _ => Err(unsupported()),
+    }
+}
+
+/// Two conditions on one attribute, both to hold.
+fn both<T: PartialEq>(left: Option<T>, right: Option<T>, contradictory: &mut bool) -> Option<T> {
+    match (left, right) {
+        (Some(l), Some(r)) => {
+            *contradictory |= l != r;
+            Some(l)
+        }
+        (l, r) => l.or(r),
+    }
+}
+
+/// An attribute path without the core User schema's URN.
+fn core_attribute(path: &str) -> &str {
+    let urn = USER_SCHEMA.to_ascii_lowercase();
+    path.strip_prefix(&urn)
+        .and_then(|rest| rest.strip_prefix(':'))
+        .unwrap_or(path)
+}

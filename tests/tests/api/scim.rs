@@ -1,0 +1,324 @@
+//! SCIM 2.0 provisioning (CONTRACT.md v1.1), the parts built so far: discovery, listing
+//! and filtering users, reading one, and removing one, with an API key.
+
+use reqwest::{Response, StatusCode};
+use serde_json::{Value, json};
+
+use crate::helpers::{Signup, TestApp, spawn_app, text};
+
+const USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
+const CALLIYO: &str = "urn:calliyo:params:scim:schemas:extension:2.0:User";
+const ERROR: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
+
+/// An API key of `admin`'s company with `permissions`.
+async fn key(app: &TestApp, admin: &Signup, permissions: &[&str]) -> String {
+    let body = json!({"name": "Okta", "permissions": permissions});
+    let created = app
+        .post("/api/v1/api-keys", Some(&admin.access_token), &body)
+        .await;
+    assert_eq!(created.status(), StatusCode::CREATED);
+    text(&created.json::<Value>().await.unwrap()["key"])
+}
+
+/// A key that may read and delete users (and so holds what an Agent's role grants).
+async fn provisioning_key(app: &TestApp, admin: &Signup) -> String {
+    let all = [
+        "agent:read",
+        "agent:write",
+        "agent:delete",
+        "management:read",
+        "management:write",
+        "task:read",
+        "task:write",
+    ];
+    key(app, admin, &all).await
+}
+
+/// A SCIM answer's JSON, checking its status and media type.
+async fn scim(response: Response, status: StatusCode) -> Value {
+    assert_eq!(response.status(), status);
+    let content_type = response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        content_type.starts_with("application/scim+json"),
+        "{content_type}"
+    );
+    response.json().await.expect("json")
+}
+
+/// A SCIM error, checking its shape.
+async fn scim_error(response: Response, status: StatusCode) -> Value {
+    let body = scim(response, status).await;
+    assert_eq!(body["schemas"], json!([ERROR]));
+    assert_eq!(body["status"], status.as_u16().to_string());
+    assert!(body["detail"].is_string(), "{body}");
+    body
+}
+
+#[tokio::test]
+async fn discovery_describes_what_the_server_supports() {
+    let app = spawn_app().await;
+    let admin = app.signup("acme").await;
+    let key = key(&app, &admin, &[]).await;
+
+    let config = scim(
+        app.get("/scim/v2/ServiceProviderConfig", Some(&key)).await,
+        StatusCode::OK,
+    )
+    .await;
+    let schemas = scim(
+        app.get("/scim/v2/Schemas", Some(&key)).await,
+        StatusCode::OK,
+    )
+    .await;
+    let user_schema = scim(
+        app.get(&format!("/scim/v2/Schemas/{USER}"), Some(&key))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    let types = scim(
+        app.get("/scim/v2/ResourceTypes", Some(&key)).await,
+        StatusCode::OK,
+    )
+    .await;
+
+    assert_eq!(
+        config["filter"],
+        json!({"supported": true, "maxResults": 200})
+    );
+    assert_eq!(config["etag"]["supported"], true);
+    assert_eq!(config["bulk"]["supported"], false);
+    assert_eq!(
+        config["authenticationSchemes"][0]["type"],
+        "oauthbearertoken"
+    );
+    assert_eq!(schemas["totalResults"], 3);
+    let names: Vec<&str> = user_schema["attributes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"userName") && names.contains(&"active"),
+        "{names:?}"
+    );
+    assert_eq!(types["Resources"][0]["endpoint"], "/Users");
+    let missing = app.get("/scim/v2/Schemas/urn:nothing", Some(&key)).await;
+    scim_error(missing, StatusCode::NOT_FOUND).await;
+}
+
+#[tokio::test]
+async fn only_a_key_of_the_company_may_call_and_only_within_its_permissions() {
+    let app = spawn_app().await;
+    let admin = app.signup("acme").await;
+    let no_users = key(&app, &admin, &["settings:read"]).await;
+
+    let anonymous = app.get("/scim/v2/Users", None).await;
+    let person = app.get("/scim/v2/Users", Some(&admin.access_token)).await;
+    let made_up = app.get("/scim/v2/Users", Some("cly_notakeyatall")).await;
+    let forbidden = app.get("/scim/v2/Users", Some(&no_users)).await;
+
+    for refused in [anonymous, person, made_up] {
+        scim_error(refused, StatusCode::UNAUTHORIZED).await;
+    }
+    scim_error(forbidden, StatusCode::FORBIDDEN).await;
+}
+
+async fn list_users(app: &TestApp, key: &str, query: &str) -> Response {
+    app.get(&format!("/scim/v2/Users?{query}"), Some(key)).await
+}
+
+#[tokio::test]
+async fn users_are_listed_and_filtered_as_providers_ask() {
+    let app = spawn_app().await;
+    let admin = app.signup("acme").await;
+    let key = provisioning_key(&app, &admin).await;
+    let agent = app
+        .create_user(&admin.access_token, "ravi@acme.example", "Agent")
+        .await;
+    let banned = app
+        .patch(
+            &format!("/api/v1/users/{}", text(&agent["id"])),
+            Some(&admin.access_token),
+            &json!({"banned": true}),
+        )
+        .await;
+    assert_eq!(banned.status(), StatusCode::OK);
+
+    let all = scim(list_users(&app, &key, "").await, StatusCode::OK).await;
+    let by_name = scim(
+        list_users(&app, &key, "filter=userName%20eq%20%22RAVI@acme.example%22").await,
+        StatusCode::OK,
+    )
+    .await;
+    let inactive = scim(
+        list_users(&app, &key, "filter=active%20eq%20false").await,
+        StatusCode::OK,
+    )
+    .await;
+    let contradiction = scim(
+        list_users(&app, &key, "filter=userName%20eq%20%22a@acme.example%22%20and%20userName%20eq%20%22b@acme.example%22").await,
+        StatusCode::OK,
+    )
+    .await;
+    let second_page = scim(
+        list_users(&app, &key, "startIndex=2&count=1").await,
+        StatusCode::OK,
+    )
+    .await;
+
+    assert_eq!(
+        all["schemas"],
+        json!(["urn:ietf:params:scim:api:messages:2.0:ListResponse"])
+    );
+    assert_eq!(
+        (all["totalResults"].as_u64(), all["itemsPerPage"].as_u64()),
+        (Some(2), Some(2))
+    );
+    assert_eq!(by_name["totalResults"], 1);
+    let ravi = &by_name["Resources"][0];
+    assert_eq!(ravi["id"], agent["id"]);
+    assert_eq!(ravi["userName"], "ravi@acme.example");
+    assert_eq!(ravi["emails"][0]["value"], "ravi@acme.example");
+    assert_eq!(ravi["active"], false);
+    assert_eq!(ravi["groups"][0]["display"], "Agent");
+    assert_eq!(ravi[CALLIYO]["role"], "Agent");
+    assert_eq!(ravi["meta"]["resourceType"], "User");
+    assert_eq!(inactive["totalResults"], 1);
+    assert_eq!(inactive["Resources"][0]["id"], agent["id"]);
+    assert_eq!(contradiction["totalResults"], 0);
+    assert_eq!(
+        (
+            second_page["startIndex"].as_u64(),
+            second_page["itemsPerPage"].as_u64()
+        ),
+        (Some(2), Some(1))
+    );
+    assert_eq!(second_page["Resources"][0]["id"], agent["id"]);
+}
+
+#[tokio::test]
+async fn an_unsupported_or_malformed_filter_is_an_invalid_filter() {
+    let app = spawn_app().await;
+    let admin = app.signup("acme").await;
+    let key = provisioning_key(&app, &admin).await;
+
+    for filter in [
+        "userName%20co%20%22acme%22",
+        "userName%20eq%20%22a@acme.example%22%20or%20active%20eq%20true",
+        "userName%20eq",
+        "(userName%20eq%20%22x%22",
+    ] {
+        let response = app
+            .get(&format!("/scim/v2/Users?filter={filter}"), Some(&key))
+            .await;
+        let error = scim_error(response, StatusCode::BAD_REQUEST).await;
+        assert_eq!(error["scimType"], "invalidFilter", "{filter}");
+    }
+}
+
+#[tokio::test]
+async fn a_user_reads_with_its_version_and_other_companies_users_are_not_found() {
+    let app = spawn_app().await;
+    let acme = app.signup("acme").await;
+    let globex = app.signup("globex").await;
+    let key = provisioning_key(&app, &acme).await;
+    let theirs = app
+        .create_user(&globex.access_token, "agent@globex.example", "Agent")
+        .await;
+
+    let own = app
+        .get(&format!("/scim/v2/Users/{}", acme.user_id), Some(&key))
+        .await;
+    let etag = own.headers()["etag"].to_str().unwrap().to_owned();
+    let own = scim(own, StatusCode::OK).await;
+    let foreign = app
+        .get(
+            &format!("/scim/v2/Users/{}", text(&theirs["id"])),
+            Some(&key),
+        )
+        .await;
+    let malformed = app.get("/scim/v2/Users/not-an-id", Some(&key)).await;
+
+    assert_eq!(own["meta"]["version"], etag.as_str());
+    assert!(
+        own["meta"]["location"]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!("/scim/v2/Users/{}", acme.user_id))
+    );
+    assert_eq!(own["groups"][0]["display"], "Company Admin");
+    scim_error(foreign, StatusCode::NOT_FOUND).await;
+    scim_error(malformed, StatusCode::NOT_FOUND).await;
+}
+
+/// A key with every permission of the catalogue, as the Company Admin holds.
+async fn admin_key(app: &TestApp, admin: &Signup) -> String {
+    let catalogue: Value = app
+        .get("/api/v1/permissions", Some(&admin.access_token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let mut all = Vec::new();
+    for entry in catalogue["items"].as_array().unwrap() {
+        for action in entry["actions"].as_array().unwrap() {
+            all.push(format!("{}:{}", text(&entry["resource"]), text(action)));
+        }
+    }
+    key(
+        app,
+        admin,
+        &all.iter().map(String::as_str).collect::<Vec<_>>(),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn deleting_a_user_frees_the_seat_but_never_the_last_admin() {
+    let app = spawn_app().await;
+    let admin = app.signup("acme").await;
+    let key = admin_key(&app, &admin).await;
+    let agent = app
+        .create_user(&admin.access_token, "ravi@acme.example", "Agent")
+        .await;
+    let path = format!("/scim/v2/Users/{}", text(&agent["id"]));
+
+    let deleted = app.delete(&path, Some(&key)).await;
+    let gone = app.get(&path, Some(&key)).await;
+    let last_admin = app
+        .delete(&format!("/scim/v2/Users/{}", admin.user_id), Some(&key))
+        .await;
+
+    assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
+    scim_error(gone, StatusCode::NOT_FOUND).await;
+    let refused = scim_error(last_admin, StatusCode::CONFLICT).await;
+    assert!(
+        refused["detail"]
+            .as_str()
+            .unwrap()
+            .contains("Company Admin"),
+        "{refused}"
+    );
+    let seats: Value = app
+        .get("/api/v1/subscription", Some(&admin.access_token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(seats["seats_used"], 1);
+    let events: Value = app
+        .get(
+            "/api/v1/audit-events?action=user.deleted",
+            Some(&admin.access_token),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(events["items"][0]["actor"]["type"], "api_key");
+}
