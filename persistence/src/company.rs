@@ -96,6 +96,8 @@ impl Store {
                 branch_id: None,
                 role_id: admin_role_id,
                 lead_cap: LeadCap::default(),
+                external_id: None,
+                banned: false,
             },
             password_hash: new.admin.password_hash.clone(),
             mpin_hash: None,

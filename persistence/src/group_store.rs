@@ -69,6 +69,20 @@ impl Tenant<'_> {
         self.group_view_in(self.db, kind, id).await
     }
 
+    pub async fn group_named(
+        &self,
+        kind: GroupKind,
+        name: &Name,
+    ) -> Result<Option<GroupView>, StoreError> {
+        let query = self
+            .group_select(kind)
+            .and_where(Expr::col((table(kind), col("name_key"))).eq(name.as_str().to_lowercase()))
+            .take();
+        let backend = self.db.get_database_backend();
+        let row = self.db.query_one_raw(backend.build(&query)).await?;
+        row.as_ref().map(group_from_row).transpose()
+    }
+
     /// Groups with the number of users in each, counted in the same query.
     fn group_select(&self, kind: GroupKind) -> sea_orm::sea_query::SelectStatement {
         let users_count = Query::select()

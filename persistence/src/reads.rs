@@ -4,7 +4,6 @@
 //! Each runs through [`read_retrying`]: a read whose pooled connection broke under it (the
 //! server ended its backend) runs once more on another connection.
 
-use domain::DomainError;
 use domain::api_keys::ApiKeyRecord;
 use domain::ports::GroupKind;
 use domain::queries::{
@@ -14,6 +13,7 @@ use domain::queries::{
     SessionQueries, SessionView, SubscriptionView, UserFilter, UserQueries, UserView,
 };
 use domain::settings::Settings;
+use domain::{DomainError, Name};
 use uuid::Uuid;
 
 use crate::Store;
@@ -51,6 +51,15 @@ impl RoleQueries for Store {
         let tenant = self.tenant(company_id);
         Ok(read_retrying(|| tenant.list_roles(page)).await?)
     }
+
+    async fn role_named(
+        &self,
+        company_id: Uuid,
+        name: &Name,
+    ) -> Result<Option<RoleView>, DomainError> {
+        let tenant = self.tenant(company_id);
+        Ok(read_retrying(|| tenant.role_named(name)).await?)
+    }
 }
 
 impl GroupQueries for Store {
@@ -72,6 +81,16 @@ impl GroupQueries for Store {
     ) -> Result<Paged<GroupView>, DomainError> {
         let tenant = self.tenant(company_id);
         Ok(read_retrying(|| tenant.list_groups(kind, page)).await?)
+    }
+
+    async fn group_named(
+        &self,
+        company_id: Uuid,
+        kind: GroupKind,
+        name: &Name,
+    ) -> Result<Option<GroupView>, DomainError> {
+        let tenant = self.tenant(company_id);
+        Ok(read_retrying(|| tenant.group_named(kind, name)).await?)
     }
 }
 

@@ -48,6 +48,18 @@ impl Tenant<'_> {
         self.role_view_of(role).await
     }
 
+    pub async fn role_named(&self, name: &Name) -> Result<Option<RoleView>, StoreError> {
+        let role = role::Entity::find()
+            .filter(role::Column::CompanyId.eq(self.company_id))
+            .filter(role::Column::NameKey.eq(name.as_str().to_lowercase()))
+            .one(self.db)
+            .await?;
+        match role {
+            Some(role) => Ok(Some(self.role_view_of(role).await?)),
+            None => Ok(None),
+        }
+    }
+
     async fn role_view_of(&self, role: role::Model) -> Result<RoleView, StoreError> {
         let permissions = permissions_of(self.db, self.company_id, &role).await?;
         let users_count =

@@ -143,6 +143,8 @@ pub async fn seed_users(
             branch_id: None,
             role_id: admin.role_id,
             lead_cap: LeadCap::parse(seed.lead_cap)?,
+            external_id: None,
+            banned: false,
         };
         let new = NewUser {
             details,

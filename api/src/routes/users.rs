@@ -87,6 +87,7 @@ pub async fn list_users(
     let filter = UserFilter {
         q: query.q,
         email: None,
+        external_id: None,
         department_id: query.department_id,
         branch_id: query.branch_id,
         role_id: query.role_id,
@@ -185,6 +186,8 @@ pub async fn create_user(
             branch_id: body.branch_id,
             role_id: body.role_id,
             lead_cap,
+            external_id: None,
+            banned: false,
         },
         password,
         mpin,
@@ -355,6 +358,7 @@ pub async fn update_user(
         password,
         mpin,
         lead_cap,
+        external_id: None,
         banned: body.banned,
         precondition,
     };

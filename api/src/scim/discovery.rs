@@ -7,7 +7,7 @@ use actix_web::web::Path;
 use actix_web::{HttpRequest, HttpResponse};
 use serde_json::{Value, json};
 
-use super::users::{CALLIYO_SCHEMA, ENTERPRISE_SCHEMA, USER_SCHEMA};
+use super::schemas::{CALLIYO_SCHEMA, ENTERPRISE_SCHEMA, USER_SCHEMA};
 use super::{ListResponse, MAX_RESULTS, ScimActor, ScimError, location, scim_ok};
 use crate::error::ApiError;
 use crate::routes::Endpoint;
@@ -143,6 +143,7 @@ struct Attribute {
     description: &'static str,
     required: bool,
     mutability: &'static str,
+    returned: &'static str,
     uniqueness: &'static str,
     multi_valued: bool,
     sub_attributes: Vec<Value>,
@@ -156,6 +157,7 @@ impl Attribute {
             description,
             required: false,
             mutability: "readWrite",
+            returned: "default",
             uniqueness: "none",
             multi_valued: false,
             sub_attributes: Vec::new(),
@@ -169,6 +171,12 @@ impl Attribute {
 
     fn read_only(mut self) -> Self {
         self.mutability = "readOnly";
+        self
+    }
+
+    fn write_only(mut self) -> Self {
+        self.mutability = "writeOnly";
+        self.returned = "never";
         self
     }
 
@@ -197,7 +205,7 @@ impl Attribute {
             "required": self.required,
             "caseExact": false,
             "mutability": self.mutability,
-            "returned": "default",
+            "returned": self.returned,
             "uniqueness": self.uniqueness,
         });
         if !self.sub_attributes.is_empty() {
@@ -263,6 +271,19 @@ fn user_attributes() -> Vec<Value> {
             "boolean",
             "false bans the user (no sign-in, leads kept, seat used); true lifts the ban.",
         )
+        .json(),
+        Attribute::new(
+            "externalId",
+            "string",
+            "The provider's id for the user, kept as sent.",
+        )
+        .json(),
+        Attribute::new(
+            "password",
+            "string",
+            "Never returned; without one, the user cannot sign in by password until one is set.",
+        )
+        .write_only()
         .json(),
         Attribute::new("groups", "complex", "The user's role, as a group.")
             .read_only()

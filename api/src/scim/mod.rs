@@ -6,6 +6,9 @@
 mod discovery;
 mod error;
 pub mod filter;
+mod resolve;
+mod schemas;
+mod user_input;
 mod users;
 
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web};

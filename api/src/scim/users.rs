@@ -4,7 +4,7 @@
 use actix_web::dev::HttpServiceFactory;
 use actix_web::http::header;
 use actix_web::web::{self, Path};
-use actix_web::{HttpRequest, HttpResponse};
+use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder};
 use domain::queries::{UserFilter, UserQueries, UserView};
 use domain::{Action, Email, Resource, users};
 use serde::Deserialize;
@@ -12,21 +12,25 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::filter::{self, Filter, Literal, Operator};
+use super::resolve;
+use super::schemas::{CALLIYO_SCHEMA, ENTERPRISE_SCHEMA, USER_SCHEMA};
+use super::user_input::UserChanges;
 use super::{ListResponse, ScimActor, ScimError, ScimType, location, scim_ok, window};
 use crate::conditional;
 use crate::error::ApiError;
 use crate::routes::Endpoint;
 use crate::state::AppState;
 
-pub const USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
-pub const ENTERPRISE_SCHEMA: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
-pub const CALLIYO_SCHEMA: &str = "urn:calliyo:params:scim:schemas:extension:2.0:User";
-
 pub fn resources() -> impl HttpServiceFactory {
     (
-        Endpoint::new("/Users").get(list_users).finish(),
+        Endpoint::new("/Users")
+            .get(list_users)
+            .post(create_user)
+            .finish(),
         Endpoint::new("/Users/{id}")
             .get(get_user)
+            .put(replace_user)
+            .patch(patch_user)
             .delete(delete_user)
             .finish(),
     )
@@ -64,6 +68,9 @@ pub fn scim_user(req: &HttpRequest, user: &UserView) -> Value {
             "version": conditional::etag(user.version).to_string(),
         },
     });
+    if let Some(external_id) = &user.external_id {
+        resource["externalId"] = json!(external_id);
+    }
     if let Some(phone) = &user.phone {
         resource["phoneNumbers"] = json!([{"value": phone, "type": "work", "primary": true}]);
     }
@@ -99,6 +106,7 @@ async fn list_users(
     }
     let filter = UserFilter {
         email: matching.email,
+        external_id: matching.external_id,
         banned: matching.active.map(|active| !active),
         sort: domain::queries::UserSort::CreatedAsc,
         ..UserFilter::default()
@@ -122,10 +130,105 @@ async fn get_user(
         .store
         .user_view(actor.company_id, resource_id(&id)?)
         .await?;
-    Ok(HttpResponse::Ok()
+    Ok(user_answer(HttpResponse::Ok(), &req, &user))
+}
+
+/// A user with its `ETag`, in SCIM's media type.
+fn user_answer(
+    mut builder: HttpResponseBuilder,
+    req: &HttpRequest,
+    user: &UserView,
+) -> HttpResponse {
+    builder
         .content_type(super::SCIM_JSON)
         .insert_header(conditional::etag(user.version))
-        .json(scim_user(&req, &user)))
+        .json(scim_user(req, user))
+}
+
+/// Creates a user with every rule of `POST /api/v1/users` (a seat, a role within the key's
+/// permissions); without a password the user cannot sign in by password until one is set.
+/// A user created `active: false` is banned from the start.
+async fn create_user(
+    state: web::Data<AppState>,
+    ScimActor(actor): ScimActor,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, ScimError> {
+    actor.require(Resource::Agent, Action::Write)?;
+    let changes = UserChanges::from_resource(&json_body(&req, &body)?, false)?;
+    let new = resolve::new_user(&state, actor.company_id, changes).await?;
+    let state = state.get_ref();
+    let id = users::create_user(&state.store, state, &actor.acting(), new).await?;
+    let user = state.store.user_view(actor.company_id, id).await?;
+    let mut created = HttpResponse::Created();
+    created.insert_header((header::LOCATION, location(&req, &format!("/Users/{id}"))));
+    Ok(user_answer(created, &req, &user))
+}
+
+/// Replaces a user's attributes (`If-Match` honoured): those of the core and enterprise
+/// schemas it leaves out are cleared; Calliyo's extension, when absent, is left alone.
+async fn replace_user(
+    state: web::Data<AppState>,
+    actor: ScimActor,
+    req: HttpRequest,
+    id: Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ScimError> {
+    let changes = UserChanges::from_resource(&json_body(&req, &body)?, true)?;
+    if changes.email.is_none() {
+        return Err(ScimError::bad(
+            ScimType::InvalidValue,
+            "userName is required",
+        ));
+    }
+    change_user(state, actor, req, &id, changes).await
+}
+
+/// Changes a user by a PatchOp (`If-Match` honoured): `active: false` bans with every rule of
+/// a ban (never the last Company Admin), `true` lifts it.
+async fn patch_user(
+    state: web::Data<AppState>,
+    actor: ScimActor,
+    req: HttpRequest,
+    id: Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ScimError> {
+    let changes = UserChanges::from_patch(&json_body(&req, &body)?)?;
+    change_user(state, actor, req, &id, changes).await
+}
+
+async fn change_user(
+    state: web::Data<AppState>,
+    ScimActor(actor): ScimActor,
+    req: HttpRequest,
+    id: &str,
+    changes: UserChanges,
+) -> Result<HttpResponse, ScimError> {
+    actor.require(Resource::Agent, Action::Write)?;
+    let id = resource_id(id)?;
+    let precondition = conditional::precondition(&req)?;
+    let patch = resolve::user_patch(&state, actor.company_id, changes, precondition).await?;
+    let state = state.get_ref();
+    users::update_user(&state.store, state, &actor.acting(), id, patch).await?;
+    let user = state.store.user_view(actor.company_id, id).await?;
+    Ok(user_answer(HttpResponse::Ok(), &req, &user))
+}
+
+/// A request's JSON: `application/scim+json` or `application/json` (or no type at all).
+fn json_body(req: &HttpRequest, body: &[u8]) -> Result<Value, ScimError> {
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("application/scim+json");
+    let essence = content_type.split(';').next().unwrap_or("").trim();
+    if !essence.eq_ignore_ascii_case(super::SCIM_JSON)
+        && !essence.eq_ignore_ascii_case("application/json")
+    {
+        return Err(ScimError::Api(ApiError::UnsupportedMediaType));
+    }
+    serde_json::from_slice(body)
+        .map_err(|err| ScimError::bad(ScimType::InvalidSyntax, format!("not JSON: {err}")))
 }
 
 /// Removes the user and frees their seat, with every rule of `DELETE /api/v1/users/{id}`
@@ -155,11 +258,12 @@ fn resource_id(id: &str) -> Result<Uuid, ScimError> {
     Uuid::parse_str(id).map_err(|_| ScimError::Api(ApiError::NotFound))
 }
 
-/// What a Users filter can ask: `eq` on `userName` (or `emails.value`, the same email here)
-/// and on `active`, joined by `and`.
+/// What a Users filter can ask: `eq` on `userName` (or `emails.value`, the same email here),
+/// `externalId` (exact, as kept) and `active`, joined by `and`.
 #[derive(Debug, Default, PartialEq, Eq)]
 struct UserMatch {
     email: Option<String>,
+    external_id: Option<String>,
     active: Option<bool>,
     /// Two conditions on one attribute that cannot both hold: no user matches.
     contradictory: bool,
@@ -169,7 +273,7 @@ fn user_match(filter: &Filter) -> Result<UserMatch, ScimError> {
     let unsupported = || {
         ScimError::bad(
             ScimType::InvalidFilter,
-            "Users can be filtered by `eq` on userName, emails.value and active, joined by `and`.",
+            "Users can be filtered by `eq` on userName, emails.value, externalId and active, joined by `and`.",
         )
     };
     match filter {
@@ -177,9 +281,11 @@ fn user_match(filter: &Filter) -> Result<UserMatch, ScimError> {
             let (left, right) = (user_match(left)?, user_match(right)?);
             let mut contradictory = left.contradictory || right.contradictory;
             let email = both(left.email, right.email, &mut contradictory);
+            let external_id = both(left.external_id, right.external_id, &mut contradictory);
             let active = both(left.active, right.active, &mut contradictory);
             Ok(UserMatch {
                 email,
+                external_id,
                 active,
                 contradictory,
             })
@@ -202,6 +308,10 @@ fn user_match(filter: &Filter) -> Result<UserMatch, ScimError> {
                     },
                 })
             }
+            ("externalid", Literal::Text(external_id)) => Ok(UserMatch {
+                external_id: Some(external_id.clone()),
+                ..UserMatch::default()
+            }),
             ("active", Literal::Bool(active)) => Ok(UserMatch {
                 active: Some(*active),
                 ..UserMatch::default()

@@ -2,7 +2,7 @@ use uuid::Uuid;
 
 use super::{PageRequest, Paged};
 use crate::ports::GroupKind;
-use crate::{DomainError, Version};
+use crate::{DomainError, Name, Version};
 
 /// A department or branch as clients see it.
 #[derive(Debug, Clone)]
@@ -29,4 +29,11 @@ pub trait GroupQueries {
         kind: GroupKind,
         page: PageRequest,
     ) -> Result<Paged<GroupView>, DomainError>;
+    /// The group of that kind called `name`, compared case-insensitively.
+    async fn group_named(
+        &self,
+        company_id: Uuid,
+        kind: GroupKind,
+        name: &Name,
+    ) -> Result<Option<GroupView>, DomainError>;
 }

@@ -1,7 +1,7 @@
 use uuid::Uuid;
 
 use super::{PageRequest, Paged};
-use crate::{DomainError, PermissionSet, Version};
+use crate::{DomainError, Name, PermissionSet, Version};
 
 /// A role as clients see it.
 #[derive(Debug, Clone)]
@@ -25,4 +25,10 @@ pub trait RoleQueries {
         company_id: Uuid,
         page: PageRequest,
     ) -> Result<Paged<RoleView>, DomainError>;
+    /// The role called `name`, compared case-insensitively (as names are unique).
+    async fn role_named(
+        &self,
+        company_id: Uuid,
+        name: &Name,
+    ) -> Result<Option<RoleView>, DomainError>;
 }

@@ -16,6 +16,8 @@ pub struct UserView {
     pub branch: Option<NamedRef>,
     pub role: NamedRef,
     pub lead_cap: i32,
+    /// The identity provider's id for the user (SCIM `externalId`).
+    pub external_id: Option<String>,
     pub leads_held: i64,
     pub banned: bool,
     pub mpin_set: bool,
@@ -43,6 +45,8 @@ pub struct UserFilter {
     pub q: Option<String>,
     /// Exactly this email, as stored (trimmed, lower-cased).
     pub email: Option<String>,
+    /// Exactly this SCIM `externalId`.
+    pub external_id: Option<String>,
     pub department_id: Option<Uuid>,
     pub branch_id: Option<Uuid>,
     pub role_id: Option<Uuid>,

@@ -247,6 +247,7 @@ impl Companies for MemoryStore {
                 branch_id: None,
                 role_id: admin_role,
                 lead_cap: 0,
+                external_id: None,
                 banned: false,
                 version: Version(1),
             },

@@ -65,6 +65,8 @@ pub fn new_user(email: &str, role_id: Uuid) -> NewUser {
             branch_id: None,
             role_id,
             lead_cap: LeadCap::default(),
+            external_id: None,
+            banned: false,
         },
         password: Password::parse(SIGN_UP_PASSWORD, None, PasswordPolicy::default())
             .expect("password"),

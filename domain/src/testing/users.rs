@@ -51,7 +51,8 @@ impl Users for MemoryTx {
             branch_id: details.branch_id,
             role_id: details.role_id,
             lead_cap: details.lead_cap.get(),
-            banned: false,
+            external_id: details.external_id,
+            banned: details.banned,
             version: Version(1),
         };
         self.unique(&record)?;

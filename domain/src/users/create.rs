@@ -28,22 +28,32 @@ pub async fn create_user(
     rules::seat_available(seats.used, seats.limit)?;
 
     let name = details.name.as_str().to_owned();
+    let banned = details.banned;
     let record = NewUserRecord {
         details,
         password_hash,
         mpin_hash,
     };
     let id = tx.insert_user(record).await?;
-    let entry = AuditEntry {
-        action: "user.created",
-        target: Some(AuditTarget {
-            kind: "user",
-            id,
-            name,
-        }),
-        changes: Vec::new(),
+    let target = AuditTarget {
+        kind: "user",
+        id,
+        name,
     };
-    tx.record(actor, entry).await?;
+    // A user provisioned deactivated is banned from the start, and the trail says so.
+    let actions = if banned {
+        &["user.created", "user.banned"][..]
+    } else {
+        &["user.created"][..]
+    };
+    for action in actions {
+        let entry = AuditEntry {
+            action,
+            target: Some(target.clone()),
+            changes: Vec::new(),
+        };
+        tx.record(actor, entry).await?;
+    }
     tx.commit().await?;
     Ok(id)
 }

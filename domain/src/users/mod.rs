@@ -29,6 +29,10 @@ pub struct UserDetails {
     pub branch_id: Option<Uuid>,
     pub role_id: Uuid,
     pub lead_cap: LeadCap,
+    /// The identity provider's id for the user (SCIM `externalId`), kept as sent.
+    pub external_id: Option<String>,
+    /// Created banned: a provider may provision a deactivated account (SCIM `active: false`).
+    pub banned: bool,
 }
 
 /// A user to create, with the secrets as typed.
@@ -60,6 +64,7 @@ pub struct UserRecord {
     pub branch_id: Option<Uuid>,
     pub role_id: Uuid,
     pub lead_cap: i32,
+    pub external_id: Option<String>,
     pub banned: bool,
     /// Raised by the store with every write of the user.
     pub version: Version,
@@ -87,6 +92,7 @@ pub struct UserPatch {
     /// An admin reset: signs the user out everywhere and lifts the M-PIN lockout.
     pub mpin: Option<Mpin>,
     pub lead_cap: Option<LeadCap>,
+    pub external_id: Option<Option<String>>,
     /// `true` bans, `false` unbans.
     pub banned: Option<bool>,
     /// The versions the patch may apply to (`If-Match`).
@@ -147,6 +153,10 @@ impl UserRecord {
         set(
             assign(&mut after.lead_cap, patch.lead_cap.map(LeadCap::get)),
             "lead_cap",
+        );
+        set(
+            assign(&mut after.external_id, patch.external_id.clone()),
+            "external_id",
         );
         set(assign(&mut after.banned, patch.banned), "banned");
         (after, changes)

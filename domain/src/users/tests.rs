@@ -432,3 +432,28 @@ fn a_change_conditioned_on_an_older_version_changes_nothing() {
     ))
     .expect("at the current version");
 }
+
+#[test]
+fn a_user_provisioned_deactivated_is_banned_from_the_start_and_takes_a_seat() {
+    let store = MemoryStore::default();
+    let company = store.sign_up(2);
+    let mut new = new_user("leaver@example.com", company.roles[AGENT]);
+    new.details.banned = true;
+
+    let id = run(create_user(&store, &PlainHasher, &company.admin, new)).expect("created");
+
+    let after = store.company(company.company_id);
+    assert!(after.users[&id].record.banned);
+    let actions: Vec<_> = after.audit.iter().map(|e| e.action).collect();
+    assert_eq!(
+        actions[actions.len() - 2..],
+        ["user.created", "user.banned"]
+    );
+    let refused = run(create_user(
+        &store,
+        &PlainHasher,
+        &company.admin,
+        new_user("next@example.com", company.roles[AGENT]),
+    ));
+    assert_eq!(rule(refused), RuleViolation::AgentLimitReached { limit: 2 });
+}

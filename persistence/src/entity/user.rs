@@ -20,6 +20,8 @@ pub struct Model {
     pub department_id: Option<Uuid>,
     pub branch_id: Option<Uuid>,
     pub role_id: Uuid,
+    /// The identity provider's id for the user (SCIM `externalId`), as sent.
+    pub external_id: Option<String>,
     /// An argon2id PHC string.
     pub password_hash: String,
     pub mpin_hash: Option<String>,

@@ -92,6 +92,7 @@ impl Tenant<'_> {
                     user::Column::DepartmentId,
                     user::Column::BranchId,
                     user::Column::RoleId,
+                    user::Column::ExternalId,
                 ]
                 .map(|c| (user::Entity, c)),
             )
@@ -157,6 +158,13 @@ fn user_condition(filter: &UserFilter) -> Condition {
             matches_nothing()
         });
     }
+    if let Some(external_id) = filter.external_id.as_deref() {
+        condition = condition.add(if storable(external_id) {
+            column(user::Column::ExternalId).eq(external_id)
+        } else {
+            matches_nothing()
+        });
+    }
     if let Some(id) = filter.department_id {
         condition = condition.add(column(user::Column::DepartmentId).eq(id));
     }
@@ -192,6 +200,7 @@ fn user_view_from_row(row: &QueryResult) -> Result<UserView, StoreError> {
             name: row.try_get("", "role_name")?,
         },
         lead_cap: row.try_get("", "lead_cap")?,
+        external_id: row.try_get("", "external_id")?,
         leads_held: row.try_get("", "leads_held")?,
         banned: row.try_get("", "banned")?,
         mpin_set: row.try_get("", "mpin_set")?,

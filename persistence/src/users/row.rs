@@ -9,7 +9,7 @@ use uuid::Uuid;
 use crate::entity::user;
 
 /// A new user's row: the one place that fills in derived columns (sort key, search text)
-/// and the defaults of the state a user starts with (not banned, no lockouts, no leads).
+/// and the defaults of the state a user starts with (no lockouts, no leads).
 pub(crate) fn new_user_row(
     company_id: Uuid,
     id: Uuid,
@@ -34,10 +34,11 @@ pub(crate) fn new_user_row(
         department_id: Set(details.department_id),
         branch_id: Set(details.branch_id),
         role_id: Set(details.role_id),
+        external_id: Set(details.external_id),
+        banned: Set(details.banned),
         password_hash: Set(new.password_hash),
         mpin_hash: Set(new.mpin_hash),
         lead_cap: Set(details.lead_cap.get()),
-        banned: Set(false),
         failed_logins: Set(0),
         locked_until: Set(None),
         last_failed_login_at: Set(None),
@@ -67,6 +68,7 @@ pub(super) fn changed_row(user: &UserRecord, now: DateTime<Utc>) -> user::Active
         department_id: Set(user.department_id),
         branch_id: Set(user.branch_id),
         role_id: Set(user.role_id),
+        external_id: Set(user.external_id.clone()),
         lead_cap: Set(user.lead_cap),
         banned: Set(user.banned),
         updated_at: Set(now),
@@ -86,6 +88,7 @@ impl From<user::Model> for UserRecord {
             branch_id: row.branch_id,
             role_id: row.role_id,
             lead_cap: row.lead_cap,
+            external_id: row.external_id,
             banned: row.banned,
             version: Version(row.version),
         }

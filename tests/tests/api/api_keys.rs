@@ -241,13 +241,13 @@ async fn a_key_works_until_it_expires_and_cannot_expire_in_the_past() {
         .post(
             "/api/v1/api-keys",
             token,
-            &json!({"name": "Brief", "permissions": ["agent:read"], "expires_at": at(chrono::Duration::seconds(2))}),
+            &json!({"name": "Brief", "permissions": ["agent:read"], "expires_at": at(chrono::Duration::seconds(5))}),
         )
         .await;
     let expiring: Value = expiring.json().await.unwrap();
     let key = text(&expiring["key"]);
     let before = app.get("/api/v1/users", Some(&key)).await;
-    tokio::time::sleep(Duration::from_millis(2500)).await;
+    tokio::time::sleep(Duration::from_millis(5500)).await;
     let after = app.get("/api/v1/users", Some(&key)).await;
 
     let past = problem(past, StatusCode::UNPROCESSABLE_ENTITY).await;

@@ -1,7 +1,7 @@
 //! SCIM 2.0 provisioning (CONTRACT.md v1.1), the parts built so far: discovery, listing
 //! and filtering users, reading one, and removing one, with an API key.
 
-use reqwest::{Response, StatusCode};
+use reqwest::{Method, Response, StatusCode};
 use serde_json::{Value, json};
 
 use crate::helpers::{Signup, TestApp, spawn_app, text};
@@ -321,4 +321,304 @@ async fn deleting_a_user_frees_the_seat_but_never_the_last_admin() {
         .await
         .unwrap();
     assert_eq!(events["items"][0]["actor"]["type"], "api_key");
+}
+
+const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+
+/// A SCIM request with a JSON body in SCIM's media type.
+async fn send(app: &TestApp, method: Method, path: &str, key: &str, body: &Value) -> Response {
+    app.client
+        .request(method, format!("{}{path}", app.address))
+        .bearer_auth(key)
+        .header("content-type", "application/scim+json")
+        .body(body.to_string())
+        .send()
+        .await
+        .expect("sent")
+}
+
+fn patch_op(operations: Value) -> Value {
+    json!({"schemas": [PATCH_OP], "Operations": operations})
+}
+
+/// What Okta sends to create a user (with the password it manages).
+fn okta_user(email: &str) -> Value {
+    json!({
+        "schemas": [USER],
+        "userName": email,
+        "name": {"givenName": "Ravi", "familyName": "Kumar"},
+        "emails": [{"primary": true, "value": email, "type": "work"}],
+        "displayName": "Ravi Kumar",
+        "locale": "en-IN",
+        "externalId": "00u1okta",
+        "groups": [],
+        "password": "a long okta secret",
+        "active": true
+    })
+}
+
+/// `POST /scim/v2/Users` with what Okta sends for `email`.
+async fn create_okta_user(app: &TestApp, key: &str, email: &str) -> Response {
+    send(app, Method::POST, "/scim/v2/Users", key, &okta_user(email)).await
+}
+
+/// What Microsoft Entra ID sends to create a user (no password).
+fn entra_user(email: &str) -> Value {
+    json!({
+        "schemas": [USER, ENTERPRISE],
+        "externalId": "3a1f-entra",
+        "userName": email,
+        "active": true,
+        "displayName": "Meera Iyer",
+        "emails": [{"primary": true, "type": "work", "value": email}],
+        "name": {"formatted": "Meera Iyer", "familyName": "Iyer", "givenName": "Meera"},
+        ENTERPRISE: {"employeeNumber": "E-204", "department": "Sales"}
+    })
+}
+
+#[tokio::test]
+async fn okta_and_entra_create_users_as_they_send_them() {
+    let app = spawn_app().await;
+    let admin = app.signup("acme").await;
+    let key = provisioning_key(&app, &admin).await;
+    let sales = app
+        .post(
+            "/api/v1/departments",
+            Some(&admin.access_token),
+            &json!({"name": "Sales"}),
+        )
+        .await;
+    assert_eq!(sales.status(), StatusCode::CREATED);
+
+    let okta = create_okta_user(&app, &key, "Ravi@Acme.example").await;
+    let location = okta.headers()["location"].to_str().unwrap().to_owned();
+    let okta = scim(okta, StatusCode::CREATED).await;
+    let entra = send(
+        &app,
+        Method::POST,
+        "/scim/v2/Users",
+        &key,
+        &entra_user("meera@acme.example"),
+    )
+    .await;
+    let entra = scim(entra, StatusCode::CREATED).await;
+
+    assert!(
+        location.ends_with(&format!("/scim/v2/Users/{}", text(&okta["id"]))),
+        "{location}"
+    );
+    assert_eq!(okta["userName"], "ravi@acme.example");
+    assert_eq!(okta["displayName"], "Ravi Kumar");
+    assert_eq!(okta["externalId"], "00u1okta");
+    assert_eq!(okta["active"], true);
+    assert_eq!(okta["groups"][0]["display"], "Agent");
+    assert!(okta.get("password").is_none());
+    assert_eq!(
+        entra[ENTERPRISE],
+        json!({"employeeNumber": "E-204", "department": "Sales"})
+    );
+    assert_eq!(
+        app.login("acme", "ravi@acme.example", "a long okta secret")
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    // Created without a password: no password signs in until one is set.
+    assert_eq!(
+        app.login("acme", "meera@acme.example", "a long okta secret")
+            .await
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let by_external = scim(
+        list_users(&app, &key, "filter=externalId%20eq%20%223a1f-entra%22").await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(by_external["Resources"][0]["id"], entra["id"]);
+}
+
+#[tokio::test]
+async fn a_create_keeps_every_rule_of_the_json_api() {
+    let app = spawn_app().await;
+    let admin = app.signup("acme").await;
+    let key = provisioning_key(&app, &admin).await;
+
+    let first = create_okta_user(&app, &key, "one@acme.example").await;
+    assert_eq!(first.status(), StatusCode::CREATED);
+    let taken = scim_error(
+        create_okta_user(&app, &key, "ONE@acme.example").await,
+        StatusCode::CONFLICT,
+    )
+    .await;
+    let mut unknown_role = okta_user("two@acme.example");
+    unknown_role[CALLIYO] = json!({"role": "Astronaut"});
+    let unknown_role = send(&app, Method::POST, "/scim/v2/Users", &key, &unknown_role).await;
+    let mut escalating = okta_user("two@acme.example");
+    escalating[CALLIYO] = json!({"role": "Company Admin"});
+    let escalating = send(&app, Method::POST, "/scim/v2/Users", &key, &escalating).await;
+    for email in ["two", "three", "four"] {
+        let created = send(
+            &app,
+            Method::POST,
+            "/scim/v2/Users",
+            &key,
+            &okta_user(&format!("{email}@acme.example")),
+        )
+        .await;
+        assert_eq!(created.status(), StatusCode::CREATED);
+    }
+    let over_limit = scim_error(
+        create_okta_user(&app, &key, "six@acme.example").await,
+        StatusCode::CONFLICT,
+    )
+    .await;
+    let not_json = app
+        .client
+        .post(format!("{}/scim/v2/Users", app.address))
+        .bearer_auth(&key)
+        .header("content-type", "application/scim+json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(taken["scimType"], "uniqueness");
+    assert_eq!(
+        scim_error(unknown_role, StatusCode::BAD_REQUEST).await["scimType"],
+        "invalidValue"
+    );
+    scim_error(escalating, StatusCode::FORBIDDEN).await;
+    assert!(
+        over_limit["detail"].as_str().unwrap().contains("seats"),
+        "{over_limit}"
+    );
+    assert_eq!(
+        scim_error(not_json, StatusCode::BAD_REQUEST).await["scimType"],
+        "invalidSyntax"
+    );
+}
+
+#[tokio::test]
+async fn deactivation_bans_and_reactivation_lifts_it_in_either_providers_form() {
+    let app = spawn_app().await;
+    let admin = app.signup("acme").await;
+    let key = provisioning_key(&app, &admin).await;
+    let created = create_okta_user(&app, &key, "ravi@acme.example").await;
+    let path = format!(
+        "/scim/v2/Users/{}",
+        text(&scim(created, StatusCode::CREATED).await["id"])
+    );
+    let signed_in = app
+        .login("acme", "ravi@acme.example", "a long okta secret")
+        .await;
+    let session = text(&signed_in.json::<Value>().await.unwrap()["access_token"]);
+
+    // Entra ID: a path, and the boolean as a string.
+    let entra = patch_op(json!([{"op": "Replace", "path": "active", "value": "False"}]));
+    let deactivated = scim(
+        send(&app, Method::PATCH, &path, &key, &entra).await,
+        StatusCode::OK,
+    )
+    .await;
+    let signed_out = app.get("/api/v1/me", Some(&session)).await;
+    let refused = app
+        .login("acme", "ravi@acme.example", "a long okta secret")
+        .await;
+    // Okta: no path, an object value.
+    let okta = patch_op(json!([{"op": "replace", "value": {"active": true}}]));
+    let reactivated = scim(
+        send(&app, Method::PATCH, &path, &key, &okta).await,
+        StatusCode::OK,
+    )
+    .await;
+
+    assert_eq!(deactivated["active"], false);
+    assert_eq!(signed_out.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    assert_eq!(reactivated["active"], true);
+    assert_eq!(
+        app.login("acme", "ravi@acme.example", "a long okta secret")
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    let events: Value = app
+        .get(
+            "/api/v1/audit-events?action=user.banned",
+            Some(&admin.access_token),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(events["items"][0]["actor"]["type"], "api_key");
+}
+
+#[tokio::test]
+async fn the_last_company_admin_cannot_be_deactivated() {
+    let app = spawn_app().await;
+    let admin = app.signup("acme").await;
+    let key = admin_key(&app, &admin).await;
+    let path = format!("/scim/v2/Users/{}", admin.user_id);
+
+    let deactivate = patch_op(json!([{"op": "replace", "path": "active", "value": false}]));
+    let refused = send(&app, Method::PATCH, &path, &key, &deactivate).await;
+
+    let refused = scim_error(refused, StatusCode::CONFLICT).await;
+    assert!(
+        refused["detail"]
+            .as_str()
+            .unwrap()
+            .contains("Company Admin"),
+        "{refused}"
+    );
+}
+
+#[tokio::test]
+async fn renames_by_patch_and_put_and_if_match_guards_them() {
+    let app = spawn_app().await;
+    let admin = app.signup("acme").await;
+    let key = provisioning_key(&app, &admin).await;
+    let created = create_okta_user(&app, &key, "ravi@acme.example").await;
+    let created = scim(created, StatusCode::CREATED).await;
+    let path = format!("/scim/v2/Users/{}", text(&created["id"]));
+    let stale = text(&created["meta"]["version"]);
+
+    let rename = patch_op(json!([
+        {"op": "Replace", "path": "name.givenName", "value": "Ravi"},
+        {"op": "Replace", "path": "name.familyName", "value": "Shankar"},
+        {"op": "Add", "path": "phoneNumbers[type eq \"work\"].value", "value": "+919812345678"}
+    ]));
+    let renamed = scim(
+        send(&app, Method::PATCH, &path, &key, &rename).await,
+        StatusCode::OK,
+    )
+    .await;
+    let mut replacement = okta_user("ravi.s@acme.example");
+    replacement["displayName"] = json!("Ravi S");
+    let replaced = scim(
+        send(&app, Method::PUT, &path, &key, &replacement).await,
+        StatusCode::OK,
+    )
+    .await;
+    let guarded = app
+        .client
+        .patch(format!("{}{path}", app.address))
+        .bearer_auth(&key)
+        .header("content-type", "application/scim+json")
+        .header("if-match", stale)
+        .body(rename.to_string())
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(renamed["displayName"], "Ravi Shankar");
+    assert_eq!(renamed["phoneNumbers"][0]["value"], "+919812345678");
+    assert_eq!(replaced["displayName"], "Ravi S");
+    assert_eq!(replaced["userName"], "ravi.s@acme.example");
+    // A replacement clears what it leaves out.
+    assert!(replaced.get("phoneNumbers").is_none(), "{replaced}");
+    assert_eq!(guarded.status(), StatusCode::PRECONDITION_FAILED);
 }
