@@ -31,6 +31,7 @@ pub mod subscription;
 pub mod testing;
 pub mod users;
 mod version;
+pub mod webhooks;
 
 pub use actor::Actor;
 pub use audit::{AuditEntry, AuditTarget};

@@ -17,6 +17,7 @@ mod m20261202_000008_add_group_versions;
 mod m20261202_000009_add_lead_versions;
 mod m20261202_000010_add_settings_and_subscription_versions;
 mod m20261202_000011_create_idempotency_keys;
+mod m20261203_000013_create_webhooks;
 mod versions;
 
 pub struct Migrator;
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000009_add_lead_versions::Migration),
             Box::new(m20261202_000010_add_settings_and_subscription_versions::Migration),
             Box::new(m20261202_000011_create_idempotency_keys::Migration),
+            Box::new(m20261203_000013_create_webhooks::Migration),
         ]
     }
 }

@@ -12,6 +12,7 @@ mod leads;
 #[cfg(test)]
 mod model;
 mod users;
+mod webhooks;
 
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
@@ -141,6 +142,9 @@ pub struct Company {
     pub sessions: BTreeMap<Uuid, StoredSession>,
     pub devices: BTreeMap<Uuid, StoredDevice>,
     pub audit: Vec<AuditEntry>,
+    pub webhooks: BTreeMap<Uuid, crate::webhooks::WebhookRecord>,
+    /// The events recorded by committed changes, in order.
+    pub outbox: Vec<crate::webhooks::Event>,
 }
 
 impl Company {

@@ -2,7 +2,8 @@ use uuid::Uuid;
 
 use super::load::{named_role, require_groups};
 use super::{NewUser, NewUserRecord};
-use crate::ports::{Audit, Commit, Seats, SecretHasher, Store, Users};
+use crate::ports::{Audit, Commit, Outbox, Seats, SecretHasher, Store, Users};
+use crate::webhooks::{Event, EventType};
 use crate::{Actor, AuditEntry, AuditTarget, DomainError, rules};
 
 /// Creates a user, taking one seat: within the subscription's limit, with a role that grants
@@ -44,6 +45,8 @@ pub async fn create_user(
         changes: Vec::new(),
     };
     tx.record(actor, entry).await?;
+    tx.record_event(Event::about(EventType::UserCreated, id))
+        .await?;
     tx.commit().await?;
     Ok(id)
 }
