@@ -31,11 +31,14 @@ pub struct WebhookUrl(String);
 impl WebhookUrl {
     pub fn parse(raw: &str, destinations: Destinations) -> Result<Self, Invalid> {
         let invalid = |message: &str| Invalid::new("invalid", message);
-        if raw.len() > MAX_URL_BYTES {
-            return Err(Invalid::new(
+        let too_long = || {
+            Invalid::new(
                 "too_long",
-                format!("at most {MAX_URL_BYTES} bytes"),
-            ));
+                format!("at most {MAX_URL_BYTES} characters once normalized"),
+            )
+        };
+        if raw.len() > MAX_URL_BYTES {
+            return Err(too_long());
         }
         if raw.trim() != raw || raw.chars().any(char::is_control) {
             return Err(invalid("no spaces or control characters"));
@@ -77,6 +80,11 @@ impl WebhookUrl {
                     "must not be a loopback, private, link-local or other non-public address",
                 ));
             }
+        }
+        // Normalizing can lengthen it (a `/` path added, non-ASCII escaped or punycoded): what
+        // is stored and shown is the normalized form, which is ASCII.
+        if url.as_str().len() > MAX_URL_BYTES {
+            return Err(too_long());
         }
         Ok(Self(url.into()))
     }
@@ -256,6 +264,11 @@ mod tests {
         }
         let long = format!("https://hooks.example.com/{}", "a".repeat(MAX_URL_BYTES));
         assert_eq!(parse(&long).map_err(|e| e.code), Err("too_long"));
+        // Fits as typed, not once normalized: the path `/` is added.
+        let labels = format!("{}.", "a".repeat(60)).repeat(33);
+        let host = format!("https://{labels}{}", "b".repeat(27));
+        assert_eq!(host.len(), MAX_URL_BYTES);
+        assert_eq!(parse(&host).map_err(|e| e.code), Err("too_long"));
     }
 
     #[test]

@@ -7,7 +7,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::event_type;
+use super::{event_type, on_event};
 use crate::entity::{webhook_delivery, webhook_event};
 use crate::{StoreError, Tenant};
 
@@ -43,12 +43,7 @@ impl Tenant<'_> {
             ])
             .column((e, webhook_event::Column::EventType))
             .from(d)
-            .inner_join(
-                e,
-                Expr::col((e, webhook_event::Column::CompanyId))
-                    .equals((d, D::CompanyId))
-                    .and(Expr::col((e, webhook_event::Column::Id)).equals((d, D::EventId))),
-            )
+            .inner_join(e, on_event())
             .and_where(Expr::col((d, D::CompanyId)).eq(self.company_id))
             .and_where(Expr::col((d, D::WebhookId)).eq(webhook_id))
             .order_by((d, D::Id), Order::Desc)

@@ -11,6 +11,7 @@ use sea_orm::{ConnectionTrait, EntityTrait, QueryResult};
 use serde_json::json;
 use uuid::Uuid;
 
+use super::{due_try, on_webhook};
 use crate::StoreError;
 use crate::entity::{webhook, webhook_delivery, webhook_event, webhook_subscription};
 use crate::tx::SeaTx;
@@ -40,20 +41,7 @@ impl Outbox for SeaTx {
         .map_err(StoreError::from)?;
         let deliveries = webhooks
             .into_iter()
-            .map(|webhook_id| webhook_delivery::ActiveModel {
-                company_id: Set(self.company_id),
-                id: Set(Uuid::now_v7()),
-                webhook_id: Set(webhook_id),
-                event_id: Set(event_id),
-                attempt: Set(1),
-                due_at: Set(now),
-                claimed_until: Set(None),
-                attempted_at: Set(None),
-                status_code: Set(None),
-                error: Set(None),
-                delivered_at: Set(None),
-                next_attempt_at: Set(None),
-            });
+            .map(|webhook_id| due_try(self.company_id, webhook_id, event_id, 1, now));
         webhook_delivery::Entity::insert_many(deliveries)
             .exec(&self.txn)
             .await
@@ -70,15 +58,7 @@ impl SeaTx {
         let query = Query::select()
             .column((webhook_subscription::Entity, S::WebhookId))
             .from(webhook_subscription::Entity)
-            .inner_join(
-                webhook::Entity,
-                Expr::col((webhook::Entity, webhook::Column::CompanyId))
-                    .equals((webhook_subscription::Entity, S::CompanyId))
-                    .and(
-                        Expr::col((webhook::Entity, webhook::Column::Id))
-                            .equals((webhook_subscription::Entity, S::WebhookId)),
-                    ),
-            )
+            .inner_join(webhook::Entity, on_webhook(webhook_subscription::Entity))
             .and_where(Expr::col((webhook_subscription::Entity, S::CompanyId)).eq(self.company_id))
             .and_where(
                 Expr::col((webhook_subscription::Entity, S::EventType)).eq(event.kind.as_str()),

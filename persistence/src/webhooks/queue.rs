@@ -13,7 +13,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::event_type;
+use super::{due_try, event_type, on_event, on_webhook};
 use crate::entity::{webhook, webhook_delivery, webhook_event};
 use crate::{Store, StoreError};
 
@@ -87,23 +87,17 @@ impl DeliveryQueue for Store {
         // retry, if any, is scheduled by whoever settled it first.
         if let Some(due_at) = retry_at.filter(|_| settled.rows_affected == 1) {
             let attempt = i32::try_from(delivery.attempt + 1).map_err(DomainError::fault)?;
-            webhook_delivery::Entity::insert(webhook_delivery::ActiveModel {
-                company_id: Set(delivery.company_id),
-                id: Set(Uuid::now_v7()),
-                webhook_id: Set(delivery.webhook_id),
-                event_id: Set(delivery.event_id),
-                attempt: Set(attempt),
-                due_at: Set(due_at),
-                claimed_until: Set(None),
-                attempted_at: Set(None),
-                status_code: Set(None),
-                error: Set(None),
-                delivered_at: Set(None),
-                next_attempt_at: Set(None),
-            })
-            .exec(&txn)
-            .await
-            .map_err(StoreError::from)?;
+            let retry = due_try(
+                delivery.company_id,
+                delivery.webhook_id,
+                delivery.event_id,
+                attempt,
+                due_at,
+            );
+            webhook_delivery::Entity::insert(retry)
+                .exec(&txn)
+                .await
+                .map_err(StoreError::from)?;
         }
         txn.commit().await.map_err(StoreError::from)?;
         Ok(())
@@ -127,15 +121,7 @@ impl Store {
             .column((webhook_delivery::Entity, D::CompanyId))
             .column((webhook_delivery::Entity, D::Id))
             .from(webhook_delivery::Entity)
-            .inner_join(
-                webhook::Entity,
-                Expr::col((webhook::Entity, webhook::Column::CompanyId))
-                    .equals((webhook_delivery::Entity, D::CompanyId))
-                    .and(
-                        Expr::col((webhook::Entity, webhook::Column::Id))
-                            .equals((webhook_delivery::Entity, D::WebhookId)),
-                    ),
-            )
+            .inner_join(webhook::Entity, on_webhook(webhook_delivery::Entity))
             .and_where(Expr::col((webhook_delivery::Entity, D::AttemptedAt)).is_null())
             .and_where(Expr::col((webhook_delivery::Entity, D::DueAt)).lte(now))
             .and_where(
@@ -187,18 +173,8 @@ impl Store {
                 (e, webhook_event::Column::Body),
             ])
             .from(d)
-            .inner_join(
-                w,
-                Expr::col((w, webhook::Column::CompanyId))
-                    .equals((d, D::CompanyId))
-                    .and(Expr::col((w, webhook::Column::Id)).equals((d, D::WebhookId))),
-            )
-            .inner_join(
-                e,
-                Expr::col((e, webhook_event::Column::CompanyId))
-                    .equals((d, D::CompanyId))
-                    .and(Expr::col((e, webhook_event::Column::Id)).equals((d, D::EventId))),
-            )
+            .inner_join(w, on_webhook(d))
+            .inner_join(e, on_event())
             .and_where(
                 Expr::tuple([Expr::col((d, D::CompanyId)), Expr::col((d, D::Id))])
                     .in_tuples(keys.iter().copied()),

@@ -33,3 +33,4 @@ mod sessions;
 mod signup;
 mod subscription;
 mod users;
+mod webhooks;
