@@ -101,6 +101,13 @@ pub trait Housekeeping {
         older_than: DateTime<Utc>,
         limit: u64,
     ) -> Result<u64, DomainError>;
+    /// Deletes up to `limit` webhook events that happened before `older_than`, with their
+    /// deliveries; how many events.
+    async fn purge_webhook_events(
+        &self,
+        older_than: DateTime<Utc>,
+        limit: u64,
+    ) -> Result<u64, DomainError>;
 }
 
 /// The `Idempotency-Key`s of each company (see [`crate::idempotency`]). Each call stands on

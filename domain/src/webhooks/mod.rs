@@ -22,8 +22,12 @@ pub use events::{Event, EventData, EventType, ResourceKind, UnknownEvent};
 pub use manage::{create_webhook, delete_webhook, update_webhook};
 pub use url::{Destinations, MAX_URL_BYTES, WebhookUrl, address_allowed};
 
-use crate::ports::DeliveryQueue;
+use crate::auth::PURGE_BATCH;
+use crate::ports::{Clock, DeliveryQueue, Housekeeping};
 use crate::{DomainError, Invalid};
+
+/// How long events are kept, with their delivery log: long after their last try (a day).
+pub const KEPT_FOR_DAYS: i64 = 30;
 
 /// The events a webhook subscribes to: at least one, each once, in catalogue order.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -124,4 +128,14 @@ pub async fn settle(
         retry::next_attempt_at(delivery.attempt, delivery.occurred_at, outcome.at)
     };
     queue.settle(delivery, outcome, retry_at).await
+}
+
+/// Deletes events that happened [`KEPT_FOR_DAYS`] ago or earlier, with their delivery log, at
+/// most [`PURGE_BATCH`] of them; how many.
+pub async fn purge_old_events(
+    store: &impl Housekeeping,
+    clock: &impl Clock,
+) -> Result<u64, DomainError> {
+    let older_than = clock.now() - chrono::Duration::days(KEPT_FOR_DAYS);
+    store.purge_webhook_events(older_than, PURGE_BATCH).await
 }

@@ -439,3 +439,32 @@ async fn a_deleted_record_is_sent_as_its_id() {
     assert_eq!(body["type"], "lead.deleted");
     assert_eq!(body["data"], json!({"id": lead["id"]}));
 }
+
+/// Events and their delivery logs are kept 30 days: the purge deletes them only then.
+#[tokio::test]
+async fn the_purge_deletes_events_a_month_old_with_their_log() {
+    let app = spawn_app().await;
+    let admin = app.signup("acme").await;
+    let token = admin.access_token.as_str();
+    let receiver = Receiver::start(&[]).unwrap();
+    let hook = create_webhook(&app, token, &receiver.url, &["role.created"]).await;
+    let hook_id = text(&hook["id"]);
+    let body = json!({"name": "Auditors", "permissions": []});
+    let role = app.post("/api/v1/roles", Some(token), &body).await;
+    assert_eq!(role.status(), StatusCode::CREATED);
+    log_when(&app, token, &hook_id, |items| delivered(items) == 1).await;
+    let store = persistence::connect(&persistence::ConnectOptions {
+        url: app.database_url.clone(),
+        max_connections: 1,
+    })
+    .await
+    .unwrap();
+
+    let today = domain::webhooks::purge_old_events(&store, &Utc::now()).await;
+    let month_on = Utc::now() + chrono::Duration::days(31);
+    let later = domain::webhooks::purge_old_events(&store, &month_on).await;
+
+    assert_eq!(today.unwrap(), 0, "a moment old: kept");
+    assert_eq!(later.unwrap(), 1);
+    assert_eq!(deliveries(&app, token, &hook_id).await["total"], 0);
+}
