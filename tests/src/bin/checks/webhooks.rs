@@ -6,6 +6,9 @@
 //! 2. `kill -9` a replica while its sends are in flight and more events wait in its outbox:
 //!    after a restart every committed event arrives; the only events received twice are
 //!    those whose try the kill cut off (their lease runs out, then they are sent again).
+//! 3. Throughput, printed and not checked: 1,000 events committed by a replica that does not
+//!    deliver, then two replicas start and deliver them all; deliveries per second, the two
+//!    replicas' start-up included.
 
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
@@ -70,7 +73,7 @@ pub async fn run(setup: &Setup) -> Result<(), Error> {
         .map(|r| event_id(&secret, r))
         .collect::<Result<_, _>>()?;
     receiver.set_delay(Duration::ZERO);
-    let _three = setup.start(&config, "replica-3").await?;
+    let three = setup.start(&config, "replica-3").await?;
     let received = distinct_events(&receiver, &secret, EVENTS + AROUND_THE_KILL).await?;
     let repeated: Vec<&String> = received
         .iter()
@@ -85,6 +88,23 @@ pub async fn run(setup: &Setup) -> Result<(), Error> {
         "   {} sends were in flight at the kill; every one of the {} events arrived",
         cut_off.len(),
         EVENTS + AROUND_THE_KILL
+    );
+
+    step("throughput: 1,000 events waiting in the outbox, delivered by two replicas");
+    drop(three);
+    let mut writing_only = config.clone();
+    writing_only.webhooks_delivery = false;
+    let writer = setup.start(&writing_only, "writer").await?;
+    let already = EVENTS + AROUND_THE_KILL;
+    create_leads(&tenant, &[&writer.base], already..already + EVENTS).await?;
+    let started = Instant::now();
+    let _four = setup.start(&config, "replica-4").await?;
+    let _five = setup.start(&config, "replica-5").await?;
+    distinct_events(&receiver, &secret, already + EVENTS).await?;
+    let elapsed = started.elapsed().as_secs_f64();
+    println!(
+        "   {EVENTS} deliveries in {elapsed:.2} s: {:.0} per second",
+        EVENTS as f64 / elapsed
     );
     Ok(())
 }
