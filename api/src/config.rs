@@ -146,6 +146,14 @@ pub struct Config {
     /// day runs once).
     #[arg(long, env = "CALLIYO_SCHEDULER", default_value_t = true, action = clap::ArgAction::Set, global = true)]
     pub scheduler: bool,
+    /// Whether this process delivers webhooks (safe on every replica: each delivery is
+    /// claimed by one at a time).
+    #[arg(long, env = "CALLIYO_WEBHOOKS_DELIVERY", default_value_t = true, action = clap::ArgAction::Set, global = true)]
+    pub webhooks_delivery: bool,
+    /// Lets webhooks use `http` and reach any address, loopback and private ones included:
+    /// for development and tests only. Off: `https` to public addresses only.
+    #[arg(long, env = "CALLIYO_WEBHOOKS_ALLOW_HTTP", default_value_t = false, action = clap::ArgAction::Set, global = true)]
+    pub webhooks_allow_http: bool,
     /// Seats of a new company's subscription.
     #[arg(
         long,

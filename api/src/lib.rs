@@ -23,6 +23,7 @@ pub mod startup;
 pub mod state;
 pub mod telemetry;
 pub mod validation;
+pub mod webhooks;
 
 pub use config::{Cli, Config};
 pub use startup::Application;

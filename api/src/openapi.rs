@@ -16,7 +16,7 @@ use crate::idempotency::ignores_key;
 use crate::routes::groups::{branches, departments};
 use crate::routes::{
     api_keys, audit, auth, devices, distribution, leads, me, ops, permissions, reports, roles,
-    settings, subscription, time_zones, users,
+    settings, subscription, time_zones, users, webhooks,
 };
 
 #[derive(OpenApi)]
@@ -43,6 +43,8 @@ use crate::routes::{
         leads::delete_lead, distribution::distribute,
         settings::get_settings, settings::update_settings, time_zones::list_time_zones,
         reports::lead_load,
+        webhooks::list_webhooks, webhooks::create_webhook, webhooks::get_webhook,
+        webhooks::update_webhook, webhooks::delete_webhook, webhooks::list_webhook_deliveries,
     ),
     components(schemas(Problem, ProblemField)),
     modifiers(&BearerAuth, &CommonProblems, &IdempotentPosts),
@@ -60,6 +62,7 @@ use crate::routes::{
         (name = "leads", description = "Leads, lead caps and distribution (`management:*`)."),
         (name = "settings", description = "Company settings (`settings:*`)."),
         (name = "reports", description = "Reports (`reports:read`)."),
+        (name = "webhooks", description = "Signed HTTP callbacks on changes of users, roles and leads, and their delivery log (`settings:*`)."),
         (name = "operations", description = "Health, readiness and metrics."),
     ),
 )]

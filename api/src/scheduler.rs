@@ -3,15 +3,16 @@
 //! under a unique key (`job_runs`), so however many replicas tick, a company's day runs once;
 //! a server that was down at the hour catches up at its next tick the same day. Each tick
 //! also purges sessions that ended over a day ago and the lockouts of unknown identities
-//! whose failures are forgotten, and idempotency keys over a day old (several replicas
-//! purging at once only delete what is there).
+//! whose failures are forgotten, idempotency keys over a day old, and webhook events (with
+//! their delivery logs) over 30 days old (several replicas purging at once only delete what
+//! is there).
 
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use domain::queries::SchedulerQueries;
 use domain::settings::Settings;
-use domain::{DomainError, auth, idempotency, leads};
+use domain::{DomainError, auth, idempotency, leads, webhooks};
 
 use crate::state::AppStore;
 
@@ -38,23 +39,33 @@ pub fn start(store: AppStore) {
             if let Err(err) = tick(&store, Utc::now()).await {
                 tracing::error!(error = %err, "daily top-up tick failed");
             }
-            match auth::purge_ended_sessions(&store, &Utc::now()).await {
-                Ok(0) => {}
-                Ok(purged) => tracing::info!(purged, "ended sessions purged"),
-                Err(err) => tracing::error!(error = %err, "session purge failed"),
-            }
-            match auth::purge_forgotten_identities(&store, &Utc::now()).await {
-                Ok(0) => {}
-                Ok(purged) => tracing::info!(purged, "forgotten sign-in identities purged"),
-                Err(err) => tracing::error!(error = %err, "sign-in identity purge failed"),
-            }
-            match idempotency::purge_expired_keys(&store, &Utc::now()).await {
-                Ok(0) => {}
-                Ok(purged) => tracing::info!(purged, "expired idempotency keys purged"),
-                Err(err) => tracing::error!(error = %err, "idempotency key purge failed"),
-            }
+            purged(
+                "ended sessions",
+                auth::purge_ended_sessions(&store, &Utc::now()).await,
+            );
+            purged(
+                "forgotten sign-in identities",
+                auth::purge_forgotten_identities(&store, &Utc::now()).await,
+            );
+            purged(
+                "expired idempotency keys",
+                idempotency::purge_expired_keys(&store, &Utc::now()).await,
+            );
+            purged(
+                "old webhook events",
+                webhooks::purge_old_events(&store, &Utc::now()).await,
+            );
         }
     });
+}
+
+/// Logs what a purge deleted, or why it failed.
+fn purged(what: &str, result: Result<u64, DomainError>) {
+    match result {
+        Ok(0) => {}
+        Ok(purged) => tracing::info!(purged, what, "purged"),
+        Err(err) => tracing::error!(error = %err, what, "purge failed"),
+    }
 }
 
 /// One pass over the companies.

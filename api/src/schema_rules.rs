@@ -213,6 +213,27 @@ schema_rule!(
     .into()
 );
 
+schema_rule!(
+    /// An event of the webhook catalogue.
+    WebhookEvent => text("An event name from the catalogue (see `createWebhook`).", None)
+        .enum_values(Some(domain::webhooks::EventType::ALL.map(|e| e.as_str())))
+        .into()
+);
+
+schema_rule!(
+    /// Where a webhook sends.
+    WebhookUrl => text(
+        "An absolute `https` URL whose host is a public name or address: not loopback, \
+         private, link-local or otherwise non-public (checked again at every delivery), without \
+         credentials or a fragment. `http` and private hosts only on a server run with \
+         `CALLIYO_WEBHOOKS_ALLOW_HTTP=true`.",
+        None,
+    )
+    .format(Some(SchemaFormat::Custom("uri".into())))
+    .max_length(Some(domain::webhooks::MAX_URL_BYTES))
+    .into()
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,6 +1,7 @@
 //! Building and running the server.
 
 use std::net::TcpListener;
+use std::sync::Arc;
 
 use actix_cors::Cors;
 use actix_web::body::MessageBody;
@@ -11,7 +12,8 @@ use actix_web::{App, HttpResponse, HttpServer, web};
 use chrono::Duration;
 use domain::PasswordPolicy;
 use domain::auth::SessionLifetime;
-use persistence::{ConnectOptions, Store, StoreError};
+use domain::webhooks::Destinations;
+use persistence::{ConnectOptions, EventsCommitted, Store, StoreError};
 use tracing_actix_web::TracingLogger;
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
@@ -54,8 +56,17 @@ impl Application {
     /// port: see [`Application::port`]).
     pub async fn build(config: &Config) -> Result<Self, StartupError> {
         let database_existed = config.sqlite_file().is_some_and(|file| file.exists());
-        let store = open_store(config).await?;
+        let mut store = open_store(config).await?;
         persistence::migrate(&store).await?;
+        let webhook_destinations = if config.webhooks_allow_http {
+            Destinations::Anywhere
+        } else {
+            Destinations::PublicHttps
+        };
+        // A commit that recorded webhook events wakes the delivery worker at once.
+        let events_committed = Arc::new(tokio::sync::Notify::new());
+        let wake = Arc::clone(&events_committed);
+        store.on_events_committed(EventsCommitted::new(move || wake.notify_one()));
         let secret = secret::resolve(config)?;
         let pin_pepper = secret::resolve_pepper(config, &secret, database_existed)?;
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
@@ -77,9 +88,15 @@ impl Application {
             signup_open: config.signup,
             default_agent_limit: i32::try_from(config.default_agent_limit)
                 .map_err(|_| StartupError::Config("the default agent limit is too large".into()))?,
+            webhook_destinations,
         });
         if config.scheduler {
             crate::scheduler::start(state.store.clone());
+        }
+        if config.webhooks_delivery {
+            let sender = crate::webhooks::Sender::new(webhook_destinations)
+                .map_err(|err| StartupError::Config(format!("the webhook sender: {err}")))?;
+            crate::webhooks::start(state.store.clone(), sender, events_committed);
         }
         let listener = TcpListener::bind(config.bind)?;
         let port = listener.local_addr()?.port();

@@ -30,6 +30,8 @@ pub struct AppState {
     pub password_policy: PasswordPolicy,
     pub signup_open: bool,
     pub default_agent_limit: i32,
+    /// Where webhooks may send (`CALLIYO_WEBHOOKS_ALLOW_HTTP`).
+    pub webhook_destinations: domain::webhooks::Destinations,
 }
 
 /// The use cases' [`SecretHasher`]: argon2id on the hashing threads, an M-PIN keyed with the

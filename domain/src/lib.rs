@@ -32,6 +32,7 @@ pub mod subscription;
 pub mod testing;
 pub mod users;
 mod version;
+pub mod webhooks;
 
 pub use actor::{Actor, ActorKind};
 pub use audit::{AuditEntry, AuditTarget};

@@ -21,6 +21,7 @@ use crate::idempotency::{Claim, IdempotencyKey, StoredAnswer};
 use crate::leads::{LeadPatch, LeadRecord, NewLead};
 use crate::settings::Settings;
 use crate::users::{NewSecrets, NewUserRecord, UserRecord};
+use crate::webhooks::{DueDelivery, Event, NewWebhook, Outcome, WebhookRecord};
 use crate::{
     Actor, AuditEntry, Candidate, CompanyCode, DomainError, Email, Guard, Mpin, Name, Password,
     PermissionSet, Secret, Version,
@@ -40,6 +41,8 @@ pub trait Store {
         + Leads
         + CompanySettings
         + Jobs
+        + Webhooks
+        + Outbox
         + Audit
         + Commit;
 
@@ -96,6 +99,13 @@ pub trait Housekeeping {
     ) -> Result<u64, DomainError>;
     /// Deletes up to `limit` idempotency keys created before `older_than`; how many.
     async fn purge_idempotency_keys(
+        &self,
+        older_than: DateTime<Utc>,
+        limit: u64,
+    ) -> Result<u64, DomainError>;
+    /// Deletes up to `limit` webhook events that happened before `older_than`, with their
+    /// deliveries; how many events.
+    async fn purge_webhook_events(
         &self,
         older_than: DateTime<Utc>,
         limit: u64,
@@ -451,6 +461,58 @@ pub trait Jobs {
         job: &str,
         day: &str,
         assigned: u64,
+    ) -> Result<(), DomainError>;
+}
+
+/// A company's webhooks (see [`crate::webhooks`]).
+pub trait Webhooks {
+    /// Stores a new webhook under a new id.
+    async fn insert_webhook(&mut self, new: &NewWebhook) -> Result<Uuid, DomainError>;
+    /// Takes the company lock, then loads the webhook.
+    async fn lock_webhook(&mut self, id: Uuid) -> Result<Option<WebhookRecord>, DomainError>;
+    /// Writes the URL, events and `enabled` of `webhook`.
+    async fn save_webhook(&mut self, webhook: &WebhookRecord) -> Result<(), DomainError>;
+    /// Deletes the webhook, its delivery log and its pending deliveries.
+    async fn delete_webhook(&mut self, id: Uuid) -> Result<(), DomainError>;
+}
+
+/// The outbox: events written in the transaction of the change they describe, so they commit
+/// or roll back with it.
+pub trait Outbox {
+    /// Records `event` with one delivery due now for each enabled webhook of the company
+    /// subscribed to its type. A store may record nothing when there is none: nobody could
+    /// ever receive it.
+    async fn record_event(&mut self, event: Event) -> Result<(), DomainError>;
+}
+
+/// The deliveries due, across companies: what the delivery worker of every replica takes
+/// from. Each call stands on its own, outside the changes' transactions.
+pub trait DeliveryQueue {
+    /// Claims up to `limit` deliveries due at `now` (of enabled webhooks) until
+    /// `lease_until`: no other replica takes them before then. A claim whose lease runs out
+    /// unsettled (its replica died mid-try) is due again.
+    async fn claim_due(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: u64,
+    ) -> Result<Vec<DueDelivery>, DomainError>;
+    /// Stores the event's body unless one is stored already, and returns the stored one:
+    /// every try, and every webhook, sends the bytes first rendered.
+    async fn freeze_body(
+        &self,
+        company_id: Uuid,
+        event_id: Uuid,
+        body: String,
+    ) -> Result<String, DomainError>;
+    /// Records the try's outcome and, with `retry_at`, the next try of the event to that
+    /// webhook, in one transaction. A try settled already (its lease ran out and another
+    /// replica settled it) is left as it is.
+    async fn settle(
+        &self,
+        delivery: &DueDelivery,
+        outcome: &Outcome,
+        retry_at: Option<DateTime<Utc>>,
     ) -> Result<(), DomainError>;
 }
 

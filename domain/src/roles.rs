@@ -3,7 +3,8 @@
 
 use uuid::Uuid;
 
-use crate::ports::{Audit, Commit, RoleGrant, Roles, Store};
+use crate::ports::{Audit, Commit, Outbox, RoleGrant, Roles, Store};
+use crate::webhooks::{Event, EventType};
 use crate::{
     Actor, AuditEntry, AuditTarget, DomainError, Name, PermissionSet, Precondition, rules,
 };
@@ -31,6 +32,8 @@ pub async fn create_role(
         role_event("role.created", id, name.into_inner(), Vec::new()),
     )
     .await?;
+    tx.record_event(Event::about(EventType::RoleCreated, id))
+        .await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -61,6 +64,8 @@ pub async fn update_role(
         tx.save_role(id, name.as_ref(), permissions).await?;
         tx.record(actor, role_event("role.updated", id, current.name, changes))
             .await?;
+        tx.record_event(Event::about(EventType::RoleUpdated, id))
+            .await?;
     }
     tx.commit().await
 }
@@ -81,6 +86,8 @@ pub async fn delete_role(
         role_event("role.deleted", id, current.name, Vec::new()),
     )
     .await?;
+    tx.record_event(Event::deleted(EventType::RoleDeleted, id))
+        .await?;
     tx.commit().await
 }
 

@@ -18,6 +18,7 @@ mod m20261202_000009_add_lead_versions;
 mod m20261202_000010_add_settings_and_subscription_versions;
 mod m20261202_000011_create_idempotency_keys;
 mod m20261203_000012_create_api_keys;
+mod m20261203_000013_create_webhooks;
 mod m20261203_000014_add_user_external_ids;
 mod versions;
 
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000010_add_settings_and_subscription_versions::Migration),
             Box::new(m20261202_000011_create_idempotency_keys::Migration),
             Box::new(m20261203_000012_create_api_keys::Migration),
+            Box::new(m20261203_000013_create_webhooks::Migration),
             Box::new(m20261203_000014_add_user_external_ids::Migration),
         ]
     }

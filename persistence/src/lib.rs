@@ -29,7 +29,10 @@ mod settings_store;
 mod subscription_store;
 mod tx;
 mod users;
+mod webhooks;
 mod write;
+
+use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
@@ -42,6 +45,34 @@ pub use error::StoreError;
 #[derive(Clone, Debug)]
 pub struct Store {
     db: DatabaseConnection,
+    events_committed: EventsCommitted,
+}
+
+/// What to call after a commit that recorded webhook events (the delivery worker's wake-up),
+/// so deliveries start at once rather than at the worker's next poll.
+#[derive(Clone, Default)]
+pub struct EventsCommitted(Option<Arc<dyn Fn() + Send + Sync>>);
+
+impl EventsCommitted {
+    pub fn new(notify: impl Fn() + Send + Sync + 'static) -> Self {
+        Self(Some(Arc::new(notify)))
+    }
+
+    fn notify(&self) {
+        if let Some(notify) = &self.0 {
+            notify();
+        }
+    }
+}
+
+impl std::fmt::Debug for EventsCommitted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "EventsCommitted(set)"
+        } else {
+            "EventsCommitted(none)"
+        })
+    }
 }
 
 /// A handle on one company's data: every query it runs is scoped to `company_id`.
@@ -53,7 +84,15 @@ pub struct Tenant<'a> {
 
 impl Store {
     pub fn new(db: DatabaseConnection) -> Self {
-        Self { db }
+        Self {
+            db,
+            events_committed: EventsCommitted::default(),
+        }
+    }
+
+    /// Calls `events_committed` after every commit that recorded webhook events.
+    pub fn on_events_committed(&mut self, events_committed: EventsCommitted) {
+        self.events_committed = events_committed;
     }
 
     pub fn tenant(&self, company_id: Uuid) -> Tenant<'_> {

@@ -12,6 +12,7 @@ use domain::queries::{
     LeadQueries, LeadView, PageRequest, Paged, RoleQueries, RoleView, SchedulerQueries,
     SessionQueries, SessionView, SubscriptionView, UserFilter, UserQueries, UserView,
 };
+use domain::queries::{DeliveryView, WebhookQueries, WebhookView};
 use domain::settings::Settings;
 use domain::{DomainError, Name};
 use uuid::Uuid;
@@ -201,5 +202,31 @@ impl SchedulerQueries for Store {
     async fn top_up_ran(&self, company_id: Uuid, day: &str) -> Result<bool, DomainError> {
         let tenant = self.tenant(company_id);
         Ok(read_retrying(|| tenant.top_up_ran(day)).await?)
+    }
+}
+
+impl WebhookQueries for Store {
+    async fn webhook_view(&self, company_id: Uuid, id: Uuid) -> Result<WebhookView, DomainError> {
+        let tenant = self.tenant(company_id);
+        Ok(read_retrying(|| tenant.webhook_view(id)).await?)
+    }
+
+    async fn list_webhooks(
+        &self,
+        company_id: Uuid,
+        page: PageRequest,
+    ) -> Result<Paged<WebhookView>, DomainError> {
+        let tenant = self.tenant(company_id);
+        Ok(read_retrying(|| tenant.list_webhooks(page)).await?)
+    }
+
+    async fn list_deliveries(
+        &self,
+        company_id: Uuid,
+        webhook_id: Uuid,
+        page: PageRequest,
+    ) -> Result<Paged<DeliveryView>, DomainError> {
+        let tenant = self.tenant(company_id);
+        Ok(read_retrying(|| tenant.list_deliveries(webhook_id, page)).await?)
     }
 }

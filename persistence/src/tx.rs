@@ -19,6 +19,9 @@ use crate::write::{lock_company, record};
 pub struct SeaTx {
     pub(crate) txn: DatabaseTransaction,
     pub(crate) company_id: Uuid,
+    /// Whether the outbox got an event: its commit then wakes the delivery worker.
+    pub(crate) recorded_events: bool,
+    events_committed: crate::EventsCommitted,
 }
 
 impl Store for crate::Store {
@@ -26,13 +29,22 @@ impl Store for crate::Store {
 
     async fn begin(&self, company_id: Uuid) -> Result<SeaTx, DomainError> {
         let txn = self.db.begin().await.map_err(StoreError::from)?;
-        Ok(SeaTx { txn, company_id })
+        Ok(SeaTx {
+            txn,
+            company_id,
+            recorded_events: false,
+            events_committed: self.events_committed.clone(),
+        })
     }
 }
 
 impl Commit for SeaTx {
     async fn commit(self) -> Result<(), DomainError> {
-        Ok(self.txn.commit().await.map_err(StoreError::from)?)
+        self.txn.commit().await.map_err(StoreError::from)?;
+        if self.recorded_events {
+            self.events_committed.notify();
+        }
+        Ok(())
     }
 }
 

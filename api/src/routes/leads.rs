@@ -157,11 +157,7 @@ pub async fn create_lead(
     checks.finish()?;
     let lead = lead.ok_or_else(|| ApiError::internal("a refused field recorded no error"))?;
     let state = state.get_ref();
-    let ids = leads::create_leads(&state.store, state, actor.company_id, vec![lead]).await?;
-    let id = ids
-        .first()
-        .copied()
-        .ok_or_else(|| ApiError::internal("no lead was created"))?;
+    let id = leads::create_lead(&state.store, state, actor.company_id, lead).await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/leads/{id}")))
         .json(LeadDto::from(

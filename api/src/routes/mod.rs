@@ -24,6 +24,7 @@ pub mod settings;
 pub mod subscription;
 pub mod time_zones;
 pub mod users;
+pub mod webhooks;
 
 /// Registers every route of the API.
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -49,7 +50,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(leads::resources())
                 .service(settings::resources())
                 .service(time_zones::resources())
-                .service(reports::resources()),
+                .service(reports::resources())
+                .service(webhooks::resources()),
         );
 }
 

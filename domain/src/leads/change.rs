@@ -1,12 +1,15 @@
 use uuid::Uuid;
 
 use super::LeadPatch;
-use crate::ports::{Clock, Commit, Leads, Store};
+use crate::ports::{Clock, Commit, Leads, Outbox, Store};
+use crate::webhooks::{Event, EventType};
 use crate::{DomainError, Precondition, may_receive_lead};
 
 /// Changes a lead. Giving it to a user, or reopening it while assigned, must fit that user's
 /// cap; a banned user is given nothing, not even a closed lead. A change conditioned on
-/// versions the lead no longer has changes nothing.
+/// versions the lead no longer has changes nothing. A change of assignee (unassigning
+/// included) is a `lead.assigned` event, a change of any other field a `lead.updated` one;
+/// a patch doing both records both.
 pub async fn update_lead(
     store: &impl Store,
     clock: &impl Clock,
@@ -31,12 +34,25 @@ pub async fn update_lead(
         may_receive_lead(user.banned, newly_held, user.held, user.cap)?;
     }
     let now = clock.now();
+    let edits_fields = patch.name.is_some()
+        || patch.phone.is_some()
+        || patch.email.is_some()
+        || patch.source.is_some()
+        || patch.status.is_some();
     patch.status = Some(status);
     patch.assignee_id = changes_hands.then_some(assignee);
     if let Some(user_id) = assignee.filter(|_| changes_hands) {
         tx.touch_assignees(&[user_id], now).await?;
     }
     tx.save_lead(id, patch, now).await?;
+    if changes_hands {
+        tx.record_event(Event::about(EventType::LeadAssigned, id))
+            .await?;
+    }
+    if edits_fields {
+        tx.record_event(Event::about(EventType::LeadUpdated, id))
+            .await?;
+    }
     tx.commit().await
 }
 
@@ -53,6 +69,8 @@ pub async fn delete_lead(
     if !tx.delete_lead(id).await? {
         return Err(DomainError::NotFound);
     }
+    tx.record_event(Event::deleted(EventType::LeadDeleted, id))
+        .await?;
     tx.commit().await
 }
 

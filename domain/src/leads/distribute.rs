@@ -2,7 +2,8 @@ use std::collections::HashMap;
 
 use uuid::Uuid;
 
-use crate::ports::{Clock, Commit, Jobs, Leads, Store};
+use crate::ports::{Clock, Commit, Jobs, Leads, Outbox, Store};
+use crate::webhooks::{Event, EventData, EventType};
 use crate::{DomainError, plan_distribution};
 
 /// The job name of the daily top-up.
@@ -50,9 +51,10 @@ pub async fn daily_top_up(
 }
 
 /// The distribution inside a caller's transaction. Takes the company lock first: runs for one
-/// company are serialized, and no other hand-out races them.
+/// company are serialized, and no other hand-out races them. A run that hands out anything
+/// is ONE `leads.distributed` event naming every lead by user.
 async fn distribute_in(
-    tx: &mut impl Leads,
+    tx: &mut (impl Leads + Outbox),
     clock: &impl Clock,
 ) -> Result<Distribution, DomainError> {
     let users = tx.lock_candidates().await?;
@@ -68,6 +70,13 @@ async fn distribute_in(
     tx.assign_leads(&per_user, now).await?;
     let assigned_users: Vec<Uuid> = per_user.iter().map(|(u, _)| *u).collect();
     tx.touch_assignees(&assigned_users, now).await?;
+    if !per_user.is_empty() {
+        let event = Event {
+            kind: EventType::LeadsDistributed,
+            data: EventData::Distributed(per_user.clone()),
+        };
+        tx.record_event(event).await?;
+    }
     Ok(Distribution {
         assigned: per_user.iter().map(|(_, l)| l.len() as u64).sum(),
         per_user: per_user

@@ -4,17 +4,50 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::NewLead;
-use crate::ports::{Clock, Commit, CompanySettings, Leads, Store};
+use crate::ports::{Clock, Commit, CompanySettings, Leads, Outbox, Store};
+use crate::webhooks::{Event, EventData, EventType};
 use crate::{Candidate, DomainError, LeadRefusal, LeadStatus, may_receive_lead, pick_assignee};
 
-/// Creates leads, all or nothing. A lead given an assignee must fit that user (not banned,
-/// under their cap); an open lead without one goes to the fairest eligible user when the
-/// company's `auto_assign_new_leads` is on.
+/// Creates one lead (see [`create_leads`]), recorded as `lead.created` (assigned or not: its
+/// data shows the assignee).
+pub async fn create_lead(
+    store: &impl Store,
+    clock: &impl Clock,
+    company_id: Uuid,
+    lead: NewLead,
+) -> Result<Uuid, DomainError> {
+    let ids = intake(store, clock, company_id, vec![lead], Intake::One).await?;
+    ids.first()
+        .copied()
+        .ok_or_else(|| DomainError::fault("the lead was not stored"))
+}
+
+/// Creates a batch of leads, all or nothing, recorded as ONE `lead.batch_created` event
+/// (`{ids}`). A lead given an assignee must fit that user (not banned, under their cap); an
+/// open lead without one goes to the fairest eligible user when the company's
+/// `auto_assign_new_leads` is on.
 pub async fn create_leads(
     store: &impl Store,
     clock: &impl Clock,
     company_id: Uuid,
+    leads: Vec<NewLead>,
+) -> Result<Vec<Uuid>, DomainError> {
+    intake(store, clock, company_id, leads, Intake::Batch).await
+}
+
+/// How an intake came: its event says so.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Intake {
+    One,
+    Batch,
+}
+
+async fn intake(
+    store: &impl Store,
+    clock: &impl Clock,
+    company_id: Uuid,
     mut leads: Vec<NewLead>,
+    intake: Intake,
 ) -> Result<Vec<Uuid>, DomainError> {
     let mut tx = store.begin(company_id).await?;
     let mut users = tx.lock_candidates().await?;
@@ -36,6 +69,17 @@ pub async fn create_leads(
     }
     let ids = tx.insert_leads(leads, now).await?;
     tx.touch_assignees(&plan.touched, now).await?;
+    let event = match (intake, ids.as_slice()) {
+        (_, []) => None,
+        (Intake::One, [id, ..]) => Some(Event::about(EventType::LeadCreated, *id)),
+        (Intake::Batch, ids) => Some(Event {
+            kind: EventType::LeadBatchCreated,
+            data: EventData::Batch(ids.to_vec()),
+        }),
+    };
+    if let Some(event) = event {
+        tx.record_event(event).await?;
+    }
     tx.commit().await?;
     Ok(ids)
 }

@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 pub use change::{delete_lead, update_lead};
 pub use distribute::{DAILY_TOP_UP, Distribution, daily_top_up, distribute};
-pub use intake::create_leads;
+pub use intake::{create_lead, create_leads};
 
 use crate::{Email, LeadStatus, Phone, Version};
 

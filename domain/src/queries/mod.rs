@@ -20,6 +20,7 @@ mod leads;
 mod roles;
 mod sessions;
 mod users;
+mod webhooks;
 
 use uuid::Uuid;
 
@@ -32,6 +33,7 @@ pub use leads::{LeadFilter, LeadLoad, LeadQueries, LeadView};
 pub use roles::{RoleQueries, RoleView};
 pub use sessions::{SessionQueries, SessionView};
 pub use users::{UserFilter, UserQueries, UserSort, UserView};
+pub use webhooks::{DeliveryView, WebhookQueries, WebhookView};
 
 /// `{id, name}` of a record another one refers to.
 #[derive(Debug, Clone, PartialEq, Eq)]

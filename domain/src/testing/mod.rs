@@ -13,6 +13,7 @@ mod leads;
 #[cfg(test)]
 mod model;
 mod users;
+mod webhooks;
 
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
@@ -146,6 +147,9 @@ pub struct Company {
     pub devices: BTreeMap<Uuid, StoredDevice>,
     pub api_keys: BTreeMap<Uuid, StoredApiKey>,
     pub audit: Vec<AuditEntry>,
+    pub webhooks: BTreeMap<Uuid, crate::webhooks::WebhookRecord>,
+    /// The events recorded by committed changes, in order.
+    pub outbox: Vec<crate::webhooks::Event>,
 }
 
 impl Company {

@@ -2,7 +2,8 @@ use uuid::Uuid;
 
 use super::load::{named_role, require_groups};
 use super::{NewUser, NewUserRecord};
-use crate::ports::{Audit, Commit, Seats, SecretHasher, Store, Users};
+use crate::ports::{Audit, Commit, Outbox, Seats, SecretHasher, Store, Users};
+use crate::webhooks::{Event, EventType};
 use crate::{Actor, AuditEntry, AuditTarget, DomainError, rules};
 
 /// Creates a user, taking one seat: within the subscription's limit, with a role that grants
@@ -40,19 +41,21 @@ pub async fn create_user(
         id,
         name,
     };
-    // A user provisioned deactivated is banned from the start, and the trail says so.
-    let actions = if banned {
-        &["user.created", "user.banned"][..]
+    // A user provisioned deactivated is banned from the start, and the trail and the
+    // webhooks say so.
+    let events = if banned {
+        &[("user.created", EventType::UserCreated), ("user.banned", EventType::UserBanned)][..]
     } else {
-        &["user.created"][..]
+        &[("user.created", EventType::UserCreated)][..]
     };
-    for action in actions {
+    for (action, event) in events {
         let entry = AuditEntry {
             action,
             target: Some(target.clone()),
             changes: Vec::new(),
         };
         tx.record(actor, entry).await?;
+        tx.record_event(Event::about(*event, id)).await?;
     }
     tx.commit().await?;
     Ok(id)

@@ -1,7 +1,8 @@
 use uuid::Uuid;
 
 use super::load::admin_remains_without;
-use crate::ports::{Audit, Commit, Roles, Store, Users};
+use crate::ports::{Audit, Commit, Outbox, Roles, Store, Users};
+use crate::webhooks::{Event, EventType};
 use crate::{Actor, AuditEntry, AuditTarget, DomainError, Precondition, rules};
 
 /// Deletes a user, freeing their seat: not yourself, not a holder of more than the actor
@@ -32,5 +33,7 @@ pub async fn delete_user(
         changes: Vec::new(),
     };
     tx.record(actor, entry).await?;
+    tx.record_event(Event::deleted(EventType::UserDeleted, id))
+        .await?;
     tx.commit().await
 }

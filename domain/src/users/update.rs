@@ -2,7 +2,8 @@ use uuid::Uuid;
 
 use super::load::{admin_remains_without, named_role, require_groups};
 use super::{NewSecrets, UserPatch, UserRecord};
-use crate::ports::{Audit, Commit, Devices, Roles, SecretHasher, Sessions, Store, Users};
+use crate::ports::{Audit, Commit, Devices, Outbox, Roles, SecretHasher, Sessions, Store, Users};
+use crate::webhooks::{Event, EventType};
 use crate::{Actor, AuditEntry, AuditTarget, DomainError, rules};
 
 /// Changes any subset of a user's fields, bans or unbans them, or resets their secrets. A ban
@@ -81,9 +82,10 @@ pub async fn update_user(
     tx.commit().await
 }
 
-/// A ban or unban is an event of its own; every other change is one `user.updated`.
+/// A ban or unban is an event of its own; every other change is one `user.updated`: in the
+/// audit trail and for webhooks alike.
 async fn record_changes(
-    tx: &mut impl Audit,
+    tx: &mut (impl Audit + Outbox),
     actor: &Actor,
     before: &UserRecord,
     mut changes: Vec<&'static str>,
@@ -97,10 +99,10 @@ async fn record_changes(
     };
     if let Some(at) = changes.iter().position(|c| *c == "banned") {
         changes.remove(at);
-        let action = if before.banned {
-            "user.unbanned"
+        let (action, kind) = if before.banned {
+            ("user.unbanned", EventType::UserUnbanned)
         } else {
-            "user.banned"
+            ("user.banned", EventType::UserBanned)
         };
         let entry = AuditEntry {
             action,
@@ -108,6 +110,7 @@ async fn record_changes(
             changes: Vec::new(),
         };
         tx.record(actor, entry).await?;
+        tx.record_event(Event::about(kind, before.id)).await?;
     }
     if !changes.is_empty() {
         let entry = AuditEntry {
@@ -116,6 +119,8 @@ async fn record_changes(
             changes,
         };
         tx.record(actor, entry).await?;
+        tx.record_event(Event::about(EventType::UserUpdated, before.id))
+            .await?;
     }
     Ok(())
 }

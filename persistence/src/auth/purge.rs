@@ -1,5 +1,6 @@
 //! [`Housekeeping`]: deleting sessions long ended, across companies, and the guards of
-//! identities whose failures are forgotten, and idempotency keys past their day.
+//! identities whose failures are forgotten, idempotency keys past their day, and webhook
+//! events past their month.
 
 use chrono::{DateTime, Utc};
 use domain::DomainError;
@@ -8,7 +9,7 @@ use sea_orm::sea_query::{Expr, ExprTrait, IntoIden, Query};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use uuid::Uuid;
 
-use crate::entity::{idempotency_key, session, sign_in_guard};
+use crate::entity::{idempotency_key, session, sign_in_guard, webhook_event};
 use crate::{Store, StoreError};
 
 /// Ids per DELETE: well under SQLite's bound on statement parameters.
@@ -70,6 +71,20 @@ impl Housekeeping for Store {
         let before = (Column::CreatedAt, older_than);
         Ok(self
             .delete_before(idempotency_key::Entity, key, before, limit)
+            .await?)
+    }
+
+    /// Their deliveries go with them (foreign keys, ON DELETE CASCADE).
+    async fn purge_webhook_events(
+        &self,
+        older_than: DateTime<Utc>,
+        limit: u64,
+    ) -> Result<u64, DomainError> {
+        use webhook_event::Column;
+        let key = [Column::CompanyId, Column::Id];
+        let before = (Column::OccurredAt, older_than);
+        Ok(self
+            .delete_before(webhook_event::Entity, key, before, limit)
             .await?)
     }
 }

@@ -17,3 +17,7 @@ pub mod session;
 pub mod sign_in_guard;
 pub mod subscription;
 pub mod user;
+pub mod webhook;
+pub mod webhook_delivery;
+pub mod webhook_event;
+pub mod webhook_subscription;

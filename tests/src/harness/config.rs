@@ -14,9 +14,10 @@ pub const JWT_SECRET: &str = "harness secret that is long enough for HS256";
 pub const PIN_PEPPER: &str = "harness pepper, its own secret, 32+ bytes long";
 
 /// The server's defaults (and whatever the environment sets, as `calliyo` itself would read
-/// it), on `database_url`, on a port the kernel picks, with sign-up open, no CORS, and no
-/// scheduler: a check that wants the daily top-up turns it on, the others would only see it
-/// add work they do not measure.
+/// it), on `database_url`, on a port the kernel picks, with sign-up open, no CORS, no
+/// scheduler and no webhook delivery: a check that wants the daily top-up or deliveries turns
+/// them on (see [`deliver_webhooks_locally`]), the others would only see them add work they do
+/// not measure, and a server under a fuzzer must send nothing to the URLs it makes up.
 pub fn config(database_url: &str) -> Result<Config, Error> {
     let mut config = Cli::try_parse_from(["calliyo"])
         .map_err(|err| format!("the environment is not a valid calliyo configuration: {err}"))?
@@ -28,7 +29,16 @@ pub fn config(database_url: &str) -> Result<Config, Error> {
     config.signup = true;
     config.cors_origins = Vec::new();
     config.scheduler = false;
+    config.webhooks_delivery = false;
+    config.webhooks_allow_http = false;
     Ok(config)
+}
+
+/// Delivers webhooks, to `http` and loopback URLs too: for checks whose receiver listens on
+/// 127.0.0.1. Only such checks create webhooks, so nothing leaves the machine.
+pub fn deliver_webhooks_locally(config: &mut Config) {
+    config.webhooks_delivery = true;
+    config.webhooks_allow_http = true;
 }
 
 /// Lifts the per-address sign-in limit: every request of a check comes from 127.0.0.1, so

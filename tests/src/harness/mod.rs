@@ -9,12 +9,14 @@ pub mod company;
 pub mod config;
 pub mod database;
 pub mod process;
+pub mod receiver;
 
 pub use app::start_in_process;
 pub use company::{Company, PASSWORD, sign_up};
 pub use config::{JWT_SECRET, PIN_PEPPER, config};
 pub use database::Database;
 pub use process::{Process, calliyo_beside_this_executable};
+pub use receiver::{Received, Receiver};
 
 /// What a harness step returns when it fails: a message with the context of what was tried.
 pub type Error = Box<dyn std::error::Error + Send + Sync>;

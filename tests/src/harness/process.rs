@@ -156,6 +156,11 @@ fn environment(config: &Config) -> Vec<(&'static str, Option<String>)> {
             }),
         ),
         ("CALLIYO_SCHEDULER", some(&config.scheduler)),
+        ("CALLIYO_WEBHOOKS_DELIVERY", some(&config.webhooks_delivery)),
+        (
+            "CALLIYO_WEBHOOKS_ALLOW_HTTP",
+            some(&config.webhooks_allow_http),
+        ),
         (
             "CALLIYO_DEFAULT_AGENT_LIMIT",
             some(&config.default_agent_limit),

@@ -62,6 +62,8 @@ async fn start(database_url: &str, adjust: impl FnOnce(&mut Config)) -> String {
     let mut config = harness::config(database_url).expect("the harness's configuration");
     config.default_agent_limit = 5;
     config.db_max_connections = 5;
+    // The webhook tests' receivers listen on 127.0.0.1; no other test creates a webhook.
+    harness::config::deliver_webhooks_locally(&mut config);
     adjust(&mut config);
     harness::start_in_process(&config)
         .await

@@ -35,3 +35,4 @@ mod sessions;
 mod signup;
 mod subscription;
 mod users;
+mod webhooks;

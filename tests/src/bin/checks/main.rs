@@ -6,6 +6,7 @@
 //! $CARGO_TARGET_DIR/debug/checks replicas postgres   # two replicas on one database
 //! $CARGO_TARGET_DIR/debug/checks crash sqlite        # kill -9 mid-write, then restart
 //! $CARGO_TARGET_DIR/debug/checks outage postgres     # connections cut under load: no 500
+//! $CARGO_TARGET_DIR/debug/checks webhooks postgres   # 1,000 events over two replicas, kill -9
 //! $CARGO_TARGET_DIR/debug/checks serve postgres --company a --company b   # for fuzzing
 //! ```
 //!
@@ -26,6 +27,7 @@ mod crash;
 mod outage;
 mod replicas;
 mod serve;
+mod webhooks;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -63,6 +65,9 @@ enum Check {
     /// PostgreSQL terminates the server's connections several times under steady load:
     /// only 2xx and 503 answers, and normal service afterwards.
     Outage { backend: Backend },
+    /// Two replicas deliver 1,000 events to a local receiver, none lost or sent twice;
+    /// `kill -9` with sends in flight, and every committed event still arrives.
+    Webhooks { backend: Backend },
     /// A server for a tool outside Rust (the schemathesis fuzzer): a fresh database, `calliyo
     /// serve`, and the companies asked for, signed up. Prints one JSON line (`base`, and each
     /// company's `code`, `email`, `password`, `token`), then serves until SIGTERM, SIGINT or
@@ -164,6 +169,7 @@ async fn run(args: Args, log_dir: &Path) -> Result<(), Error> {
         Check::Replicas { backend } => replicas::run(&setup(backend)).await?,
         Check::Crash { backend } => crash::run(&setup(backend)).await?,
         Check::Outage { backend } => outage::run(&setup(backend)).await?,
+        Check::Webhooks { backend } => webhooks::run(&setup(backend)).await?,
         Check::Serve {
             backend,
             companies,

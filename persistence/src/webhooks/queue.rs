@@ -1,0 +1,206 @@
+//! [`DeliveryQueue`]: the delivery workers' claim, the frozen bodies and the outcomes. Every
+//! call is its own short transaction; the HTTP call happens between them, never inside one.
+
+use chrono::{DateTime, Utc};
+use domain::DomainError;
+use domain::ports::DeliveryQueue;
+use domain::webhooks::{DueDelivery, Outcome};
+use sea_orm::ActiveValue::Set;
+use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType, Order, Query};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryResult, QuerySelect,
+    TransactionTrait,
+};
+use uuid::Uuid;
+
+use super::{due_try, event_type, on_event, on_webhook};
+use crate::entity::{webhook, webhook_delivery, webhook_event};
+use crate::{Store, StoreError};
+
+use webhook_delivery::Column as D;
+
+impl DeliveryQueue for Store {
+    async fn claim_due(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: u64,
+    ) -> Result<Vec<DueDelivery>, DomainError> {
+        let claimed = self.claim(now, lease_until, limit).await?;
+        if claimed.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(self.load_claimed(&claimed).await?)
+    }
+
+    async fn freeze_body(
+        &self,
+        company_id: Uuid,
+        event_id: Uuid,
+        body: String,
+    ) -> Result<String, DomainError> {
+        webhook_event::Entity::update_many()
+            .col_expr(webhook_event::Column::Body, Expr::value(body))
+            .filter(webhook_event::Column::CompanyId.eq(company_id))
+            .filter(webhook_event::Column::Id.eq(event_id))
+            .filter(webhook_event::Column::Body.is_null())
+            .exec(&self.db)
+            .await
+            .map_err(StoreError::from)?;
+        // Ours, or the one another replica froze first.
+        let frozen: Option<Option<String>> =
+            webhook_event::Entity::find_by_id((company_id, event_id))
+                .select_only()
+                .column(webhook_event::Column::Body)
+                .into_tuple()
+                .one(&self.db)
+                .await
+                .map_err(StoreError::from)?;
+        Ok(frozen.flatten().ok_or(StoreError::NotFound)?)
+    }
+
+    async fn settle(
+        &self,
+        delivery: &DueDelivery,
+        outcome: &Outcome,
+        retry_at: Option<DateTime<Utc>>,
+    ) -> Result<(), DomainError> {
+        let txn = self.db.begin().await.map_err(StoreError::from)?;
+        let delivered = outcome.delivered();
+        let settled = webhook_delivery::Entity::update_many()
+            .set(webhook_delivery::ActiveModel {
+                claimed_until: Set(None),
+                attempted_at: Set(Some(outcome.at)),
+                status_code: Set(outcome.status_code.map(i32::from)),
+                error: Set(outcome.error.clone()),
+                delivered_at: Set(delivered.then_some(outcome.at)),
+                next_attempt_at: Set(retry_at),
+                ..Default::default()
+            })
+            .filter(D::CompanyId.eq(delivery.company_id))
+            .filter(D::Id.eq(delivery.id))
+            .filter(D::AttemptedAt.is_null())
+            .exec(&txn)
+            .await
+            .map_err(StoreError::from)?;
+        // Settled already (this replica's lease ran out and another one sent it again): its
+        // retry, if any, is scheduled by whoever settled it first.
+        if let Some(due_at) = retry_at.filter(|_| settled.rows_affected == 1) {
+            let attempt = i32::try_from(delivery.attempt + 1).map_err(DomainError::fault)?;
+            let retry = due_try(
+                delivery.company_id,
+                delivery.webhook_id,
+                delivery.event_id,
+                attempt,
+                due_at,
+            );
+            webhook_delivery::Entity::insert(retry)
+                .exec(&txn)
+                .await
+                .map_err(StoreError::from)?;
+        }
+        txn.commit().await.map_err(StoreError::from)?;
+        Ok(())
+    }
+}
+
+impl Store {
+    /// Leases up to `limit` due tries of enabled webhooks, oldest due first, in one statement
+    /// (its own transaction): `UPDATE ... WHERE key IN (SELECT ... LIMIT n) RETURNING key`.
+    /// On PostgreSQL the subquery takes its rows `FOR UPDATE SKIP LOCKED`, so replicas
+    /// claiming at once take different rows, and a row another replica leased meanwhile is
+    /// re-checked against the lease and left out. SQLite serializes writes, so the statement
+    /// alone is enough there.
+    async fn claim(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: u64,
+    ) -> Result<Vec<(Uuid, Uuid)>, StoreError> {
+        let due = Query::select()
+            .column((webhook_delivery::Entity, D::CompanyId))
+            .column((webhook_delivery::Entity, D::Id))
+            .from(webhook_delivery::Entity)
+            .inner_join(webhook::Entity, on_webhook(webhook_delivery::Entity))
+            .and_where(Expr::col((webhook_delivery::Entity, D::AttemptedAt)).is_null())
+            .and_where(Expr::col((webhook_delivery::Entity, D::DueAt)).lte(now))
+            .and_where(
+                Expr::col((webhook_delivery::Entity, D::ClaimedUntil))
+                    .is_null()
+                    .or(Expr::col((webhook_delivery::Entity, D::ClaimedUntil)).lte(now)),
+            )
+            .and_where(Expr::col((webhook::Entity, webhook::Column::Enabled)).eq(true))
+            .order_by((webhook_delivery::Entity, D::DueAt), Order::Asc)
+            .limit(limit)
+            .lock_with_tables_behavior(
+                LockType::Update,
+                [webhook_delivery::Entity],
+                LockBehavior::SkipLocked,
+            )
+            .take();
+        let claim = Query::update()
+            .table(webhook_delivery::Entity)
+            .value(D::ClaimedUntil, lease_until)
+            .and_where(Expr::tuple([Expr::col(D::CompanyId), Expr::col(D::Id)]).in_subquery(due))
+            .returning(Query::returning().columns([D::CompanyId, D::Id]))
+            .take();
+        let backend = self.db.get_database_backend();
+        let rows = self.db.query_all_raw(backend.build(&claim)).await?;
+        // By position: SQLite names a RETURNING column after its quoted text.
+        rows.iter()
+            .map(|row| Ok((row.try_get_by_index(0)?, row.try_get_by_index(1)?)))
+            .collect()
+    }
+
+    /// The claimed tries with their webhook's URL and secret and their event.
+    async fn load_claimed(&self, keys: &[(Uuid, Uuid)]) -> Result<Vec<DueDelivery>, StoreError> {
+        let d = webhook_delivery::Entity;
+        let (w, e) = (webhook::Entity, webhook_event::Entity);
+        let query = Query::select()
+            .columns([
+                (d, D::CompanyId),
+                (d, D::Id),
+                (d, D::WebhookId),
+                (d, D::EventId),
+                (d, D::Attempt),
+            ])
+            .columns([(w, webhook::Column::Url), (w, webhook::Column::Secret)])
+            .columns([
+                (e, webhook_event::Column::EventType),
+                (e, webhook_event::Column::OccurredAt),
+                (e, webhook_event::Column::SubjectId),
+                (e, webhook_event::Column::Data),
+                (e, webhook_event::Column::Body),
+            ])
+            .from(d)
+            .inner_join(w, on_webhook(d))
+            .inner_join(e, on_event())
+            .and_where(
+                Expr::tuple([Expr::col((d, D::CompanyId)), Expr::col((d, D::Id))])
+                    .in_tuples(keys.iter().copied()),
+            )
+            .take();
+        let backend = self.db.get_database_backend();
+        let rows = self.db.query_all_raw(backend.build(&query)).await?;
+        rows.iter().map(due_delivery).collect()
+    }
+}
+
+fn due_delivery(row: &QueryResult) -> Result<DueDelivery, StoreError> {
+    let attempt: i32 = row.try_get("", "attempt")?;
+    let kind: String = row.try_get("", "event_type")?;
+    Ok(DueDelivery {
+        company_id: row.try_get("", "company_id")?,
+        id: row.try_get("", "id")?,
+        webhook_id: row.try_get("", "webhook_id")?,
+        event_id: row.try_get("", "event_id")?,
+        attempt: u32::try_from(attempt).unwrap_or(1),
+        url: row.try_get("", "url")?,
+        secret: row.try_get("", "secret")?,
+        event: event_type(&kind)?,
+        occurred_at: row.try_get("", "occurred_at")?,
+        subject_id: row.try_get("", "subject_id")?,
+        fixed_data: row.try_get("", "data")?,
+        body: row.try_get("", "body")?,
+    })
+}
