@@ -2,7 +2,10 @@
 //! 1,000 users with caps between 50 and 150, timing each step at the client.
 //!
 //! `cargo bench -p tests --bench leads` (SQLite temp file), or with
-//! `BENCH_DATABASE_URL=postgres://.../empty_db` on PostgreSQL. Figures go to BENCHMARKS.md.
+//! `BENCH_DATABASE_URL=postgres://.../empty_db` on PostgreSQL. With `BENCH_WEBHOOK=1` the
+//! company first registers a webhook for `lead.batch_created` and `leads.distributed`, so
+//! each batch and the distribution also write their event to the outbox (the server under
+//! bench delivers nothing): the outbox's cost is the difference. Figures go to BENCHMARKS.md.
 
 use std::time::Instant;
 
@@ -36,6 +39,20 @@ async fn main() {
         .await
         .expect("settings");
     assert!(off.status().is_success());
+    if std::env::var_os("BENCH_WEBHOOK").is_some() {
+        let hook = json!({"url": "https://hooks.example.com/bench",
+                          "events": ["lead.batch_created", "leads.distributed"]});
+        let created = app
+            .client
+            .post(format!("{}/api/v1/webhooks", app.base))
+            .bearer_auth(&app.company.access_token)
+            .json(&hook)
+            .send()
+            .await
+            .expect("webhook");
+        assert_eq!(created.status().as_u16(), 201);
+        println!("with a webhook subscribed to the batches and the distribution");
+    }
     println!(
         "database: {}; {USERS} users, total cap {capacity}",
         app.backend()

@@ -45,10 +45,6 @@ impl EventSet {
     pub fn iter(&self) -> impl Iterator<Item = EventType> + '_ {
         self.0.iter().copied()
     }
-
-    pub fn contains(&self, kind: EventType) -> bool {
-        self.0.contains(&kind)
-    }
 }
 
 /// A webhook to create. The secret is made by the caller (randomness is not the domain's).

@@ -3,7 +3,6 @@
 //! sender does it and asks [`address_allowed`]). Together they keep webhooks from reaching the
 //! server's own network (SSRF).
 
-use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use crate::Invalid;
@@ -99,12 +98,6 @@ impl WebhookUrl {
             .ok()
             .and_then(|url| url.host_str().map(str::to_owned))
             .unwrap_or_default()
-    }
-}
-
-impl fmt::Display for WebhookUrl {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
     }
 }
 

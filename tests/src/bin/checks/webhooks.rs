@@ -59,7 +59,7 @@ pub async fn run(setup: &Setup) -> Result<(), Error> {
         repeated.is_empty(),
         "events delivered twice though no try failed: {repeated:?}"
     );
-    println!("   {EVENTS} events committed and delivered in {elapsed:.1} s (debug build)");
+    println!("   {EVENTS} events committed and delivered in {elapsed:.1} s");
 
     step("kill -9 a replica with sends in flight and events waiting: all arrive after a restart");
     drop(two);

@@ -31,6 +31,7 @@ use crate::load::Load;
 use crate::memory::RssSampler;
 use crate::report::Row;
 use crate::scenarios::Endpoint;
+use crate::seed::Seeded;
 
 /// How often the server's RSS is read during the load.
 const RSS_SAMPLE_EVERY: Duration = Duration::from_millis(50);
@@ -64,6 +65,10 @@ struct Args {
     /// Leads to seed (auto-assigned, through the batch endpoint).
     #[arg(long, default_value_t = 100_000)]
     leads: usize,
+    /// Register a webhook for every event before measuring, so each change also writes its
+    /// event to the outbox (the server delivers nothing): what the outbox costs.
+    #[arg(long)]
+    webhook: bool,
     /// The endpoints to measure, in order [default: all].
     #[arg(long, value_enum, value_delimiter = ',')]
     endpoints: Vec<Endpoint>,
@@ -126,6 +131,10 @@ async fn run_in(args: Args, dir: &Path) -> Result<(), BenchError> {
 
     let seeded = seed::seed(&server.base, &database_url, args.users, args.leads).await?;
     let after_seeding = memory::status_kib(pid, "VmRSS").unwrap_or_default();
+    if args.webhook {
+        subscribe_to_everything(&server.base, &seeded).await?;
+        println!("with a webhook subscribed to every event");
+    }
 
     let load = Load {
         connections: args.connections,
@@ -174,6 +183,26 @@ async fn run_in(args: Args, dir: &Path) -> Result<(), BenchError> {
             server.log_file.display()
         )
         .into());
+    }
+    Ok(())
+}
+
+/// A webhook for the whole catalogue (to a URL nothing calls: the server under load runs
+/// without delivery).
+async fn subscribe_to_everything(base: &str, seeded: &Seeded) -> Result<(), BenchError> {
+    let events: Vec<&str> = domain::webhooks::EventType::ALL
+        .iter()
+        .map(|e| e.as_str())
+        .collect();
+    let body = serde_json::json!({"url": "https://hooks.example.com/load", "events": events});
+    let response = reqwest::Client::new()
+        .post(format!("{base}/api/v1/webhooks"))
+        .bearer_auth(&seeded.company.access_token)
+        .json(&body)
+        .send()
+        .await?;
+    if response.status() != reqwest::StatusCode::CREATED {
+        return Err(format!("registering the webhook: {}", response.status()).into());
     }
     Ok(())
 }
