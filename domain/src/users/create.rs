@@ -44,7 +44,10 @@ pub async fn create_user(
     // A user provisioned deactivated is banned from the start, and the trail and the
     // webhooks say so.
     let events = if banned {
-        &[("user.created", EventType::UserCreated), ("user.banned", EventType::UserBanned)][..]
+        &[
+            ("user.created", EventType::UserCreated),
+            ("user.banned", EventType::UserBanned),
+        ][..]
     } else {
         &[("user.created", EventType::UserCreated)][..]
     };

@@ -6,6 +6,7 @@
 //! ([`DeliveryQueue`](crate::ports::DeliveryQueue)), sends them outside any transaction and
 //! [`settle`]s each try; a failed one is tried again on the schedule of [`retry`].
 
+mod delivery;
 mod events;
 mod manage;
 pub mod retry;
@@ -18,13 +19,12 @@ use std::collections::BTreeSet;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+pub use delivery::{purge_old_events, settle};
 pub use events::{Event, EventData, EventType, ResourceKind, UnknownEvent};
 pub use manage::{create_webhook, delete_webhook, update_webhook};
 pub use url::{Destinations, MAX_URL_BYTES, WebhookUrl, address_allowed};
 
-use crate::auth::PURGE_BATCH;
-use crate::ports::{Clock, DeliveryQueue, Housekeeping};
-use crate::{DomainError, Invalid};
+use crate::Invalid;
 
 /// How long events are kept, with their delivery log: long after their last try (a day).
 pub const KEPT_FOR_DAYS: i64 = 30;
@@ -109,29 +109,4 @@ impl Outcome {
     pub fn delivered(&self) -> bool {
         self.status_code.is_some_and(|s| (200..300).contains(&s))
     }
-}
-
-/// Records how a try went and, unless it was delivered or the event is too old, when the next
-/// one is due ([`retry::next_attempt_at`]).
-pub async fn settle(
-    queue: &impl DeliveryQueue,
-    delivery: &DueDelivery,
-    outcome: &Outcome,
-) -> Result<(), DomainError> {
-    let retry_at = if outcome.delivered() {
-        None
-    } else {
-        retry::next_attempt_at(delivery.attempt, delivery.occurred_at, outcome.at)
-    };
-    queue.settle(delivery, outcome, retry_at).await
-}
-
-/// Deletes events that happened [`KEPT_FOR_DAYS`] ago or earlier, with their delivery log, at
-/// most [`PURGE_BATCH`] of them; how many.
-pub async fn purge_old_events(
-    store: &impl Housekeeping,
-    clock: &impl Clock,
-) -> Result<u64, DomainError> {
-    let older_than = clock.now() - chrono::Duration::days(KEPT_FOR_DAYS);
-    store.purge_webhook_events(older_than, PURGE_BATCH).await
 }

@@ -7,7 +7,7 @@ use super::*;
 use crate::leads::{LeadPatch, NewLead, create_lead, create_leads, distribute, update_lead};
 use crate::testing::{MemoryStore, PlainHasher, new_user, run};
 use crate::users::{create_user, delete_user};
-use crate::{LeadCap, LeadStatus, Precondition, RuleViolation};
+use crate::{DomainError, LeadCap, LeadStatus, Precondition, RuleViolation};
 
 fn hook(url: &str, events: &[EventType]) -> NewWebhook {
     NewWebhook {
