@@ -7,7 +7,7 @@ use actix_web::web::Path;
 use actix_web::{HttpRequest, HttpResponse};
 use serde_json::{Value, json};
 
-use super::schemas::{CALLIYO_SCHEMA, ENTERPRISE_SCHEMA, USER_SCHEMA};
+use super::schemas::{CALLIYO_SCHEMA, ENTERPRISE_SCHEMA, GROUP_SCHEMA, USER_SCHEMA};
 use super::{ListResponse, MAX_RESULTS, ScimActor, ScimError, location, scim_ok};
 use crate::error::ApiError;
 use crate::routes::Endpoint;
@@ -72,9 +72,21 @@ fn user_resource_type(req: &HttpRequest) -> Value {
     })
 }
 
+fn group_resource_type(req: &HttpRequest) -> Value {
+    json!({
+        "schemas": [RESOURCE_TYPE_SCHEMA],
+        "id": "Group",
+        "name": "Group",
+        "endpoint": "/Groups",
+        "description": "A role of the company; its members are the users who hold it.",
+        "schema": GROUP_SCHEMA,
+        "meta": {"resourceType": "ResourceType", "location": location(req, "/ResourceTypes/Group")},
+    })
+}
+
 async fn resource_types(_: ScimActor, req: HttpRequest) -> Result<HttpResponse, ScimError> {
-    let types = vec![user_resource_type(&req)];
-    Ok(scim_ok(&ListResponse::new(1, 1, types)))
+    let types = vec![user_resource_type(&req), group_resource_type(&req)];
+    Ok(scim_ok(&ListResponse::new(2, 1, types)))
 }
 
 async fn resource_type(
@@ -84,6 +96,7 @@ async fn resource_type(
 ) -> Result<HttpResponse, ScimError> {
     match id.as_str() {
         "User" => Ok(scim_ok(&user_resource_type(&req))),
+        "Group" => Ok(scim_ok(&group_resource_type(&req))),
         _ => Err(ScimError::Api(ApiError::NotFound)),
     }
 }
@@ -92,6 +105,12 @@ async fn resource_type(
 fn all_schemas(req: &HttpRequest) -> Vec<Value> {
     [
         (USER_SCHEMA, "User", "A user of the company.", user_attributes()),
+        (
+            GROUP_SCHEMA,
+            "Group",
+            "A role of the company, with the users who hold it.",
+            group_attributes(),
+        ),
         (
             ENTERPRISE_SCHEMA,
             "EnterpriseUser",
@@ -296,6 +315,34 @@ fn user_attributes() -> Vec<Value> {
                     .json(),
             ])
             .json(),
+    ]
+}
+
+fn group_attributes() -> Vec<Value> {
+    vec![
+        Attribute::new(
+            "displayName",
+            "string",
+            "The role's name; unique in the company.",
+        )
+        .required()
+        .unique()
+        .json(),
+        Attribute::new(
+            "members",
+            "complex",
+            "The users who hold the role (each user holds one).",
+        )
+        .read_only()
+        .multi(vec![
+            Attribute::new("value", "string", "The user's id.")
+                .read_only()
+                .json(),
+            Attribute::new("display", "string", "The user's name.")
+                .read_only()
+                .json(),
+        ])
+        .json(),
     ]
 }
 

@@ -6,6 +6,7 @@
 mod discovery;
 mod error;
 pub mod filter;
+mod groups;
 mod resolve;
 mod schemas;
 mod user_input;
@@ -31,7 +32,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/scim/v2")
             .service(discovery::resources())
-            .service(users::resources()),
+            .service(users::resources())
+            .service(groups::resources()),
     );
 }
 
@@ -52,6 +54,29 @@ impl FromRequest for ScimActor {
             }
         })
     }
+}
+
+/// A listing's query: `filter`, `startIndex`, `count`; other parameters (`attributes`,
+/// `excludedAttributes`, `sortBy`) are accepted and ignored.
+#[derive(Debug, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ListQuery {
+    pub filter: Option<String>,
+    pub start_index: Option<i64>,
+    pub count: Option<i64>,
+}
+
+impl ListQuery {
+    pub fn of(req: &HttpRequest) -> Result<Self, ScimError> {
+        web::Query::<Self>::from_query(req.query_string())
+            .map(web::Query::into_inner)
+            .map_err(|err| ScimError::bad(ScimType::InvalidValue, err.to_string()))
+    }
+}
+
+/// An id in a path: not a UUID names nothing (404).
+pub fn resource_id(id: &str) -> Result<uuid::Uuid, ScimError> {
+    uuid::Uuid::parse_str(id).map_err(|_| ScimError::Api(ApiError::NotFound))
 }
 
 /// A 200 answer in SCIM's media type.

@@ -7,15 +7,15 @@ use actix_web::web::{self, Path};
 use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder};
 use domain::queries::{UserFilter, UserQueries, UserView};
 use domain::{Action, Email, Resource, users};
-use serde::Deserialize;
 use serde_json::{Value, json};
-use uuid::Uuid;
 
 use super::filter::{self, Filter, Literal, Operator};
 use super::resolve;
 use super::schemas::{CALLIYO_SCHEMA, ENTERPRISE_SCHEMA, USER_SCHEMA};
 use super::user_input::UserChanges;
-use super::{ListResponse, ScimActor, ScimError, ScimType, location, scim_ok, window};
+use super::{
+    ListQuery, ListResponse, ScimActor, ScimError, ScimType, location, resource_id, scim_ok, window,
+};
 use crate::conditional;
 use crate::error::ApiError;
 use crate::routes::Endpoint;
@@ -77,14 +77,6 @@ pub fn scim_user(req: &HttpRequest, user: &UserView) -> Value {
     resource
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct ListQuery {
-    filter: Option<String>,
-    start_index: Option<i64>,
-    count: Option<i64>,
-}
-
 /// `GET /Users?filter=&startIndex=&count=`, oldest first (a stable order for paging).
 async fn list_users(
     state: web::Data<AppState>,
@@ -92,8 +84,7 @@ async fn list_users(
     req: HttpRequest,
 ) -> Result<HttpResponse, ScimError> {
     actor.require(Resource::Agent, Action::Read)?;
-    let query = web::Query::<ListQuery>::from_query(req.query_string())
-        .map_err(|err| ScimError::bad(ScimType::InvalidValue, err.to_string()))?;
+    let query = ListQuery::of(&req)?;
     let matching = match query.filter.as_deref() {
         Some(text) => user_match(
             &filter::parse(text).map_err(|e| ScimError::bad(ScimType::InvalidFilter, e.0))?,
@@ -251,11 +242,6 @@ async fn delete_user(
     Ok(HttpResponse::NoContent()
         .insert_header((header::CONTENT_TYPE, super::SCIM_JSON))
         .finish())
-}
-
-/// An id in a path: not a UUID names nothing (404).
-fn resource_id(id: &str) -> Result<Uuid, ScimError> {
-    Uuid::parse_str(id).map_err(|_| ScimError::Api(ApiError::NotFound))
 }
 
 /// What a Users filter can ask: `eq` on `userName` (or `emails.value`, the same email here),

@@ -95,7 +95,7 @@ async fn discovery_describes_what_the_server_supports() {
         config["authenticationSchemes"][0]["type"],
         "oauthbearertoken"
     );
-    assert_eq!(schemas["totalResults"], 3);
+    assert_eq!(schemas["totalResults"], 4);
     let names: Vec<&str> = user_schema["attributes"]
         .as_array()
         .unwrap()
@@ -621,4 +621,46 @@ async fn renames_by_patch_and_put_and_if_match_guards_them() {
     // A replacement clears what it leaves out.
     assert!(replaced.get("phoneNumbers").is_none(), "{replaced}");
     assert_eq!(guarded.status(), StatusCode::PRECONDITION_FAILED);
+}
+
+#[tokio::test]
+async fn roles_are_groups_whose_members_hold_them() {
+    let app = spawn_app().await;
+    let admin = app.signup("acme").await;
+    let key = admin_key(&app, &admin).await;
+    let agent = app
+        .create_user(&admin.access_token, "ravi@acme.example", "Agent")
+        .await;
+
+    let all = scim(app.get("/scim/v2/Groups", Some(&key)).await, StatusCode::OK).await;
+    let agents = scim(
+        app.get(
+            "/scim/v2/Groups?filter=displayName%20eq%20%22agent%22",
+            Some(&key),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    let group_path = format!("/scim/v2/Groups/{}", text(&agents["Resources"][0]["id"]));
+    let group = app.get(&group_path, Some(&key)).await;
+    let etag = group.headers()["etag"].to_str().unwrap().to_owned();
+    let group = scim(group, StatusCode::OK).await;
+    let unsupported = app
+        .get(
+            "/scim/v2/Groups?filter=displayName%20co%20%22a%22",
+            Some(&key),
+        )
+        .await;
+
+    assert_eq!(all["totalResults"], 3);
+    assert_eq!(agents["totalResults"], 1);
+    assert_eq!(agents["Resources"][0]["displayName"], "Agent");
+    assert_eq!(group["meta"]["version"], etag.as_str());
+    assert_eq!(group["members"].as_array().unwrap().len(), 1);
+    assert_eq!(group["members"][0]["value"], agent["id"]);
+    assert_eq!(
+        scim_error(unsupported, StatusCode::BAD_REQUEST).await["scimType"],
+        "invalidFilter"
+    );
 }
