@@ -4,36 +4,59 @@
 use uuid::Uuid;
 
 use crate::ports::{Audit, Commit, Outbox, RoleGrant, Roles, Store};
+use crate::users::{self, UserChangeTx};
 use crate::webhooks::{Event, EventType};
 use crate::{
     Actor, AuditEntry, AuditTarget, DomainError, Name, PermissionSet, Precondition, rules,
 };
+
+/// A role to create.
+#[derive(Debug, Clone)]
+pub struct NewRole {
+    pub name: Name,
+    pub permissions: PermissionSet,
+    /// Users moved into the role as it is created (a SCIM group's members).
+    pub members: Vec<Uuid>,
+}
 
 /// A partial change of a role.
 #[derive(Debug, Clone, Default)]
 pub struct RolePatch {
     pub name: Option<Name>,
     pub permissions: Option<PermissionSet>,
+    /// Users moved into the role (SCIM adds group members); each leaves the role they held,
+    /// with every rule of a role change and provisioning's last-admin rule.
+    pub members: Vec<Uuid>,
     /// The versions the patch may apply to (`If-Match`).
     pub precondition: Precondition,
 }
 
+impl RolePatch {
+    /// Whether the patch edits the role itself. One that only moves members in leaves the
+    /// role alone (so even the system role takes members); any other, even an empty one, is
+    /// an edit.
+    fn edits_the_role(&self) -> bool {
+        self.name.is_some() || self.permissions.is_some() || self.members.is_empty()
+    }
+}
+
+/// Creates a role, and moves its first members into it, in one transaction.
 pub async fn create_role(
     store: &impl Store,
     actor: &Actor,
-    name: Name,
-    permissions: PermissionSet,
+    role: NewRole,
 ) -> Result<Uuid, DomainError> {
-    rules::within_actor(&actor.permissions, &permissions)?;
+    rules::within_actor(&actor.permissions, &role.permissions)?;
     let mut tx = store.begin(actor.company_id).await?;
-    let id = tx.insert_role(&name, permissions).await?;
+    let id = tx.insert_role(&role.name, role.permissions).await?;
     tx.record(
         actor,
-        role_event("role.created", id, name.into_inner(), Vec::new()),
+        role_event("role.created", id, role.name.into_inner(), Vec::new()),
     )
     .await?;
     tx.record_event(Event::about(EventType::RoleCreated, id))
         .await?;
+    move_members(&mut tx, actor, id, role.members).await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -47,7 +70,10 @@ pub async fn update_role(
     patch: RolePatch,
 ) -> Result<(), DomainError> {
     let mut tx = store.begin(actor.company_id).await?;
-    let current = editable_role(&mut tx, actor, id, &patch.precondition).await?;
+    let current = locked_role(&mut tx, id, &patch.precondition).await?;
+    if patch.edits_the_role() {
+        rules::role_editable(&actor.permissions, current.system, &current.permissions)?;
+    }
     if let Some(permissions) = &patch.permissions {
         rules::within_actor(&actor.permissions, permissions)?;
     }
@@ -67,7 +93,24 @@ pub async fn update_role(
         tx.record_event(Event::about(EventType::RoleUpdated, id))
             .await?;
     }
+    move_members(&mut tx, actor, id, patch.members).await?;
     tx.commit().await
+}
+
+/// Moves each user into the role, in id order: two requests moving the same users lock them
+/// in the same order, so they queue rather than deadlock.
+async fn move_members(
+    tx: &mut impl UserChangeTx,
+    actor: &Actor,
+    role_id: Uuid,
+    mut members: Vec<Uuid>,
+) -> Result<(), DomainError> {
+    members.sort_unstable();
+    members.dedup();
+    for user_id in members {
+        users::move_into_role(tx, actor, user_id, role_id, "members").await?;
+    }
+    Ok(())
 }
 
 /// Deletes a role nobody holds, at a version `precondition` names.
@@ -78,7 +121,8 @@ pub async fn delete_role(
     precondition: &Precondition,
 ) -> Result<(), DomainError> {
     let mut tx = store.begin(actor.company_id).await?;
-    let current = editable_role(&mut tx, actor, id, precondition).await?;
+    let current = locked_role(&mut tx, id, precondition).await?;
+    rules::role_editable(&actor.permissions, current.system, &current.permissions)?;
     rules::unused(tx.role_holders(id).await?)?;
     tx.delete_role(id).await?;
     tx.record(
@@ -91,17 +135,14 @@ pub async fn delete_role(
     tx.commit().await
 }
 
-/// Takes the company lock, then loads a role the actor may change at a version
-/// `precondition` names.
-async fn editable_role(
+/// Takes the company lock, then loads the role at a version `precondition` names.
+async fn locked_role(
     tx: &mut impl Roles,
-    actor: &Actor,
     id: Uuid,
     precondition: &Precondition,
 ) -> Result<RoleGrant, DomainError> {
     let role = tx.lock_role(id).await?.ok_or(DomainError::NotFound)?;
     precondition.check(role.version)?;
-    rules::role_editable(&actor.permissions, role.system, &role.permissions)?;
     Ok(role)
 }
 
@@ -133,6 +174,21 @@ mod tests {
         Name::parse(text).expect("name")
     }
 
+    fn new_role(text: &str, permissions: PermissionSet, members: Vec<Uuid>) -> NewRole {
+        NewRole {
+            name: name(text),
+            permissions,
+            members,
+        }
+    }
+
+    fn members(members: Vec<Uuid>) -> RolePatch {
+        RolePatch {
+            members,
+            ..RolePatch::default()
+        }
+    }
+
     fn refusal(result: Result<impl Sized, DomainError>) -> RuleViolation {
         match result {
             Err(DomainError::Rule(rule)) => rule,
@@ -157,8 +213,7 @@ mod tests {
         let escalation = run(create_role(
             &store,
             &lead,
-            name("Boss"),
-            PermissionSet::all(),
+            new_role("Boss", PermissionSet::all(), Vec::new()),
         ));
         let wider = RolePatch {
             permissions: Some(PermissionSet::all()),
@@ -196,8 +251,7 @@ mod tests {
         let team = run(create_role(
             &store,
             admin,
-            name("Team"),
-            PermissionSet::empty(),
+            new_role("Team", PermissionSet::empty(), Vec::new()),
         ))
         .expect("created");
         let mover = UserPatch {
@@ -211,8 +265,7 @@ mod tests {
         let taken = run(create_role(
             &store,
             admin,
-            name("manager"),
-            PermissionSet::empty(),
+            new_role("manager", PermissionSet::empty(), Vec::new()),
         ));
 
         assert_eq!(refusal(in_use), RuleViolation::InUse { users: 1 });
@@ -249,5 +302,79 @@ mod tests {
         assert_eq!((role.name.as_str(), role.version), ("Sales", after_first));
         let current = Precondition::OneOf(vec![after_first]);
         run(delete_role(&store, &company.admin, team, &current)).expect("at the current version");
+    }
+
+    fn role_of(store: &MemoryStore, company: Uuid, user: Uuid) -> Uuid {
+        store.company(company).users[&user].record.role_id
+    }
+
+    #[test]
+    fn members_move_into_a_role_and_the_last_admin_never_moves_out() {
+        let store = MemoryStore::default();
+        let company = store.sign_up(5);
+        let admin = &company.admin;
+        let [admin_role, _, agent_role] = company.roles;
+        let agent = run(crate::users::create_user(
+            &store,
+            &PlainHasher,
+            admin,
+            crate::testing::new_user("agent@example.com", agent_role),
+        ))
+        .expect("created");
+        let team = run(create_role(
+            &store,
+            admin,
+            new_role("Team", PermissionSet::empty(), vec![agent]),
+        ))
+        .expect("created with its member");
+
+        let last_admin_out = run(update_role(&store, admin, team, members(vec![admin.id])));
+        // Members only: even the system role takes them.
+        run(update_role(&store, admin, admin_role, members(vec![agent])))
+            .expect("moved into the system role");
+        run(update_role(&store, admin, team, members(vec![admin.id])))
+            .expect("another active admin remains");
+
+        assert_eq!(refusal(last_admin_out), RuleViolation::LastAdmin);
+        assert_eq!(role_of(&store, company.company_id, agent), admin_role);
+        assert_eq!(role_of(&store, company.company_id, admin.id), team);
+    }
+
+    #[test]
+    fn a_member_move_that_breaks_a_rule_leaves_everything_as_it_was() {
+        let store = MemoryStore::default();
+        let company = store.sign_up(5);
+        let [_, manager_role, agent_role] = company.roles;
+        let agent = run(crate::users::create_user(
+            &store,
+            &PlainHasher,
+            &company.admin,
+            crate::testing::new_user("agent@example.com", agent_role),
+        ))
+        .expect("created");
+        let mut lead = company.admin.clone();
+        lead.permissions = DEFAULT_ROLES[1].permissions();
+        let roles_before = store.company(company.company_id).roles.len();
+
+        let unknown = run(create_role(
+            &store,
+            &company.admin,
+            new_role("Team", PermissionSet::empty(), vec![agent, Uuid::nil()]),
+        ));
+        // The manager may not move the admin, who holds more than they do.
+        let escalation = run(update_role(
+            &store,
+            &lead,
+            manager_role,
+            members(vec![agent, company.admin.id]),
+        ));
+
+        assert!(
+            matches!(unknown, Err(DomainError::Invalid(ref field)) if field.field == "members"),
+            "{unknown:?}"
+        );
+        assert_eq!(refusal(escalation), RuleViolation::Escalation);
+        assert_eq!(store.company(company.company_id).roles.len(), roles_before);
+        assert_eq!(role_of(&store, company.company_id, agent), agent_role);
     }
 }

@@ -148,7 +148,7 @@ pub async fn seed_users(
         };
         let new = NewUser {
             details,
-            password: password.clone(),
+            password: Some(password.clone()),
             mpin: None,
         };
         ids.push(users::create_user(&store, &hasher, &actor, new).await?);

@@ -5,7 +5,7 @@ use actix_web::http::header;
 use actix_web::web::{self, Json, Path, Query};
 use actix_web::{HttpRequest, HttpResponse};
 use domain::queries::{RoleQueries, RoleView};
-use domain::roles::{self, RolePatch};
+use domain::roles::{self, NewRole, RolePatch};
 use domain::{Action, Invalid, Name, Permission, PermissionSet, Resource};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -156,7 +156,12 @@ pub async fn create_role(
 ) -> Result<HttpResponse, ApiError> {
     actor.require(Resource::Role, Action::Write)?;
     let (name, permissions) = parse_named_permissions(&body.0.name, &body.0.permissions)?;
-    let id = roles::create_role(&state.store, &actor.acting(), name, permissions).await?;
+    let role = NewRole {
+        name,
+        permissions,
+        members: Vec::new(),
+    };
+    let id = roles::create_role(&state.store, &actor.acting(), role).await?;
     let role = state.store.role_view(actor.company_id, id).await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/roles/{id}")))
@@ -227,6 +232,7 @@ pub async fn update_role(
     let patch = RolePatch {
         name,
         permissions,
+        members: Vec::new(),
         precondition,
     };
     roles::update_role(&state.store, &actor.acting(), id, patch).await?;

@@ -189,7 +189,7 @@ pub async fn create_user(
             external_id: None,
             banned: false,
         },
-        password,
+        password: Some(password),
         mpin,
     };
     let state = state.get_ref();
@@ -360,6 +360,7 @@ pub async fn update_user(
         lead_cap,
         external_id: None,
         banned: body.banned,
+        keep_an_admin: false,
         precondition,
     };
     let state = state.get_ref();

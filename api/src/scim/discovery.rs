@@ -331,13 +331,12 @@ fn group_attributes() -> Vec<Value> {
         Attribute::new(
             "members",
             "complex",
-            "The users who hold the role (each user holds one).",
+            "The users who hold the role. Adding one moves the user into this role; removing \
+             one is refused (mutability): every user holds exactly one role, so a user leaves \
+             a group by joining another.",
         )
-        .read_only()
         .multi(vec![
-            Attribute::new("value", "string", "The user's id.")
-                .read_only()
-                .json(),
+            Attribute::new("value", "string", "The user's id.").json(),
             Attribute::new("display", "string", "The user's name.")
                 .read_only()
                 .json(),

@@ -6,16 +6,20 @@
 mod discovery;
 mod error;
 pub mod filter;
+mod group_input;
 mod groups;
+mod patch_op;
 mod resolve;
 mod schemas;
 mod user_input;
 mod users;
 
+use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use domain::ActorKind;
 use futures_util::future::LocalBoxFuture;
 use serde::Serialize;
+use serde_json::Value;
 
 pub use error::{ScimError, ScimType};
 
@@ -82,6 +86,29 @@ pub fn resource_id(id: &str) -> Result<uuid::Uuid, ScimError> {
 /// A 200 answer in SCIM's media type.
 pub fn scim_ok(body: &impl Serialize) -> HttpResponse {
     HttpResponse::Ok().content_type(SCIM_JSON).json(body)
+}
+
+/// A request's JSON: `application/scim+json` or `application/json` (or no type at all).
+pub fn json_body(req: &HttpRequest, body: &[u8]) -> Result<Value, ScimError> {
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("application/scim+json");
+    let essence = content_type.split(';').next().unwrap_or("").trim();
+    if !essence.eq_ignore_ascii_case(SCIM_JSON) && !essence.eq_ignore_ascii_case("application/json")
+    {
+        return Err(ScimError::Api(ApiError::UnsupportedMediaType));
+    }
+    serde_json::from_slice(body)
+        .map_err(|err| ScimError::bad(ScimType::InvalidSyntax, format!("not JSON: {err}")))
+}
+
+/// A 204 answer, typed as SCIM's though it has no body (some providers check the type).
+pub fn no_content() -> HttpResponse {
+    HttpResponse::NoContent()
+        .insert_header((header::CONTENT_TYPE, SCIM_JSON))
+        .finish()
 }
 
 /// The absolute URL of `path` under `/scim/v2` on the host the request came to, for

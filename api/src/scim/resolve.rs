@@ -32,11 +32,11 @@ pub async fn new_user(
     let name = parsed("displayName", Name::parse(&name))?;
     let role = changes.role.as_deref().unwrap_or(DEFAULT_ROLE);
     let password = match changes.password.as_deref() {
-        Some(raw) => parsed(
+        Some(raw) => Some(parsed(
             "password",
             Password::parse(raw, Some(&email), state.password_policy),
-        )?,
-        None => unusable_password(state)?,
+        )?),
+        None => None,
     };
     let details = UserDetails {
         name,
@@ -121,6 +121,7 @@ pub async fn user_patch(
         },
         external_id: changes.external_id,
         banned: changes.active.map(|active| !active),
+        keep_an_admin: true,
         precondition,
     })
 }
@@ -173,19 +174,6 @@ async fn group_id(
     group.map(|group| Some(group.id)).ok_or_else(|| {
         invalid_value(format!(
             "{attribute}: the company has no {attribute} named {name:?}"
-        ))
-    })
-}
-
-/// The password of a user provisioned without one: random, told to nobody, so no one can
-/// sign in with it until an admin or the user's provider sets a real one.
-fn unusable_password(state: &AppState) -> Result<Password, ScimError> {
-    let mut secret = [0u8; 24];
-    rand::fill(&mut secret);
-    let random = hex::encode(secret);
-    Password::parse(&random, None, state.password_policy).map_err(|_| {
-        ScimError::Api(crate::error::ApiError::internal(
-            "a random password was refused",
         ))
     })
 }

@@ -6,10 +6,9 @@
 
 use serde_json::{Map, Value};
 
+use super::patch_op::{self, Operation};
 use super::schemas::{CALLIYO_SCHEMA, ENTERPRISE_SCHEMA, USER_SCHEMA};
 use super::{ScimError, ScimType};
-
-pub const PATCH_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 
 /// The attributes a request sets: `None` leaves one alone, `Some(None)` clears it.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -62,48 +61,17 @@ impl UserChanges {
 
     /// Applies a PatchOp's operations in order.
     pub fn from_patch(body: &Value) -> Result<Self, ScimError> {
-        let syntax = |detail: &str| ScimError::bad(ScimType::InvalidSyntax, detail);
-        let schemas = body.get("schemas").and_then(Value::as_array);
-        if !schemas.is_some_and(|s| s.iter().any(|s| s == PATCH_SCHEMA)) {
-            return Err(syntax("A PATCH body is a PatchOp message (its `schemas`)."));
-        }
-        let operations = body
-            .get("Operations")
-            .and_then(Value::as_array)
-            .ok_or_else(|| syntax("A PatchOp lists its `Operations`."))?;
         let mut changes = Self::default();
-        for operation in operations {
-            changes.apply(operation)?;
+        for operation in patch_op::operations(body)? {
+            match operation {
+                Operation::Set { path, value, .. } => changes.set(&attribute_of(path)?, value)?,
+                Operation::SetAll { attributes, .. } => changes.set_all(attributes)?,
+                Operation::Remove { path, .. } => {
+                    changes.set(&attribute_of(path)?, &Value::Null)?;
+                }
+            }
         }
         Ok(changes)
-    }
-
-    fn apply(&mut self, operation: &Value) -> Result<(), ScimError> {
-        let op = operation
-            .get("op")
-            .and_then(Value::as_str)
-            .map(str::to_ascii_lowercase);
-        let path = operation.get("path").and_then(Value::as_str);
-        let value = operation.get("value").unwrap_or(&Value::Null);
-        match (op.as_deref(), path) {
-            (Some("add" | "replace"), Some(path)) => self.set(&attribute_of(path)?, value),
-            (Some("add" | "replace"), None) => match value.as_object() {
-                Some(object) => self.set_all(object),
-                None => Err(ScimError::bad(
-                    ScimType::InvalidValue,
-                    "An operation without a path sets the attributes of an object value.",
-                )),
-            },
-            (Some("remove"), Some(path)) => self.set(&attribute_of(path)?, &Value::Null),
-            (Some("remove"), None) => Err(ScimError::bad(
-                ScimType::NoTarget,
-                "A remove operation names its path.",
-            )),
-            _ => Err(ScimError::bad(
-                ScimType::InvalidSyntax,
-                "An operation's `op` is add, replace or remove.",
-            )),
-        }
     }
 
     fn set_all(&mut self, object: &Map<String, Value>) -> Result<(), ScimError> {
@@ -264,6 +232,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+    use crate::scim::patch_op::PATCH_SCHEMA;
 
     #[test]
     fn an_okta_create_reads_every_mapped_attribute() {

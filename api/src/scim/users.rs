@@ -14,10 +14,10 @@ use super::resolve;
 use super::schemas::{CALLIYO_SCHEMA, ENTERPRISE_SCHEMA, USER_SCHEMA};
 use super::user_input::UserChanges;
 use super::{
-    ListQuery, ListResponse, ScimActor, ScimError, ScimType, location, resource_id, scim_ok, window,
+    ListQuery, ListResponse, ScimActor, ScimError, ScimType, json_body, location, no_content,
+    resource_id, scim_ok, window,
 };
 use crate::conditional;
-use crate::error::ApiError;
 use crate::routes::Endpoint;
 use crate::state::AppState;
 
@@ -205,23 +205,6 @@ async fn change_user(
     Ok(user_answer(HttpResponse::Ok(), &req, &user))
 }
 
-/// A request's JSON: `application/scim+json` or `application/json` (or no type at all).
-fn json_body(req: &HttpRequest, body: &[u8]) -> Result<Value, ScimError> {
-    let content_type = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("application/scim+json");
-    let essence = content_type.split(';').next().unwrap_or("").trim();
-    if !essence.eq_ignore_ascii_case(super::SCIM_JSON)
-        && !essence.eq_ignore_ascii_case("application/json")
-    {
-        return Err(ScimError::Api(ApiError::UnsupportedMediaType));
-    }
-    serde_json::from_slice(body)
-        .map_err(|err| ScimError::bad(ScimType::InvalidSyntax, format!("not JSON: {err}")))
-}
-
 /// Removes the user and frees their seat, with every rule of `DELETE /api/v1/users/{id}`
 /// (not the last Company Admin; `If-Match` honoured).
 async fn delete_user(
@@ -239,9 +222,7 @@ async fn delete_user(
         &precondition,
     )
     .await?;
-    Ok(HttpResponse::NoContent()
-        .insert_header((header::CONTENT_TYPE, super::SCIM_JSON))
-        .finish())
+    Ok(no_content())
 }
 
 /// What a Users filter can ask: `eq` on `userName` (or `emails.value`, the same email here),

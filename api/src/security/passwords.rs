@@ -54,9 +54,11 @@ impl PasswordHasher {
         self.run(move || hash_now(&secret)).await?
     }
 
-    /// Checks `secret` against `hash`, or against the dummy hash when there is no account
-    /// (then the answer is always `false`, after the same amount of work).
+    /// Checks `secret` against `hash`, or against the dummy hash when there is no account or
+    /// it has no password (then the answer is always `false`, after the same amount of work).
     pub async fn verify(&self, secret: String, hash: Option<String>) -> Result<bool, ApiError> {
+        // A user provisioned without a password has nothing to match: the same work, `false`.
+        let hash = hash.filter(|hash| hash != domain::users::NO_PASSWORD);
         let known = hash.is_some();
         let hash = hash.unwrap_or_else(|| self.dummy_hash.to_string());
         let matches = self

@@ -69,8 +69,9 @@ pub fn new_user(email: &str, role_id: Uuid) -> NewUser {
             external_id: None,
             banned: false,
         },
-        password: Password::parse(SIGN_UP_PASSWORD, None, PasswordPolicy::default())
-            .expect("password"),
+        password: Some(
+            Password::parse(SIGN_UP_PASSWORD, None, PasswordPolicy::default()).expect("password"),
+        ),
         mpin: None,
     }
 }

@@ -1,20 +1,24 @@
 use uuid::Uuid;
 
 use super::load::{named_role, require_groups};
-use super::{NewUser, NewUserRecord};
+use super::{NO_PASSWORD, NewUser, NewUserRecord};
 use crate::ports::{Audit, Commit, Outbox, Seats, SecretHasher, Store, Users};
 use crate::webhooks::{Event, EventType};
 use crate::{Actor, AuditEntry, AuditTarget, DomainError, rules};
 
 /// Creates a user, taking one seat: within the subscription's limit, with a role that grants
-/// no more than the actor holds.
+/// no more than the actor holds. A user created without a password cannot sign in by
+/// password until one is set (and costs no hashing: a provider's first sync is fast).
 pub async fn create_user(
     store: &impl Store,
     hasher: &impl SecretHasher,
     actor: &Actor,
     new: NewUser,
 ) -> Result<Uuid, DomainError> {
-    let password_hash = hasher.hash_password(&new.password).await?;
+    let password_hash = match &new.password {
+        Some(password) => hasher.hash_password(password).await?,
+        None => NO_PASSWORD.to_owned(),
+    };
     let mpin_hash = match &new.mpin {
         Some(pin) => Some(hasher.hash_mpin(pin).await?),
         None => None,

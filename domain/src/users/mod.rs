@@ -15,6 +15,7 @@ pub use create::create_user;
 pub use delete::delete_user;
 pub use own::{OwnPasswordChange, change_own_mpin, change_own_password};
 pub use update::update_user;
+pub(crate) use update::{UserChangeTx, move_into_role};
 
 use crate::{Email, EmployeeCode, LeadCap, Mpin, Name, Password, Phone, Precondition, Version};
 
@@ -35,11 +36,17 @@ pub struct UserDetails {
     pub banned: bool,
 }
 
+/// What a user created without a password stores as its password hash. It is no PHC
+/// string, so no candidate ever matches it; the hasher verifies a sign-in for such a user
+/// against its dummy hash instead, so the answer costs what a wrong password costs.
+pub const NO_PASSWORD: &str = "!";
+
 /// A user to create, with the secrets as typed.
 #[derive(Clone)]
 pub struct NewUser {
     pub details: UserDetails,
-    pub password: Password,
+    /// `None`: no password yet (a provisioned user whose provider sets none).
+    pub password: Option<Password>,
     pub mpin: Option<Mpin>,
 }
 
@@ -95,6 +102,11 @@ pub struct UserPatch {
     pub external_id: Option<Option<String>>,
     /// `true` bans, `false` unbans.
     pub banned: Option<bool>,
+    /// Refuses a role change that takes the last active Company Admin out of the role (409
+    /// `last_admin`). The JSON API allows that change (the product always has; `calliyo admin
+    /// restore` is the way back); provisioning (SCIM) sets this: an identity provider's sync
+    /// must never leave a company without an admin.
+    pub keep_an_admin: bool,
     /// The versions the patch may apply to (`If-Match`).
     pub precondition: Precondition,
 }

@@ -2,7 +2,9 @@ use uuid::Uuid;
 
 use super::load::{admin_remains_without, named_role, require_groups};
 use super::{NewSecrets, UserPatch, UserRecord};
-use crate::ports::{Audit, Commit, Devices, Outbox, Roles, SecretHasher, Sessions, Store, Users};
+use crate::ports::{
+    Audit, Commit, Devices, Groups, Outbox, Roles, SecretHasher, Sessions, Store, Users,
+};
 use crate::webhooks::{Event, EventType};
 use crate::{Actor, AuditEntry, AuditTarget, DomainError, rules};
 
@@ -35,37 +37,82 @@ pub async fn update_user(
     };
 
     let mut tx = store.begin(actor.company_id).await?;
+    change_user(&mut tx, actor, id, &patch, secrets).await?;
+    tx.commit().await
+}
+
+/// The ports a user's change goes through, inside a transaction.
+pub(crate) trait UserChangeTx:
+    Users + Roles + Groups + Sessions + Devices + Audit + Outbox
+{
+}
+
+impl<T: Users + Roles + Groups + Sessions + Devices + Audit + Outbox> UserChangeTx for T {}
+
+/// Moves a user into a role, inside the caller's transaction, with every rule of a role
+/// change and the last-admin rule of provisioning (see [`UserPatch::keep_an_admin`]). A user
+/// the company does not have is a 422 on `field`.
+pub(crate) async fn move_into_role(
+    tx: &mut impl UserChangeTx,
+    actor: &Actor,
+    id: Uuid,
+    role_id: Uuid,
+    field: &str,
+) -> Result<(), DomainError> {
+    let patch = UserPatch {
+        role_id: Some(role_id),
+        keep_an_admin: true,
+        ..UserPatch::default()
+    };
+    match change_user(tx, actor, id, &patch, NewSecrets::default()).await {
+        Err(DomainError::NotFound) => Err(DomainError::names_nothing(field)),
+        other => other,
+    }
+}
+
+/// [`update_user`]'s load -> rule -> write, inside the caller's transaction, with the new
+/// secrets already hashed.
+async fn change_user(
+    tx: &mut impl UserChangeTx,
+    actor: &Actor,
+    id: Uuid,
+    patch: &UserPatch,
+    secrets: NewSecrets,
+) -> Result<(), DomainError> {
     let current = tx.lock_user(id).await?.ok_or(DomainError::NotFound)?;
     patch.precondition.check(current.version)?;
     let current_role = tx
         .role(current.role_id)
         .await?
         .ok_or(DomainError::NotFound)?;
-    if let Some(role_id) = patch.role_id {
-        let new_role = named_role(&mut tx, role_id, "role_id").await?;
-        rules::within_actor(&actor.permissions, &new_role.permissions)?;
-    }
-    require_groups(
-        &mut tx,
-        patch.department_id.flatten(),
-        patch.branch_id.flatten(),
-    )
-    .await?;
+    let new_role = match patch.role_id {
+        Some(role_id) => {
+            let new_role = named_role(tx, role_id, "role_id").await?;
+            rules::within_actor(&actor.permissions, &new_role.permissions)?;
+            Some(new_role)
+        }
+        None => None,
+    };
+    require_groups(tx, patch.department_id.flatten(), patch.branch_id.flatten()).await?;
     rules::within_actor(&actor.permissions, &current_role.permissions)?;
     let bans = patch.banned == Some(true) && !current.banned;
     if bans {
         rules::not_self(&actor.id, &id)?;
-        admin_remains_without(&mut tx, current_role.system).await?;
+    }
+    let moves_out_of_admin =
+        patch.keep_an_admin && !current.banned && new_role.is_some_and(|role| !role.system);
+    if bans || moves_out_of_admin {
+        admin_remains_without(tx, current_role.system).await?;
     }
 
-    let (after, mut changes) = current.patched(&patch);
+    let (after, mut changes) = current.patched(patch);
     let resets = [
         (secrets.password_hash.is_some(), "password"),
         (secrets.mpin_hash.is_some(), "mpin"),
     ];
     changes.extend(resets.iter().filter(|(set, _)| *set).map(|(_, name)| *name));
     if changes.is_empty() {
-        return tx.commit().await;
+        return Ok(());
     }
     let signs_out = bans || secrets != NewSecrets::default();
     // A password reset evicts whoever held the old password, on every device; an M-PIN reset
@@ -78,8 +125,7 @@ pub async fn update_user(
     if evicts_devices {
         tx.remove_devices(id, None).await?;
     }
-    record_changes(&mut tx, actor, &current, changes).await?;
-    tx.commit().await
+    record_changes(tx, actor, &current, changes).await
 }
 
 /// A ban or unban is an event of its own; every other change is one `user.updated`: in the

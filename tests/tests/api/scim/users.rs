@@ -1,61 +1,13 @@
-//! SCIM 2.0 provisioning (CONTRACT.md v1.1), the parts built so far: discovery, listing
-//! and filtering users, reading one, and removing one, with an API key.
+//! SCIM discovery and Users: listing, filtering, creating, changing, deactivating and
+//! removing users as Okta and Entra ID send the requests.
 
 use reqwest::{Method, Response, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{Signup, TestApp, spawn_app, text};
-
-const USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
-const CALLIYO: &str = "urn:calliyo:params:scim:schemas:extension:2.0:User";
-const ERROR: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
-
-/// An API key of `admin`'s company with `permissions`.
-async fn key(app: &TestApp, admin: &Signup, permissions: &[&str]) -> String {
-    let body = json!({"name": "Okta", "permissions": permissions});
-    let created = app
-        .post("/api/v1/api-keys", Some(&admin.access_token), &body)
-        .await;
-    assert_eq!(created.status(), StatusCode::CREATED);
-    text(&created.json::<Value>().await.unwrap()["key"])
-}
-
-/// A key that may read and delete users (and so holds what an Agent's role grants).
-async fn provisioning_key(app: &TestApp, admin: &Signup) -> String {
-    let all = [
-        "agent:read",
-        "agent:write",
-        "agent:delete",
-        "management:read",
-        "management:write",
-        "task:read",
-        "task:write",
-    ];
-    key(app, admin, &all).await
-}
-
-/// A SCIM answer's JSON, checking its status and media type.
-async fn scim(response: Response, status: StatusCode) -> Value {
-    assert_eq!(response.status(), status);
-    let content_type = response.headers()["content-type"]
-        .to_str()
-        .unwrap()
-        .to_owned();
-    assert!(
-        content_type.starts_with("application/scim+json"),
-        "{content_type}"
-    );
-    response.json().await.expect("json")
-}
-
-/// A SCIM error, checking its shape.
-async fn scim_error(response: Response, status: StatusCode) -> Value {
-    let body = scim(response, status).await;
-    assert_eq!(body["schemas"], json!([ERROR]));
-    assert_eq!(body["status"], status.as_u16().to_string());
-    assert!(body["detail"].is_string(), "{body}");
-    body
-}
+use super::{
+    CALLIYO, ENTERPRISE, USER, admin_key, key, patch_op, provisioning_key, scim, scim_error, send,
+};
+use crate::helpers::{TestApp, spawn_app, text};
 
 #[tokio::test]
 async fn discovery_describes_what_the_server_supports() {
@@ -256,28 +208,6 @@ async fn a_user_reads_with_its_version_and_other_companies_users_are_not_found()
     scim_error(malformed, StatusCode::NOT_FOUND).await;
 }
 
-/// A key with every permission of the catalogue, as the Company Admin holds.
-async fn admin_key(app: &TestApp, admin: &Signup) -> String {
-    let catalogue: Value = app
-        .get("/api/v1/permissions", Some(&admin.access_token))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let mut all = Vec::new();
-    for entry in catalogue["items"].as_array().unwrap() {
-        for action in entry["actions"].as_array().unwrap() {
-            all.push(format!("{}:{}", text(&entry["resource"]), text(action)));
-        }
-    }
-    key(
-        app,
-        admin,
-        &all.iter().map(String::as_str).collect::<Vec<_>>(),
-    )
-    .await
-}
-
 #[tokio::test]
 async fn deleting_a_user_frees_the_seat_but_never_the_last_admin() {
     let app = spawn_app().await;
@@ -321,25 +251,6 @@ async fn deleting_a_user_frees_the_seat_but_never_the_last_admin() {
         .await
         .unwrap();
     assert_eq!(events["items"][0]["actor"]["type"], "api_key");
-}
-
-const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
-const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
-
-/// A SCIM request with a JSON body in SCIM's media type.
-async fn send(app: &TestApp, method: Method, path: &str, key: &str, body: &Value) -> Response {
-    app.client
-        .request(method, format!("{}{path}", app.address))
-        .bearer_auth(key)
-        .header("content-type", "application/scim+json")
-        .body(body.to_string())
-        .send()
-        .await
-        .expect("sent")
-}
-
-fn patch_op(operations: Value) -> Value {
-    json!({"schemas": [PATCH_OP], "Operations": operations})
 }
 
 /// What Okta sends to create a user (with the password it manages).
@@ -430,6 +341,21 @@ async fn okta_and_entra_create_users_as_they_send_them() {
             .await
             .status(),
         StatusCode::UNAUTHORIZED
+    );
+    let set_password = patch_op(json!([
+        {"op": "replace", "path": "password", "value": "a long okta secret"},
+    ]));
+    let path = format!("/scim/v2/Users/{}", text(&entra["id"]));
+    scim(
+        send(&app, Method::PATCH, &path, &key, &set_password).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(
+        app.login("acme", "meera@acme.example", "a long okta secret")
+            .await
+            .status(),
+        StatusCode::OK
     );
     let by_external = scim(
         list_users(&app, &key, "filter=externalId%20eq%20%223a1f-entra%22").await,
@@ -621,46 +547,4 @@ async fn renames_by_patch_and_put_and_if_match_guards_them() {
     // A replacement clears what it leaves out.
     assert!(replaced.get("phoneNumbers").is_none(), "{replaced}");
     assert_eq!(guarded.status(), StatusCode::PRECONDITION_FAILED);
-}
-
-#[tokio::test]
-async fn roles_are_groups_whose_members_hold_them() {
-    let app = spawn_app().await;
-    let admin = app.signup("acme").await;
-    let key = admin_key(&app, &admin).await;
-    let agent = app
-        .create_user(&admin.access_token, "ravi@acme.example", "Agent")
-        .await;
-
-    let all = scim(app.get("/scim/v2/Groups", Some(&key)).await, StatusCode::OK).await;
-    let agents = scim(
-        app.get(
-            "/scim/v2/Groups?filter=displayName%20eq%20%22agent%22",
-            Some(&key),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
-    let group_path = format!("/scim/v2/Groups/{}", text(&agents["Resources"][0]["id"]));
-    let group = app.get(&group_path, Some(&key)).await;
-    let etag = group.headers()["etag"].to_str().unwrap().to_owned();
-    let group = scim(group, StatusCode::OK).await;
-    let unsupported = app
-        .get(
-            "/scim/v2/Groups?filter=displayName%20co%20%22a%22",
-            Some(&key),
-        )
-        .await;
-
-    assert_eq!(all["totalResults"], 3);
-    assert_eq!(agents["totalResults"], 1);
-    assert_eq!(agents["Resources"][0]["displayName"], "Agent");
-    assert_eq!(group["meta"]["version"], etag.as_str());
-    assert_eq!(group["members"].as_array().unwrap().len(), 1);
-    assert_eq!(group["members"][0]["value"], agent["id"]);
-    assert_eq!(
-        scim_error(unsupported, StatusCode::BAD_REQUEST).await["scimType"],
-        "invalidFilter"
-    );
 }
