@@ -122,10 +122,20 @@ impl Endpoint {
 
     /// The resource, answering 405 with `Allow` for any other method.
     pub fn finish(self) -> impl HttpServiceFactory {
+        self.finish_as::<ApiError>()
+    }
+
+    /// [`Endpoint::finish`], with the 405 said as `E` says errors (SCIM's own body).
+    pub fn finish_as<E>(self) -> impl HttpServiceFactory
+    where
+        E: From<ApiError> + actix_web::ResponseError + 'static,
+    {
         let allow = self.allow.join(", ");
         self.resource.default_service(web::to(move || {
-            let allow = allow.clone();
-            async move { Err::<actix_web::HttpResponse, _>(ApiError::MethodNotAllowed { allow }) }
+            let refusal = E::from(ApiError::MethodNotAllowed {
+                allow: allow.clone(),
+            });
+            async move { Err::<actix_web::HttpResponse, E>(refusal) }
         }))
     }
 }

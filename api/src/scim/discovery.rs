@@ -20,13 +20,19 @@ pub fn resources() -> impl HttpServiceFactory {
     (
         Endpoint::new("/ServiceProviderConfig")
             .get(service_provider_config)
-            .finish(),
-        Endpoint::new("/ResourceTypes").get(resource_types).finish(),
+            .finish_as::<ScimError>(),
+        Endpoint::new("/ResourceTypes")
+            .get(resource_types)
+            .finish_as::<ScimError>(),
         Endpoint::new("/ResourceTypes/{id}")
             .get(resource_type)
-            .finish(),
-        Endpoint::new("/Schemas").get(schemas).finish(),
-        Endpoint::new("/Schemas/{id}").get(schema).finish(),
+            .finish_as::<ScimError>(),
+        Endpoint::new("/Schemas")
+            .get(schemas)
+            .finish_as::<ScimError>(),
+        Endpoint::new("/Schemas/{id}")
+            .get(schema)
+            .finish_as::<ScimError>(),
     )
 }
 
@@ -166,6 +172,8 @@ struct Attribute {
     uniqueness: &'static str,
     multi_valued: bool,
     sub_attributes: Vec<Value>,
+    /// What a `reference` names (RFC 7643 §7 `referenceTypes`).
+    reference_types: &'static [&'static str],
 }
 
 impl Attribute {
@@ -180,7 +188,13 @@ impl Attribute {
             uniqueness: "none",
             multi_valued: false,
             sub_attributes: Vec::new(),
+            reference_types: &[],
         }
+    }
+
+    fn references(mut self, types: &'static [&'static str]) -> Self {
+        self.reference_types = types;
+        self
     }
 
     fn required(mut self) -> Self {
@@ -229,6 +243,9 @@ impl Attribute {
         });
         if !self.sub_attributes.is_empty() {
             attribute["subAttributes"] = json!(self.sub_attributes);
+        }
+        if !self.reference_types.is_empty() {
+            attribute["referenceTypes"] = json!(self.reference_types);
         }
         attribute
     }
@@ -313,6 +330,13 @@ fn user_attributes() -> Vec<Value> {
                 Attribute::new("display", "string", "The role's name.")
                     .read_only()
                     .json(),
+                Attribute::new(
+                    "type",
+                    "string",
+                    "Always `direct`: the role is held, not inherited.",
+                )
+                .read_only()
+                .json(),
             ])
             .json(),
     ]
@@ -339,6 +363,13 @@ fn group_attributes() -> Vec<Value> {
             Attribute::new("value", "string", "The user's id.").json(),
             Attribute::new("display", "string", "The user's name.")
                 .read_only()
+                .json(),
+            Attribute::new("type", "string", "Always `User`.")
+                .read_only()
+                .json(),
+            Attribute::new("$ref", "reference", "The member's URL.")
+                .read_only()
+                .references(&["User"])
                 .json(),
         ])
         .json(),

@@ -37,6 +37,9 @@ pub enum ScimError {
     /// What the JSON API would answer, said the SCIM way.
     #[error(transparent)]
     Api(#[from] ApiError),
+    /// 501: an operation RFC 7644 defines that this server does not offer (bulk, `.search`).
+    #[error("{0}")]
+    NotImplemented(&'static str),
 }
 
 impl ScimError {
@@ -81,6 +84,7 @@ impl ResponseError for ScimError {
         match self {
             Self::Typed { status, .. } => *status,
             Self::Api(api) => api.status_code(),
+            Self::NotImplemented(_) => StatusCode::NOT_IMPLEMENTED,
         }
     }
 
@@ -89,6 +93,7 @@ impl ResponseError for ScimError {
             Self::Typed {
                 scim_type, detail, ..
             } => (Some(*scim_type), detail.clone(), None),
+            Self::NotImplemented(detail) => (None, (*detail).to_owned(), None),
             Self::Api(api) => {
                 let problem = api.problem();
                 let scim_type = match problem.code {

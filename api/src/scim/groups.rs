@@ -17,6 +17,7 @@ use uuid::Uuid;
 
 use super::filter::{self, Filter, Literal, Operator};
 use super::group_input::GroupChanges;
+use super::projection::Projection;
 use super::schemas::GROUP_SCHEMA;
 use super::{
     ListQuery, ListResponse, ScimActor, ScimError, ScimType, json_body, location, no_content,
@@ -35,13 +36,13 @@ pub fn resources() -> impl HttpServiceFactory {
         Endpoint::new("/Groups")
             .get(list_groups)
             .post(create_group)
-            .finish(),
+            .finish_as::<ScimError>(),
         Endpoint::new("/Groups/{id}")
             .get(get_group)
             .put(replace_group)
             .patch(patch_group)
             .delete(delete_group)
-            .finish(),
+            .finish_as::<ScimError>(),
     )
 }
 
@@ -80,10 +81,11 @@ async fn list_groups(
             )
         }
     };
+    let projection = Projection::of(&req)?;
     let (total, roles) = roles;
     let resources = roles
         .iter()
-        .map(|role| scim_group(&req, role, None))
+        .map(|role| projection.applied(scim_group(&req, role, None)))
         .collect();
     Ok(scim_ok(&ListResponse::new(total, start, resources)))
 }
@@ -303,7 +305,7 @@ async fn group_answer(
     Ok(builder
         .content_type(super::SCIM_JSON)
         .insert_header(conditional::etag(role.version))
-        .json(scim_group(req, &role, Some(members))))
+        .json(Projection::of(req)?.applied(scim_group(req, &role, Some(members)))))
 }
 
 /// A role as a SCIM group; `members` only where they were read.

@@ -9,6 +9,7 @@ pub mod filter;
 mod group_input;
 mod groups;
 mod patch_op;
+mod projection;
 mod resolve;
 mod schemas;
 mod user_input;
@@ -25,6 +26,7 @@ pub use error::{ScimError, ScimType};
 
 use crate::actor::Actor;
 use crate::error::ApiError;
+use crate::routes;
 
 pub const SCIM_JSON: &str = "application/scim+json";
 pub const LIST_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
@@ -36,9 +38,38 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/scim/v2")
             .service(discovery::resources())
+            .service(unsupported())
             .service(users::resources())
-            .service(groups::resources()),
+            .service(groups::resources())
+            .default_service(web::to(|| async {
+                Err::<HttpResponse, _>(ScimError::Api(ApiError::NotFound))
+            })),
     );
+}
+
+/// What RFC 7644 defines and this server does not offer (`ServiceProviderConfig` says so):
+/// 501, before `/Users/{id}` would take `.search` for an id.
+fn unsupported() -> impl actix_web::dev::HttpServiceFactory {
+    let searches: Vec<_> = ["/.search", "/Users/.search", "/Groups/.search"]
+        .into_iter()
+        .map(|path| {
+            routes::Endpoint::new(path)
+                .post(|| async {
+                    Err::<HttpResponse, _>(ScimError::NotImplemented(
+                        "POST .search is not supported: list with GET and `filter`.",
+                    ))
+                })
+                .finish_as::<ScimError>()
+        })
+        .collect();
+    let bulk = routes::Endpoint::new("/Bulk")
+        .post(|| async {
+            Err::<HttpResponse, _>(ScimError::NotImplemented(
+                "Bulk operations are not supported.",
+            ))
+        })
+        .finish_as::<ScimError>();
+    (searches, bulk)
 }
 
 /// The API key a SCIM request is made with. A person's access token is not a provisioning
@@ -60,8 +91,8 @@ impl FromRequest for ScimActor {
     }
 }
 
-/// A listing's query: `filter`, `startIndex`, `count`; other parameters (`attributes`,
-/// `excludedAttributes`, `sortBy`) are accepted and ignored.
+/// A listing's query: `filter`, `startIndex`, `count`; `attributes` and
+/// `excludedAttributes` are read by [`projection`], and `sortBy` is accepted and ignored.
 #[derive(Debug, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ListQuery {

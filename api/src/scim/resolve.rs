@@ -26,9 +26,12 @@ pub async fn new_user(
         .as_deref()
         .ok_or_else(|| invalid_value("userName is required"))?;
     let email = parsed("userName", Email::parse(email))?;
-    let name = changes
-        .full_name()
-        .ok_or_else(|| invalid_value("displayName or name is required"))?;
+    // A provider that sends no name (the schema does not require one) gets the user called
+    // by their email's local part until it sends one.
+    let name = changes.full_name().unwrap_or_else(|| {
+        let local = email.as_str().split('@').next().unwrap_or_default();
+        local.to_owned()
+    });
     let name = parsed("displayName", Name::parse(&name))?;
     let role = changes.role.as_deref().unwrap_or(DEFAULT_ROLE);
     let password = match changes.password.as_deref() {

@@ -80,15 +80,6 @@ impl UserChanges {
             match attribute.as_str() {
                 // What a resource carries but no request sets.
                 "schemas" | "id" | "meta" | "groups" => {}
-                // An extension's attributes as one object.
-                "enterprise:" | "calliyo:" => {
-                    let Some(inner) = value.as_object() else {
-                        return Err(invalid(key, "an object"));
-                    };
-                    for (name, value) in inner {
-                        self.set(&format!("{attribute}{}", name.to_ascii_lowercase()), value)?;
-                    }
-                }
                 _ => self.set(&attribute, value)?,
             }
         }
@@ -98,6 +89,21 @@ impl UserChanges {
     /// Sets one attribute (a normalised path, see [`attribute_of`]); `null` clears it.
     fn set(&mut self, attribute: &str, value: &Value) -> Result<(), ScimError> {
         match attribute {
+            // An extension as one object (a resource's, or a patch whose path is the
+            // extension's URN); `null` clears each of its attributes.
+            "enterprise:" | "calliyo:" => match value {
+                Value::Object(inner) => {
+                    for (name, value) in inner {
+                        self.set(&format!("{attribute}{}", name.to_ascii_lowercase()), value)?;
+                    }
+                }
+                Value::Null => {
+                    for name in extension_attributes(attribute) {
+                        self.set(&format!("{attribute}{name}"), &Value::Null)?;
+                    }
+                }
+                _ => return Err(invalid(attribute, "an object")),
+            },
             "username" | "emails.value" => self.email = Some(required_text(attribute, value)?),
             "emails" => self.email = Some(preferred(attribute, value)?),
             "displayname" | "name.formatted" => self.name = Some(required_text(attribute, value)?),
@@ -135,6 +141,14 @@ impl UserChanges {
             _ => {}
         }
         Ok(())
+    }
+}
+
+/// The attributes Calliyo keeps of an extension (`enterprise:` or `calliyo:`), lower-cased.
+fn extension_attributes(extension: &str) -> &'static [&'static str] {
+    match extension {
+        "enterprise:" => &["employeenumber", "department"],
+        _ => &["leadcap", "branch", "role"],
     }
 }
 
@@ -298,6 +312,27 @@ mod tests {
         assert_eq!(rename.email.as_deref(), Some("rk@acme.example"));
         assert_eq!(rename.department, Some(Some("Support".into())));
         assert_eq!(rename.phone, Some(None));
+    }
+
+    #[test]
+    fn a_patch_may_name_a_whole_extension_by_its_urn() {
+        let patch = |operations: Value| {
+            UserChanges::from_patch(&json!({"schemas": [PATCH_SCHEMA], "Operations": operations}))
+        };
+        let set = patch(json!([{"op": "add", "path": ENTERPRISE_SCHEMA,
+            "value": {"employeeNumber": "E-9", "department": "Sales"}}]))
+        .expect("read");
+        let removed = patch(json!([{"op": "remove", "path": ENTERPRISE_SCHEMA}])).expect("read");
+        let calliyo = patch(json!([{"op": "remove", "path": CALLIYO_SCHEMA}]));
+
+        assert_eq!(set.employee_number, Some(Some("E-9".into())));
+        assert_eq!(set.department, Some(Some("Sales".into())));
+        assert_eq!(
+            (removed.employee_number, removed.department),
+            (Some(None), Some(None))
+        );
+        // A lead cap and a role cannot be unset.
+        assert!(calliyo.is_err());
     }
 
     #[test]

@@ -10,6 +10,7 @@ use domain::{Action, Email, Resource, users};
 use serde_json::{Value, json};
 
 use super::filter::{self, Filter, Literal, Operator};
+use super::projection::Projection;
 use super::resolve;
 use super::schemas::{CALLIYO_SCHEMA, ENTERPRISE_SCHEMA, USER_SCHEMA};
 use super::user_input::UserChanges;
@@ -26,13 +27,13 @@ pub fn resources() -> impl HttpServiceFactory {
         Endpoint::new("/Users")
             .get(list_users)
             .post(create_user)
-            .finish(),
+            .finish_as::<ScimError>(),
         Endpoint::new("/Users/{id}")
             .get(get_user)
             .put(replace_user)
             .patch(patch_user)
             .delete(delete_user)
-            .finish(),
+            .finish_as::<ScimError>(),
     )
 }
 
@@ -106,7 +107,12 @@ async fn list_users(
         .store
         .list_users(actor.company_id, &filter, page)
         .await?;
-    let resources = paged.items.iter().map(|u| scim_user(&req, u)).collect();
+    let projection = Projection::of(&req)?;
+    let resources = paged
+        .items
+        .iter()
+        .map(|u| projection.applied(scim_user(&req, u)))
+        .collect();
     Ok(scim_ok(&ListResponse::new(paged.total, start, resources)))
 }
 
@@ -121,19 +127,20 @@ async fn get_user(
         .store
         .user_view(actor.company_id, resource_id(&id)?)
         .await?;
-    Ok(user_answer(HttpResponse::Ok(), &req, &user))
+    user_answer(HttpResponse::Ok(), &req, &user)
 }
 
-/// A user with its `ETag`, in SCIM's media type.
+/// A user with its `ETag`, in SCIM's media type, with the attributes the request asks for.
 fn user_answer(
     mut builder: HttpResponseBuilder,
     req: &HttpRequest,
     user: &UserView,
-) -> HttpResponse {
-    builder
+) -> Result<HttpResponse, ScimError> {
+    let projection = Projection::of(req)?;
+    Ok(builder
         .content_type(super::SCIM_JSON)
         .insert_header(conditional::etag(user.version))
-        .json(scim_user(req, user))
+        .json(projection.applied(scim_user(req, user))))
 }
 
 /// Creates a user with every rule of `POST /api/v1/users` (a seat, a role within the key's
@@ -153,7 +160,7 @@ async fn create_user(
     let user = state.store.user_view(actor.company_id, id).await?;
     let mut created = HttpResponse::Created();
     created.insert_header((header::LOCATION, location(&req, &format!("/Users/{id}"))));
-    Ok(user_answer(created, &req, &user))
+    user_answer(created, &req, &user)
 }
 
 /// Replaces a user's attributes (`If-Match` honoured): those of the core and enterprise
@@ -202,7 +209,7 @@ async fn change_user(
     let state = state.get_ref();
     users::update_user(&state.store, state, &actor.acting(), id, patch).await?;
     let user = state.store.user_view(actor.company_id, id).await?;
-    Ok(user_answer(HttpResponse::Ok(), &req, &user))
+    user_answer(HttpResponse::Ok(), &req, &user)
 }
 
 /// Removes the user and frees their seat, with every rule of `DELETE /api/v1/users/{id}`

@@ -548,3 +548,76 @@ async fn renames_by_patch_and_put_and_if_match_guards_them() {
     assert!(replaced.get("phoneNumbers").is_none(), "{replaced}");
     assert_eq!(guarded.status(), StatusCode::PRECONDITION_FAILED);
 }
+
+#[tokio::test]
+async fn answers_carry_the_attributes_asked_for_and_every_refusal_is_a_scim_error() {
+    let app = spawn_app().await;
+    let admin = app.signup("acme").await;
+    let key = provisioning_key(&app, &admin).await;
+    // No name at all: the user is called by their email's local part.
+    let created = scim(
+        send(
+            &app,
+            Method::POST,
+            "/scim/v2/Users",
+            &key,
+            &json!({"userName": "ravi@acme.example"}),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let path = format!("/scim/v2/Users/{}", text(&created["id"]));
+    let by_extension_urn = patch_op(json!([
+        {"op": "add", "path": ENTERPRISE, "value": {"employeeNumber": "E-7"}},
+    ]));
+    let patched = scim(
+        send(&app, Method::PATCH, &path, &key, &by_extension_urn).await,
+        StatusCode::OK,
+    )
+    .await;
+
+    let only = scim(
+        app.get(
+            &format!("{path}?attributes=userName,{ENTERPRISE}:employeeNumber"),
+            Some(&key),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    let except = scim(
+        list_users(&app, &key, "excludedAttributes=displayName,emails,meta").await,
+        StatusCode::OK,
+    )
+    .await;
+    let unknown_path = app.get("/scim/v2/Nothing", Some(&key)).await;
+    let wrong_method = send(&app, Method::PUT, "/scim/v2/Users", &key, &json!({})).await;
+    let allow = wrong_method.headers()["allow"].to_str().unwrap().to_owned();
+    let search = send(
+        &app,
+        Method::POST,
+        "/scim/v2/Users/.search",
+        &key,
+        &json!({}),
+    )
+    .await;
+
+    assert_eq!(created["displayName"], "ravi");
+    assert_eq!(patched[ENTERPRISE]["employeeNumber"], "E-7");
+    assert_eq!(
+        only,
+        json!({"schemas": created["schemas"], "id": created["id"],
+               "userName": "ravi@acme.example", ENTERPRISE: {"employeeNumber": "E-7"}})
+    );
+    let listed = except["Resources"].as_array().unwrap();
+    assert_eq!(listed.len(), 2);
+    assert!(listed.iter().all(|user| user.get("displayName").is_none()
+        && user.get("emails").is_none()
+        && user.get("meta").is_none()
+        && user["userName"].is_string()));
+    scim_error(unknown_path, StatusCode::NOT_FOUND).await;
+    assert_eq!(allow, "GET, POST");
+    scim_error(wrong_method, StatusCode::METHOD_NOT_ALLOWED).await;
+    scim_error(search, StatusCode::NOT_IMPLEMENTED).await;
+}
