@@ -3,8 +3,8 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use super::{admin_key, key, patch_op, scim, scim_error, send};
-use crate::helpers::{spawn_app, text};
+use super::{admin_key, call, key, patch_op, read, scim, scim_error, scim_type, send};
+use crate::helpers::{TestApp, spawn_app, text};
 
 #[tokio::test]
 async fn roles_are_groups_whose_members_hold_them() {
@@ -15,14 +15,11 @@ async fn roles_are_groups_whose_members_hold_them() {
         .create_user(&admin.access_token, "ravi@acme.example", "Agent")
         .await;
 
-    let all = scim(app.get("/scim/v2/Groups", Some(&key)).await, StatusCode::OK).await;
-    let agents = scim(
-        app.get(
-            "/scim/v2/Groups?filter=displayName%20eq%20%22agent%22",
-            Some(&key),
-        )
-        .await,
-        StatusCode::OK,
+    let all = read(&app, "/scim/v2/Groups", &key).await;
+    let agents = read(
+        &app,
+        "/scim/v2/Groups?filter=displayName%20eq%20%22agent%22",
+        &key,
     )
     .await;
     let group_path = format!("/scim/v2/Groups/{}", text(&agents["Resources"][0]["id"]));
@@ -43,13 +40,27 @@ async fn roles_are_groups_whose_members_hold_them() {
     assert_eq!(group["members"].as_array().unwrap().len(), 1);
     assert_eq!(group["members"][0]["value"], agent["id"]);
     assert_eq!(
-        scim_error(unsupported, StatusCode::BAD_REQUEST).await["scimType"],
+        scim_type(unsupported, StatusCode::BAD_REQUEST).await,
         "invalidFilter"
     );
 }
 
+/// A group named `name`, created with `key`.
+async fn new_group(app: &TestApp, key: &str, name: &str) -> Value {
+    let body = json!({"displayName": name});
+    call(
+        app,
+        Method::POST,
+        "/scim/v2/Groups",
+        key,
+        &body,
+        StatusCode::CREATED,
+    )
+    .await
+}
+
 /// A user's role name, as the JSON API shows it.
-async fn role_of(app: &crate::helpers::TestApp, token: &str, user: &Value) -> String {
+async fn role_of(app: &TestApp, token: &str, user: &Value) -> String {
     let path = format!("/api/v1/users/{}", text(&user["id"]));
     let shown: Value = app.get(&path, Some(token)).await.json().await.unwrap();
     text(&shown["role"]["name"])
@@ -95,10 +106,7 @@ async fn a_group_created_by_a_provider_is_a_role_without_permissions_holding_its
         role_of(&app, &admin.access_token, &agent).await,
         "Night shift"
     );
-    assert_eq!(
-        scim_error(again, StatusCode::CONFLICT).await["scimType"],
-        "uniqueness"
-    );
+    assert_eq!(scim_type(again, StatusCode::CONFLICT).await, "uniqueness");
 }
 
 #[tokio::test]
@@ -109,18 +117,7 @@ async fn members_are_added_and_groups_renamed_in_either_providers_form() {
     let token = &admin.access_token;
     let ravi = app.create_user(token, "ravi@acme.example", "Agent").await;
     let asha = app.create_user(token, "asha@acme.example", "Agent").await;
-    let group = scim(
-        send(
-            &app,
-            Method::POST,
-            "/scim/v2/Groups",
-            &key,
-            &json!({"displayName": "Sales"}),
-        )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
+    let group = new_group(&app, &key, "Sales").await;
     let path = format!("/scim/v2/Groups/{}", text(&group["id"]));
 
     let entra_add = patch_op(json!([
@@ -132,26 +129,26 @@ async fn members_are_added_and_groups_renamed_in_either_providers_form() {
     let okta_rename = patch_op(json!([
         {"op": "replace", "value": {"id": group["id"], "displayName": "Inside sales"}},
     ]));
-    scim(
-        send(&app, Method::PATCH, &path, &key, &entra_add).await,
-        StatusCode::OK,
-    )
-    .await;
-    scim(
-        send(&app, Method::PATCH, &path, &key, &okta_add).await,
-        StatusCode::OK,
-    )
-    .await;
-    let renamed = scim(
-        send(&app, Method::PATCH, &path, &key, &okta_rename).await,
+    call(&app, Method::PATCH, &path, &key, &entra_add, StatusCode::OK).await;
+    call(&app, Method::PATCH, &path, &key, &okta_add, StatusCode::OK).await;
+    let renamed = call(
+        &app,
+        Method::PATCH,
+        &path,
+        &key,
+        &okta_rename,
         StatusCode::OK,
     )
     .await;
     let entra_rename = patch_op(json!([
         {"op": "Replace", "path": "displayName", "value": "Sales"},
     ]));
-    let renamed_back = scim(
-        send(&app, Method::PATCH, &path, &key, &entra_rename).await,
+    let renamed_back = call(
+        &app,
+        Method::PATCH,
+        &path,
+        &key,
+        &entra_rename,
         StatusCode::OK,
     )
     .await;
@@ -185,13 +182,10 @@ async fn a_member_is_never_removed_and_a_refused_request_changes_nothing() {
     let token = &admin.access_token;
     let ravi = app.create_user(token, "ravi@acme.example", "Agent").await;
     let asha = app.create_user(token, "asha@acme.example", "Manager").await;
-    let agents = scim(
-        app.get(
-            "/scim/v2/Groups?filter=displayName%20eq%20%22Agent%22",
-            Some(&key),
-        )
-        .await,
-        StatusCode::OK,
+    let agents = read(
+        &app,
+        "/scim/v2/Groups?filter=displayName%20eq%20%22Agent%22",
+        &key,
     )
     .await;
     let path = format!("/scim/v2/Groups/{}", text(&agents["Resources"][0]["id"]));
@@ -215,17 +209,19 @@ async fn a_member_is_never_removed_and_a_refused_request_changes_nothing() {
     ];
     let mut kinds = Vec::new();
     for refused in removals {
-        kinds.push(text(
-            &scim_error(refused, StatusCode::BAD_REQUEST).await["scimType"],
-        ));
+        kinds.push(scim_type(refused, StatusCode::BAD_REQUEST).await);
     }
-    let after = scim(app.get(&path, Some(&key)).await, StatusCode::OK).await;
+    let after = read(&app, &path, &key).await;
     let put_with_ravi = json!({
         "displayName": "Callers",
         "members": [{"value": ravi["id"]}, {"value": asha["id"]}],
     });
-    let replaced = scim(
-        send(&app, Method::PUT, &path, &key, &put_with_ravi).await,
+    let replaced = call(
+        &app,
+        Method::PUT,
+        &path,
+        &key,
+        &put_with_ravi,
         StatusCode::OK,
     )
     .await;
@@ -245,13 +241,10 @@ async fn the_system_group_takes_members_but_is_never_renamed_or_deleted() {
     let ravi = app
         .create_user(&admin.access_token, "ravi@acme.example", "Agent")
         .await;
-    let admins = scim(
-        app.get(
-            "/scim/v2/Groups?filter=displayName%20eq%20%22Company%20Admin%22",
-            Some(&key),
-        )
-        .await,
-        StatusCode::OK,
+    let admins = read(
+        &app,
+        "/scim/v2/Groups?filter=displayName%20eq%20%22Company%20Admin%22",
+        &key,
     )
     .await;
     let path = format!("/scim/v2/Groups/{}", text(&admins["Resources"][0]["id"]));
@@ -266,18 +259,14 @@ async fn the_system_group_takes_members_but_is_never_renamed_or_deleted() {
         .await
         .unwrap();
     let add = patch_op(json!([{"op": "add", "path": "members", "value": [{"value": ravi["id"]}]}]));
-    let added = scim(
-        send(&app, Method::PATCH, &path, &key, &add).await,
-        StatusCode::OK,
-    )
-    .await;
+    let added = call(&app, Method::PATCH, &path, &key, &add, StatusCode::OK).await;
 
     assert_eq!(
-        scim_error(renamed, StatusCode::BAD_REQUEST).await["scimType"],
+        scim_type(renamed, StatusCode::BAD_REQUEST).await,
         "mutability"
     );
     assert_eq!(
-        scim_error(deleted, StatusCode::BAD_REQUEST).await["scimType"],
+        scim_type(deleted, StatusCode::BAD_REQUEST).await,
         "mutability"
     );
     assert_eq!(added["displayName"], "Company Admin");
@@ -289,18 +278,7 @@ async fn the_last_company_admin_never_moves_out_and_a_held_group_stays() {
     let app = spawn_app().await;
     let admin = app.signup("acme").await;
     let key = admin_key(&app, &admin).await;
-    let team = scim(
-        send(
-            &app,
-            Method::POST,
-            "/scim/v2/Groups",
-            &key,
-            &json!({"displayName": "Team"}),
-        )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
+    let team = new_group(&app, &key, "Team").await;
     let team_path = format!("/scim/v2/Groups/{}", text(&team["id"]));
     let move_admin = patch_op(json!([
         {"op": "add", "path": "members", "value": [{"value": admin.user_id}]},
@@ -324,8 +302,12 @@ async fn the_last_company_admin_never_moves_out_and_a_held_group_stays() {
     let add_ravi = patch_op(json!([
         {"op": "add", "path": "members", "value": [{"value": ravi["id"]}]},
     ]));
-    scim(
-        send(&app, Method::PATCH, &team_path, &key, &add_ravi).await,
+    call(
+        &app,
+        Method::PATCH,
+        &team_path,
+        &key,
+        &add_ravi,
         StatusCode::OK,
     )
     .await;
@@ -336,18 +318,7 @@ async fn the_last_company_admin_never_moves_out_and_a_held_group_stays() {
         .send()
         .await
         .unwrap();
-    let empty = scim(
-        send(
-            &app,
-            Method::POST,
-            "/scim/v2/Groups",
-            &key,
-            &json!({"displayName": "Empty"}),
-        )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
+    let empty = new_group(&app, &key, "Empty").await;
     let removed = app
         .client
         .delete(format!(
@@ -385,18 +356,7 @@ async fn moving_members_takes_agent_write_and_never_escalates() {
         &["role:read", "role:write", "agent:read", "agent:write"],
     )
     .await;
-    let team = scim(
-        send(
-            &app,
-            Method::POST,
-            "/scim/v2/Groups",
-            &roles_only,
-            &json!({"displayName": "Team"}),
-        )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
+    let team = new_group(&app, &roles_only, "Team").await;
     let path = format!("/scim/v2/Groups/{}", text(&team["id"]));
     let add =
         |id: &Value| patch_op(json!([{"op": "add", "path": "members", "value": [{"value": id}]}]));
@@ -423,7 +383,7 @@ async fn moving_members_takes_agent_write_and_never_escalates() {
     scim_error(without_agent_write, StatusCode::FORBIDDEN).await;
     scim_error(escalation, StatusCode::FORBIDDEN).await;
     assert_eq!(
-        scim_error(unknown, StatusCode::BAD_REQUEST).await["scimType"],
+        scim_type(unknown, StatusCode::BAD_REQUEST).await,
         "invalidValue"
     );
     assert_eq!(role_of(&app, token, &ravi).await, "Agent");

@@ -96,6 +96,28 @@ pub async fn send(app: &TestApp, method: Method, path: &str, key: &str, body: &V
         .expect("sent")
 }
 
+/// A SCIM error's `scimType`, checking its shape.
+pub async fn scim_type(response: Response, status: StatusCode) -> String {
+    text(&scim_error(response, status).await["scimType"])
+}
+
+/// A SCIM `GET` that answers 200, as JSON.
+pub async fn read(app: &TestApp, path: &str, key: &str) -> Value {
+    scim(app.get(path, Some(key)).await, StatusCode::OK).await
+}
+
+/// A SCIM request's answer, checking its status and media type.
+pub async fn call(
+    app: &TestApp,
+    method: Method,
+    path: &str,
+    key: &str,
+    body: &Value,
+    status: StatusCode,
+) -> Value {
+    scim(send(app, method, path, key, body).await, status).await
+}
+
 pub fn patch_op(operations: Value) -> Value {
     json!({"schemas": [PATCH_OP], "Operations": operations})
 }

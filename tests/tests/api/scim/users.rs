@@ -5,7 +5,8 @@ use reqwest::{Method, Response, StatusCode};
 use serde_json::{Value, json};
 
 use super::{
-    CALLIYO, ENTERPRISE, USER, admin_key, key, patch_op, provisioning_key, scim, scim_error, send,
+    CALLIYO, ENTERPRISE, USER, admin_key, call, key, patch_op, provisioning_key, read, scim,
+    scim_error, scim_type, send,
 };
 use crate::helpers::{TestApp, spawn_app, text};
 
@@ -15,27 +16,10 @@ async fn discovery_describes_what_the_server_supports() {
     let admin = app.signup("acme").await;
     let key = key(&app, &admin, &[]).await;
 
-    let config = scim(
-        app.get("/scim/v2/ServiceProviderConfig", Some(&key)).await,
-        StatusCode::OK,
-    )
-    .await;
-    let schemas = scim(
-        app.get("/scim/v2/Schemas", Some(&key)).await,
-        StatusCode::OK,
-    )
-    .await;
-    let user_schema = scim(
-        app.get(&format!("/scim/v2/Schemas/{USER}"), Some(&key))
-            .await,
-        StatusCode::OK,
-    )
-    .await;
-    let types = scim(
-        app.get("/scim/v2/ResourceTypes", Some(&key)).await,
-        StatusCode::OK,
-    )
-    .await;
+    let config = read(&app, "/scim/v2/ServiceProviderConfig", &key).await;
+    let schemas = read(&app, "/scim/v2/Schemas", &key).await;
+    let user_schema = read(&app, &format!("/scim/v2/Schemas/{USER}"), &key).await;
+    let types = read(&app, "/scim/v2/ResourceTypes", &key).await;
 
     assert_eq!(
         config["filter"],
@@ -80,6 +64,11 @@ async fn only_a_key_of_the_company_may_call_and_only_within_its_permissions() {
     scim_error(forbidden, StatusCode::FORBIDDEN).await;
 }
 
+/// A listing that answers 200, as JSON.
+async fn listed(app: &TestApp, key: &str, query: &str) -> Value {
+    scim(list_users(app, key, query).await, StatusCode::OK).await
+}
+
 async fn list_users(app: &TestApp, key: &str, query: &str) -> Response {
     app.get(&format!("/scim/v2/Users?{query}"), Some(key)).await
 }
@@ -101,27 +90,16 @@ async fn users_are_listed_and_filtered_as_providers_ask() {
         .await;
     assert_eq!(banned.status(), StatusCode::OK);
 
-    let all = scim(list_users(&app, &key, "").await, StatusCode::OK).await;
-    let by_name = scim(
-        list_users(&app, &key, "filter=userName%20eq%20%22RAVI@acme.example%22").await,
-        StatusCode::OK,
+    let all = listed(&app, &key, "").await;
+    let by_name = listed(&app, &key, "filter=userName%20eq%20%22RAVI@acme.example%22").await;
+    let inactive = listed(&app, &key, "filter=active%20eq%20false").await;
+    let contradiction = listed(
+        &app,
+        &key,
+        "filter=userName%20eq%20%22a@acme.example%22%20and%20userName%20eq%20%22b@acme.example%22",
     )
     .await;
-    let inactive = scim(
-        list_users(&app, &key, "filter=active%20eq%20false").await,
-        StatusCode::OK,
-    )
-    .await;
-    let contradiction = scim(
-        list_users(&app, &key, "filter=userName%20eq%20%22a@acme.example%22%20and%20userName%20eq%20%22b@acme.example%22").await,
-        StatusCode::OK,
-    )
-    .await;
-    let second_page = scim(
-        list_users(&app, &key, "startIndex=2&count=1").await,
-        StatusCode::OK,
-    )
-    .await;
+    let second_page = listed(&app, &key, "startIndex=2&count=1").await;
 
     assert_eq!(
         all["schemas"],
@@ -346,8 +324,12 @@ async fn okta_and_entra_create_users_as_they_send_them() {
         {"op": "replace", "path": "password", "value": "a long okta secret"},
     ]));
     let path = format!("/scim/v2/Users/{}", text(&entra["id"]));
-    scim(
-        send(&app, Method::PATCH, &path, &key, &set_password).await,
+    call(
+        &app,
+        Method::PATCH,
+        &path,
+        &key,
+        &set_password,
         StatusCode::OK,
     )
     .await;
@@ -357,11 +339,7 @@ async fn okta_and_entra_create_users_as_they_send_them() {
             .status(),
         StatusCode::OK
     );
-    let by_external = scim(
-        list_users(&app, &key, "filter=externalId%20eq%20%223a1f-entra%22").await,
-        StatusCode::OK,
-    )
-    .await;
+    let by_external = listed(&app, &key, "filter=externalId%20eq%20%223a1f-entra%22").await;
     assert_eq!(by_external["Resources"][0]["id"], entra["id"]);
 }
 
@@ -412,7 +390,7 @@ async fn a_create_keeps_every_rule_of_the_json_api() {
 
     assert_eq!(taken["scimType"], "uniqueness");
     assert_eq!(
-        scim_error(unknown_role, StatusCode::BAD_REQUEST).await["scimType"],
+        scim_type(unknown_role, StatusCode::BAD_REQUEST).await,
         "invalidValue"
     );
     scim_error(escalating, StatusCode::FORBIDDEN).await;
@@ -421,7 +399,7 @@ async fn a_create_keeps_every_rule_of_the_json_api() {
         "{over_limit}"
     );
     assert_eq!(
-        scim_error(not_json, StatusCode::BAD_REQUEST).await["scimType"],
+        scim_type(not_json, StatusCode::BAD_REQUEST).await,
         "invalidSyntax"
     );
 }
@@ -443,22 +421,14 @@ async fn deactivation_bans_and_reactivation_lifts_it_in_either_providers_form() 
 
     // Entra ID: a path, and the boolean as a string.
     let entra = patch_op(json!([{"op": "Replace", "path": "active", "value": "False"}]));
-    let deactivated = scim(
-        send(&app, Method::PATCH, &path, &key, &entra).await,
-        StatusCode::OK,
-    )
-    .await;
+    let deactivated = call(&app, Method::PATCH, &path, &key, &entra, StatusCode::OK).await;
     let signed_out = app.get("/api/v1/me", Some(&session)).await;
     let refused = app
         .login("acme", "ravi@acme.example", "a long okta secret")
         .await;
     // Okta: no path, an object value.
     let okta = patch_op(json!([{"op": "replace", "value": {"active": true}}]));
-    let reactivated = scim(
-        send(&app, Method::PATCH, &path, &key, &okta).await,
-        StatusCode::OK,
-    )
-    .await;
+    let reactivated = call(&app, Method::PATCH, &path, &key, &okta, StatusCode::OK).await;
 
     assert_eq!(deactivated["active"], false);
     assert_eq!(signed_out.status(), StatusCode::UNAUTHORIZED);
@@ -517,18 +487,10 @@ async fn renames_by_patch_and_put_and_if_match_guards_them() {
         {"op": "Replace", "path": "name.familyName", "value": "Shankar"},
         {"op": "Add", "path": "phoneNumbers[type eq \"work\"].value", "value": "+919812345678"}
     ]));
-    let renamed = scim(
-        send(&app, Method::PATCH, &path, &key, &rename).await,
-        StatusCode::OK,
-    )
-    .await;
+    let renamed = call(&app, Method::PATCH, &path, &key, &rename, StatusCode::OK).await;
     let mut replacement = okta_user("ravi.s@acme.example");
     replacement["displayName"] = json!("Ravi S");
-    let replaced = scim(
-        send(&app, Method::PUT, &path, &key, &replacement).await,
-        StatusCode::OK,
-    )
-    .await;
+    let replaced = call(&app, Method::PUT, &path, &key, &replacement, StatusCode::OK).await;
     let guarded = app
         .client
         .patch(format!("{}{path}", app.address))
@@ -555,15 +517,12 @@ async fn answers_carry_the_attributes_asked_for_and_every_refusal_is_a_scim_erro
     let admin = app.signup("acme").await;
     let key = provisioning_key(&app, &admin).await;
     // No name at all: the user is called by their email's local part.
-    let created = scim(
-        send(
-            &app,
-            Method::POST,
-            "/scim/v2/Users",
-            &key,
-            &json!({"userName": "ravi@acme.example"}),
-        )
-        .await,
+    let created = call(
+        &app,
+        Method::POST,
+        "/scim/v2/Users",
+        &key,
+        &json!({"userName": "ravi@acme.example"}),
         StatusCode::CREATED,
     )
     .await;
@@ -571,26 +530,23 @@ async fn answers_carry_the_attributes_asked_for_and_every_refusal_is_a_scim_erro
     let by_extension_urn = patch_op(json!([
         {"op": "add", "path": ENTERPRISE, "value": {"employeeNumber": "E-7"}},
     ]));
-    let patched = scim(
-        send(&app, Method::PATCH, &path, &key, &by_extension_urn).await,
+    let patched = call(
+        &app,
+        Method::PATCH,
+        &path,
+        &key,
+        &by_extension_urn,
         StatusCode::OK,
     )
     .await;
 
-    let only = scim(
-        app.get(
-            &format!("{path}?attributes=userName,{ENTERPRISE}:employeeNumber"),
-            Some(&key),
-        )
-        .await,
-        StatusCode::OK,
+    let only = read(
+        &app,
+        &format!("{path}?attributes=userName,{ENTERPRISE}:employeeNumber"),
+        &key,
     )
     .await;
-    let except = scim(
-        list_users(&app, &key, "excludedAttributes=displayName,emails,meta").await,
-        StatusCode::OK,
-    )
-    .await;
+    let except = listed(&app, &key, "excludedAttributes=displayName,emails,meta").await;
     let unknown_path = app.get("/scim/v2/Nothing", Some(&key)).await;
     let wrong_method = send(&app, Method::PUT, "/scim/v2/Users", &key, &json!({})).await;
     let allow = wrong_method.headers()["allow"].to_str().unwrap().to_owned();
