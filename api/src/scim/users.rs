@@ -50,8 +50,16 @@ pub fn scim_user(req: &HttpRequest, user: &UserView) -> Value {
     if let Some(branch) = &user.branch {
         calliyo["branch"] = json!(branch.name);
     }
+    // An extension with nothing assigned is left out, and so is its URN (RFC 7643 §3:
+    // `schemas` names the schemas of the attributes present).
+    let has_enterprise = enterprise.as_object().is_some_and(|e| !e.is_empty());
+    let schemas = if has_enterprise {
+        vec![USER_SCHEMA, ENTERPRISE_SCHEMA, CALLIYO_SCHEMA]
+    } else {
+        vec![USER_SCHEMA, CALLIYO_SCHEMA]
+    };
     let mut resource = json!({
-        "schemas": [USER_SCHEMA, ENTERPRISE_SCHEMA, CALLIYO_SCHEMA],
+        "schemas": schemas,
         "id": user.id,
         "userName": user.email,
         "displayName": user.name,
@@ -59,7 +67,6 @@ pub fn scim_user(req: &HttpRequest, user: &UserView) -> Value {
         "emails": [{"value": user.email, "type": "work", "primary": true}],
         "active": !user.banned,
         "groups": [{"value": user.role.id, "display": user.role.name, "type": "direct"}],
-        ENTERPRISE_SCHEMA: enterprise,
         CALLIYO_SCHEMA: calliyo,
         "meta": {
             "resourceType": "User",
@@ -69,6 +76,9 @@ pub fn scim_user(req: &HttpRequest, user: &UserView) -> Value {
             "version": conditional::etag(user.version).to_string(),
         },
     });
+    if has_enterprise {
+        resource[ENTERPRISE_SCHEMA] = enterprise;
+    }
     if let Some(external_id) = &user.external_id {
         resource["externalId"] = json!(external_id);
     }

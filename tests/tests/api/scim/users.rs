@@ -560,10 +560,18 @@ async fn answers_carry_the_attributes_asked_for_and_every_refusal_is_a_scim_erro
     .await;
 
     assert_eq!(created["displayName"], "ravi");
+    // Nothing of the enterprise extension assigned: neither it nor its URN is shown.
+    assert!(created.get(ENTERPRISE).is_none(), "{created}");
+    assert!(
+        !created["schemas"]
+            .as_array()
+            .unwrap()
+            .contains(&json!(ENTERPRISE))
+    );
     assert_eq!(patched[ENTERPRISE]["employeeNumber"], "E-7");
     assert_eq!(
         only,
-        json!({"schemas": created["schemas"], "id": created["id"],
+        json!({"schemas": patched["schemas"], "id": created["id"],
                "userName": "ravi@acme.example", ENTERPRISE: {"employeeNumber": "E-7"}})
     );
     let listed = except["Resources"].as_array().unwrap();
