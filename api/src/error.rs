@@ -395,7 +395,9 @@ pub struct Problem {
 }
 
 /// The stable, machine-readable kind of a problem: what a client branches on. The status
-/// alone does not say which of several 409s (or 401s, 403s, 423s) it is.
+/// alone does not say which of several 409s (or 401s, 403s, 423s) it is. Codes are only ever
+/// added, never renamed or removed: a client meeting one it does not know acts on the HTTP
+/// status (with openapi-generator, generate with `enumUnknownDefaultCase=true`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ProblemCode {

@@ -55,6 +55,7 @@ pub struct LeadDto {
     #[schema(required = true)]
     pub source: Option<String>,
     /// `new`, `contacted`, `qualified` (open) or `won`, `lost` (closed).
+    #[schema(value_type = crate::schema_rules::LeadStatus)]
     pub status: String,
     #[schema(required = true)]
     pub assignee: Option<NamedRefDto>,

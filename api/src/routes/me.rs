@@ -37,6 +37,7 @@ pub struct MeResponse {
     pub user: UserDto,
     pub company: CompanyDto,
     /// Every `resource:action` the role grants, in catalogue order.
+    #[schema(value_type = Vec<crate::schema_rules::Permission>)]
     pub permissions: Vec<String>,
     /// The resources the role can read, in sidebar order: the pages a client shows.
     pub menu: Vec<&'static str>,

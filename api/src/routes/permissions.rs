@@ -26,8 +26,8 @@ pub struct CatalogueEntry {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Catalogue {
     pub items: Vec<CatalogueEntry>,
-    pub page: u32,
-    pub per_page: u32,
+    pub page: u64,
+    pub per_page: u64,
     pub total: u64,
 }
 
@@ -44,11 +44,11 @@ pub async fn list_permissions(_actor: Actor) -> Json<Catalogue> {
             actions: Action::ALL.into_iter().map(Action::as_str).collect(),
         })
         .collect();
-    let total = items.len();
+    let total = items.len() as u64;
     Json(Catalogue {
         page: 1,
-        per_page: total as u32,
-        total: total as u64,
+        per_page: total,
+        total,
         items,
     })
 }

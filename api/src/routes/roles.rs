@@ -41,6 +41,7 @@ pub struct RoleDto {
     /// The Company Admin role: every permission, cannot be edited or deleted.
     pub system: bool,
     /// `resource:action` strings in catalogue order.
+    #[schema(value_type = Vec<crate::schema_rules::Permission>)]
     pub permissions: Vec<String>,
     pub users_count: i64,
 }

@@ -130,7 +130,7 @@ pub struct CreateUserRequest {
     pub mpin: Option<String>,
     /// Open leads the user may hold (default 0).
     #[serde(default, deserialize_with = "crate::json::optional_whole")]
-    #[schema(minimum = 0, maximum = 100_000)]
+    #[schema(value_type = Option<i32>, minimum = 0, maximum = 100_000)]
     pub lead_cap: Option<i64>,
 }
 
@@ -279,7 +279,7 @@ pub struct UpdateUserRequest {
     #[schema(value_type = crate::schema_rules::Mpin)]
     pub mpin: Option<String>,
     #[serde(default, deserialize_with = "crate::json::present_whole")]
-    #[schema(value_type = i64, minimum = 0, maximum = 100_000)]
+    #[schema(value_type = i32, minimum = 0, maximum = 100_000)]
     pub lead_cap: Option<i64>,
     /// `true` bans (no sign-in, sessions end, leads and seat kept); `false` unbans (the
     /// sessions that ended stay ended: the user signs in again).
