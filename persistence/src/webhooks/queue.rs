@@ -8,8 +8,7 @@ use domain::webhooks::{DueDelivery, Outcome};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType, Order, Query};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryResult, QuerySelect,
-    TransactionTrait,
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryResult, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -39,24 +38,19 @@ impl DeliveryQueue for Store {
         event_id: Uuid,
         body: String,
     ) -> Result<String, DomainError> {
-        webhook_event::Entity::update_many()
-            .col_expr(webhook_event::Column::Body, Expr::value(body))
+        // One statement: ours, or the body another replica froze first.
+        let frozen = webhook_event::Entity::update_many()
+            .col_expr(
+                webhook_event::Column::Body,
+                Expr::col(webhook_event::Column::Body).if_null(body),
+            )
             .filter(webhook_event::Column::CompanyId.eq(company_id))
             .filter(webhook_event::Column::Id.eq(event_id))
-            .filter(webhook_event::Column::Body.is_null())
-            .exec(&self.db)
+            .exec_with_returning(&self.db)
             .await
             .map_err(StoreError::from)?;
-        // Ours, or the one another replica froze first.
-        let frozen: Option<Option<String>> =
-            webhook_event::Entity::find_by_id((company_id, event_id))
-                .select_only()
-                .column(webhook_event::Column::Body)
-                .into_tuple()
-                .one(&self.db)
-                .await
-                .map_err(StoreError::from)?;
-        Ok(frozen.flatten().ok_or(StoreError::NotFound)?)
+        let body = frozen.into_iter().next().and_then(|event| event.body);
+        Ok(body.ok_or(StoreError::NotFound)?)
     }
 
     async fn settle(
@@ -65,9 +59,8 @@ impl DeliveryQueue for Store {
         outcome: &Outcome,
         retry_at: Option<DateTime<Utc>>,
     ) -> Result<(), DomainError> {
-        let txn = self.db.begin().await.map_err(StoreError::from)?;
         let delivered = outcome.delivered();
-        let settled = webhook_delivery::Entity::update_many()
+        let settle = webhook_delivery::Entity::update_many()
             .set(webhook_delivery::ActiveModel {
                 claimed_until: Set(None),
                 attempted_at: Set(Some(outcome.at)),
@@ -79,13 +72,17 @@ impl DeliveryQueue for Store {
             })
             .filter(D::CompanyId.eq(delivery.company_id))
             .filter(D::Id.eq(delivery.id))
-            .filter(D::AttemptedAt.is_null())
-            .exec(&txn)
-            .await
-            .map_err(StoreError::from)?;
+            .filter(D::AttemptedAt.is_null());
+        // Most tries end here: one statement, no transaction around it.
+        let Some(due_at) = retry_at else {
+            settle.exec(&self.db).await.map_err(StoreError::from)?;
+            return Ok(());
+        };
+        let txn = self.db.begin().await.map_err(StoreError::from)?;
+        let settled = settle.exec(&txn).await.map_err(StoreError::from)?;
         // Settled already (this replica's lease ran out and another one sent it again): its
         // retry, if any, is scheduled by whoever settled it first.
-        if let Some(due_at) = retry_at.filter(|_| settled.rows_affected == 1) {
+        if settled.rows_affected == 1 {
             let attempt = i32::try_from(delivery.attempt + 1).map_err(DomainError::fault)?;
             let retry = due_try(
                 delivery.company_id,

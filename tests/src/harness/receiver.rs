@@ -17,6 +17,8 @@ pub struct Received {
     pub content_type: String,
     pub signature: String,
     pub body: String,
+    /// When it arrived.
+    pub at: Instant,
 }
 
 #[derive(Default)]
@@ -106,6 +108,7 @@ async fn receive(log: web::Data<Log>, req: HttpRequest, body: web::Bytes) -> Htt
         content_type: header("content-type"),
         signature: header("calliyo-signature"),
         body: String::from_utf8_lossy(&body).into_owned(),
+        at: Instant::now(),
     };
     if let Ok(mut all) = log.received.lock() {
         all.push(received);
