@@ -42,15 +42,11 @@ impl ApiKeys for SeaTx {
     }
 
     async fn delete_api_key(&mut self, id: Uuid) -> Result<Option<String>, DomainError> {
-        let scoped = api_key::Entity::find_by_id((self.company_id, id));
-        let Some(key) = scoped.one(&self.txn).await.map_err(StoreError::from)? else {
-            return Ok(None);
-        };
-        api_key::Entity::delete_by_id((self.company_id, id))
-            .exec(&self.txn)
+        let deleted = api_key::Entity::delete_by_id((self.company_id, id))
+            .exec_with_returning(&self.txn)
             .await
             .map_err(StoreError::from)?;
-        Ok(Some(key.name))
+        Ok(deleted.map(|key| key.name))
     }
 }
 
