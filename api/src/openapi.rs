@@ -46,7 +46,7 @@ use crate::routes::{
         webhooks::list_webhooks, webhooks::create_webhook, webhooks::get_webhook,
         webhooks::update_webhook, webhooks::delete_webhook, webhooks::list_webhook_deliveries,
     ),
-    components(schemas(Problem, ProblemField)),
+    components(schemas(Problem, ProblemField, crate::schema_rules::UserSort)),
     modifiers(&BearerAuth, &CommonProblems, &IdempotentPosts),
     tags(
         (name = "auth", description = "Sign-up, sign-in and sessions (public)."),

@@ -11,6 +11,7 @@
 //! in validators) disagree on what `\s` means; these are Rust's own: what `str::trim`
 //! strips ([`char::is_whitespace`]) and what [`char::is_control`] refuses.
 
+use utoipa::openapi::extensions::{Extensions, ExtensionsBuilder};
 use utoipa::openapi::schema::{AnyOfBuilder, ObjectBuilder, Schema, SchemaFormat, Type};
 use utoipa::openapi::{KnownFormat, RefOr};
 use utoipa::{PartialSchema, ToSchema};
@@ -46,6 +47,26 @@ fn text(description: &str, pattern: Option<String>) -> ObjectBuilder {
         .schema_type(Type::String)
         .description(Some(description))
         .pattern(pattern)
+}
+
+/// `x-enum-varnames`: the identifiers generators give an enum's values (`-name` would
+/// otherwise become `VALUE_1`, `agent:read` `AGENTREAD`): upper case, `:` as `_`, a leading
+/// `-` as a `_DESC` suffix.
+fn enum_varnames(values: &[impl AsRef<str>]) -> Extensions {
+    let names: Vec<String> = values
+        .iter()
+        .map(|value| {
+            let value = value.as_ref();
+            let (name, suffix) = match value.strip_prefix('-') {
+                Some(rest) => (rest, "_DESC"),
+                None => (value, ""),
+            };
+            format!("{}{suffix}", name.to_ascii_uppercase().replace(':', "_"))
+        })
+        .collect();
+    ExtensionsBuilder::new()
+        .add("x-enum-varnames", serde_json::json!(names))
+        .build()
 }
 
 fn name_schema(or_blank: bool) -> Schema {
@@ -186,9 +207,24 @@ schema_rule!(
 
 schema_rule!(
     /// A permission, `resource:action`.
-    Permission => text("A permission from `GET /api/v1/permissions`.", None)
-        .enum_values(Some(domain::PermissionSet::catalogue().map(|p| p.to_string())))
-        .into()
+    Permission => {
+        let values: Vec<String> = domain::PermissionSet::catalogue().map(|p| p.to_string()).collect();
+        text("A permission from `GET /api/v1/permissions`.", None)
+            .extensions(Some(enum_varnames(&values)))
+            .enum_values(Some(values))
+            .into()
+    }
+);
+
+schema_rule!(
+    /// How a user listing is sorted.
+    UserSort => {
+        let values = ["name", "-name", "created_at", "-created_at"];
+        text("By name or by creation; `-` sorts descending.", None)
+            .extensions(Some(enum_varnames(&values)))
+            .enum_values(Some(values))
+            .into()
+    }
 );
 
 schema_rule!(

@@ -35,7 +35,8 @@ pub fn resources() -> impl HttpServiceFactory {
     )
 }
 
-#[derive(Debug, Clone, Copy, Default, Deserialize, ToSchema)]
+/// How a user listing is sorted (its schema: [`crate::schema_rules::UserSort`]).
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
 pub enum SortParam {
     #[default]
     #[serde(rename = "name")]
@@ -60,7 +61,7 @@ pub struct UserQuery {
     pub role_id: Option<Uuid>,
     pub banned: Option<bool>,
     /// `name` (default), `-name`, `created_at` or `-created_at`.
-    #[param(inline)]
+    #[param(value_type = Option<crate::schema_rules::UserSort>)]
     pub sort: Option<SortParam>,
     /// 1-based page number (default 1).
     #[param(minimum = 1)]
