@@ -31,26 +31,9 @@ PG_PORT="${PG_PORT:-5432}"
 MAX_EXAMPLES="${FUZZ_MAX_EXAMPLES:-100}"
 SEED="${FUZZ_SEED:-$RANDOM$RANDOM}"
 
-step() { printf '\n== %s (%s)\n' "$1" "$(date -u +%H:%M:%S)"; }
-
-work=$(mktemp -d /var/tmp/calliyo-fuzz.XXXXXX)
-cleanup() {
-  local status=$?
-  # `checks serve` kills the server and drops its database on SIGTERM (or when its standard
-  # input, our coprocess pipe, closes because this script died).
-  if [[ -n "${SERVE_PID:-}" ]] && kill -0 "$SERVE_PID" 2>/dev/null; then
-    kill "$SERVE_PID" 2>/dev/null || true
-    wait "$SERVE_PID" 2>/dev/null || true
-  fi
-  if [[ $status -ne 0 && -f "$work/server.log" ]]; then
-    echo "-- last lines of the server log:"
-    tail -n 40 "$work/server.log" || true
-  fi
-  rm -rf "$work"
-  exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+# shellcheck source=.ci/scratch.sh
+source .ci/scratch.sh
+make_scratch calliyo-fuzz
 
 step "schemathesis $SCHEMATHESIS_VERSION in $VENV"
 if [[ ! -x "$VENV/bin/python" ]]; then
