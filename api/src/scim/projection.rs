@@ -67,7 +67,7 @@ impl Projection {
                 }
                 resource
             }
-            Self::Only(paths) => only(&resource, paths),
+            Self::Only(paths) => only(resource, paths),
         }
     }
 }
@@ -132,31 +132,28 @@ fn container<'a>(
 
 fn remove(resource: &mut Value, path: &AttributePath) {
     let Some(name) = &path.name else {
-        if let (Some(top), Some(urn)) = (resource.as_object_mut(), path.extension)
-            && let Some(key) = key_of(top, urn)
-        {
-            top.remove(&key);
+        if let Some(urn) = path.extension {
+            take(resource.as_object_mut(), urn);
         }
         return;
     };
     if path.extension.is_none() && ALWAYS.contains(&name.as_str()) {
         return;
     }
-    let Some(object) = container(resource, path) else {
-        return;
-    };
-    let Some(key) = key_of(object, name) else {
-        return;
-    };
+    let object = container(resource, path);
     match &path.sub {
         None => {
-            object.remove(&key);
+            take(object, name);
         }
         Some(sub) => {
+            let Some(object) = object else {
+                return;
+            };
+            let Some(key) = key_of(object, name) else {
+                return;
+            };
             for item in items_mut(object.get_mut(&key)) {
-                if let Some(sub_key) = key_of(item, sub) {
-                    item.remove(&sub_key);
-                }
+                take(Some(item), sub);
             }
         }
     }
@@ -172,8 +169,9 @@ fn items_mut(value: Option<&mut Value>) -> Vec<&mut Map<String, Value>> {
 }
 
 /// The resource with `id`, `schemas` and the attributes `paths` name; several
-/// sub-attributes of one attribute are kept together.
-fn only(resource: &Value, paths: &[AttributePath]) -> Value {
+/// sub-attributes of one attribute are kept together. What is kept is moved out of
+/// `resource`, not copied.
+fn only(mut resource: Value, paths: &[AttributePath]) -> Value {
     let mut wanted: BTreeMap<Attribute, Option<Vec<String>>> = BTreeMap::new();
     for path in paths {
         let entry = wanted
@@ -185,28 +183,27 @@ fn only(resource: &Value, paths: &[AttributePath]) -> Value {
             (Some(_), None) => {}
         }
     }
-    let mut source = resource.clone();
     let mut kept = Map::new();
-    if let Some(top) = resource.as_object() {
-        for name in ALWAYS {
-            if let Some(key) = key_of(top, name) {
-                kept.insert(key.clone(), top[&key].clone());
-            }
+    for name in ALWAYS {
+        if let Some(value) = take(resource.as_object_mut(), name) {
+            kept.insert(value.0, value.1);
         }
     }
+    // A whole extension sorts before its attributes: once taken, they are in it.
     for ((extension, name), subs) in wanted {
-        let path = AttributePath {
-            extension,
-            name: name.clone(),
-            sub: None,
+        let taken = match (&name, extension) {
+            (None, Some(urn)) => take(resource.as_object_mut(), urn),
+            (None, None) => None,
+            (Some(name), _) => {
+                let path = AttributePath {
+                    extension,
+                    name: None,
+                    sub: None,
+                };
+                take(container(&mut resource, &path), name)
+            }
         };
-        let value = match &name {
-            None => take_extension(&mut source, extension),
-            Some(name) => container(&mut source, &path).and_then(|object| {
-                key_of(object, name).map(|key| (key.clone(), object[&key].clone()))
-            }),
-        };
-        let Some((key, mut value)) = value else {
+        let Some((key, mut value)) = taken else {
             continue;
         };
         if let Some(subs) = subs {
@@ -231,13 +228,11 @@ fn only(resource: &Value, paths: &[AttributePath]) -> Value {
     Value::Object(kept)
 }
 
-fn take_extension(
-    resource: &mut Value,
-    extension: Option<&'static str>,
-) -> Option<(String, Value)> {
-    let top = resource.as_object()?;
-    let key = key_of(top, extension?)?;
-    Some((key.clone(), top[&key].clone()))
+/// Moves the attribute `name` (case-insensitively) out of `object`, with its actual key.
+fn take(object: Option<&mut Map<String, Value>>, name: &str) -> Option<(String, Value)> {
+    let object = object?;
+    let key = key_of(object, name)?;
+    object.remove_entry(&key)
 }
 
 #[cfg(test)]
