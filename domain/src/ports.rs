@@ -479,15 +479,20 @@ pub trait Webhooks {
 /// The outbox: events written in the transaction of the change they describe, so they commit
 /// or roll back with it.
 pub trait Outbox {
-    /// Records `event` with one delivery due now for each enabled webhook of the company
-    /// subscribed to its type. A store may record nothing when there is none: nobody could
-    /// ever receive it.
+    /// Records `event`, to be fanned out to the company's webhooks subscribed to its type
+    /// ([`DeliveryQueue::fan_out`]). A store may record nothing when no enabled webhook
+    /// subscribes to it now: nobody could ever receive it.
     async fn record_event(&mut self, event: Event) -> Result<(), DomainError>;
 }
 
 /// The deliveries due, across companies: what the delivery worker of every replica takes
 /// from. Each call stands on its own, outside the changes' transactions.
 pub trait DeliveryQueue {
+    /// Makes the deliveries of up to `limit` recorded events not fanned out yet, oldest
+    /// first, in one transaction: one try, due at once, to each enabled webhook subscribed to
+    /// the event's type now and created before the event happened. Replicas fanning out at
+    /// once take different events. Returns how many events it fanned out.
+    async fn fan_out(&self, limit: u64) -> Result<u64, DomainError>;
     /// Claims up to `limit` deliveries due at `now` (of enabled webhooks) until
     /// `lease_until`: no other replica takes them before then. A claim whose lease runs out
     /// unsettled (its replica died mid-try) is due again.

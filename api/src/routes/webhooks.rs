@@ -234,6 +234,8 @@ pub async fn list_webhooks(
 /// is. Any 2xx within 10 s acknowledges it; anything else (another status, a redirect, a
 /// timeout, a refused connection) is retried after 15 s, then with delays doubling up to an
 /// hour, until the event is 24 h old. Every try is in `GET /webhooks/{id}/deliveries`.
+/// An event goes to the webhooks subscribed to it when it happened: one created later does
+/// not get it.
 ///
 /// **URL**: `https`, to a host that is not loopback, private, link-local or otherwise
 /// non-public, checked here (422 on `url`) and again at every delivery against every address
@@ -354,7 +356,8 @@ pub async fn delete_webhook(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// The webhook's delivery log, newest first: one item per try, made or due.
+/// The webhook's delivery log, newest first: one item per try, made or due. A change's
+/// first try appears once a delivery worker has taken its event, normally within a second.
 #[utoipa::path(get, path = "/api/v1/webhooks/{id}/deliveries", operation_id = "listWebhookDeliveries", tag = "webhooks",
     params(("id" = Uuid, Path, description = "The webhook's id."), PageQuery),
     security(("bearer_auth" = [])),

@@ -1,4 +1,5 @@
-//! The delivery worker, started on every replica: it claims due deliveries (leased, so no two
+//! The delivery worker, started on every replica: it fans the events the changes recorded out
+//! into one delivery per subscribed webhook, then claims due deliveries (leased, so no two
 //! replicas send one at once), sends each on a task of its own, at most [`CONCURRENCY`] at a
 //! time, and settles it. It claims only as many as it can start at once, so a lease never
 //! waits in a queue. It polls every [`POLL`], claims again at once while deliveries are
@@ -18,6 +19,8 @@ use crate::state::AppStore;
 
 /// Sends in flight at once, per replica.
 const CONCURRENCY: usize = 64;
+/// Events fanned out into deliveries per round (one short transaction).
+const FAN_OUT_BATCH: u64 = 256;
 /// How often the worker looks for due deliveries when nothing wakes it.
 const POLL: Duration = Duration::from_secs(1);
 /// How long a claimed delivery is this replica's: longer than a send (10 s) and its writes.
@@ -33,6 +36,13 @@ pub fn start(store: AppStore, sender: Sender, wake: Arc<Notify>) {
             let Ok(first) = Arc::clone(&slots).acquire_owned().await else {
                 return;
             };
+            let fanned_out = match store.fan_out(FAN_OUT_BATCH).await {
+                Ok(fanned_out) => fanned_out,
+                Err(err) => {
+                    tracing::error!(error = %err, "fanning out webhook events failed");
+                    0
+                }
+            };
             let free = 1 + slots.available_permits();
             let now = Utc::now();
             let lease_until = now + chrono::Duration::seconds(LEASE_SECONDS);
@@ -45,7 +55,7 @@ pub fn start(store: AppStore, sender: Sender, wake: Arc<Notify>) {
                     continue;
                 }
             };
-            let backed_up = claimed.len() == free;
+            let backed_up = claimed.len() == free || fanned_out == FAN_OUT_BATCH;
             let mut permit = Some(first);
             for delivery in claimed {
                 let slot = match permit.take() {

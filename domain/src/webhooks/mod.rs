@@ -2,7 +2,8 @@
 //!
 //! A change's use case records an [`Event`] through the [`Outbox`](crate::ports::Outbox) port
 //! in the transaction that makes the change, so a change that commits is delivered at least
-//! once and one that rolls back never is. A worker on every replica claims the due deliveries
+//! once and one that rolls back never is. A worker on every replica fans each recorded event
+//! out into one delivery per subscribed webhook, claims the due deliveries
 //! ([`DeliveryQueue`](crate::ports::DeliveryQueue)), sends them outside any transaction and
 //! [`settle`]s each try; a failed one is tried again on the schedule of [`retry`].
 

@@ -1,7 +1,7 @@
 use sea_orm::entity::prelude::*;
 
 /// An event of the outbox: the record it is about (`subject_id`) or its fixed `data`, and the
-/// `body` as first sent.
+/// `body` as first sent; `fanned_out` once the workers made its deliveries.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "webhook_events")]
 pub struct Model {
@@ -14,6 +14,7 @@ pub struct Model {
     pub subject_id: Option<Uuid>,
     pub data: Option<String>,
     pub body: Option<String>,
+    pub fanned_out: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

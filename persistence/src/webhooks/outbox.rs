@@ -1,75 +1,97 @@
-//! The [`Outbox`] port: an event and its first deliveries, written in the transaction of the
-//! change that caused it.
+//! The [`Outbox`] port: an event, written in the transaction of the change that caused it.
+//! Its deliveries are made later by the delivery workers (`queue.rs`, [`fan_out`]), so the
+//! change's transaction, which often holds its company's lock, gains one statement at most.
+//!
+//! [`fan_out`]: domain::ports::DeliveryQueue::fan_out
 
 use chrono::Utc;
 use domain::DomainError;
 use domain::ports::Outbox;
-use domain::webhooks::{Event, EventData};
-use sea_orm::ActiveValue::Set;
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
-use sea_orm::{ConnectionTrait, EntityTrait, QueryResult};
+use domain::webhooks::{Event, EventData, EventType};
+use sea_orm::ConnectionTrait;
+use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement};
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{due_try, on_webhook};
+use super::on_webhook;
 use crate::StoreError;
-use crate::entity::{webhook, webhook_delivery, webhook_event, webhook_subscription};
+use crate::entity::{webhook, webhook_event, webhook_subscription};
 use crate::tx::SeaTx;
 
 impl Outbox for SeaTx {
-    /// One indexed read when nobody subscribes (the common case, and the whole cost the
-    /// outbox adds to a change then); otherwise the event and one delivery per webhook.
+    /// One statement, `INSERT ... SELECT ... WHERE EXISTS (a subscription)`: the event is
+    /// stored only when an enabled webhook of the company subscribes to its type, which
+    /// costs a change with no subscriber what the read of the subscriptions alone would. The
+    /// large data of a batch or a distribution is built only once someone is known to want
+    /// it.
     async fn record_event(&mut self, event: Event) -> Result<(), DomainError> {
-        let webhooks = self.subscribed(&event).await?;
-        if webhooks.is_empty() {
+        let bulky = matches!(event.data, EventData::Batch(_) | EventData::Distributed(_));
+        if bulky && !self.anyone_subscribed(event.kind).await? {
             return Ok(());
         }
-        let now = Utc::now();
-        let event_id = Uuid::now_v7();
+        use webhook_event::Column as E;
         let (subject_id, data) = stored_data(&event.data);
-        webhook_event::Entity::insert(webhook_event::ActiveModel {
-            company_id: Set(self.company_id),
-            id: Set(event_id),
-            event_type: Set(event.kind.as_str().to_owned()),
-            occurred_at: Set(now),
-            subject_id: Set(subject_id),
-            data: Set(data),
-            body: Set(None),
-        })
-        .exec(&self.txn)
-        .await
-        .map_err(StoreError::from)?;
-        let deliveries = webhooks
-            .into_iter()
-            .map(|webhook_id| due_try(self.company_id, webhook_id, event_id, 1, now));
-        webhook_delivery::Entity::insert_many(deliveries)
-            .exec(&self.txn)
+        let row = Query::select()
+            .expr(Expr::val(self.company_id))
+            .expr(Expr::val(Uuid::now_v7()))
+            .expr(Expr::val(event.kind.as_str()))
+            .expr(Expr::val(Utc::now()))
+            .expr(Expr::val(subject_id))
+            .expr(Expr::val(data))
+            .expr(Expr::val(false))
+            .and_where(Expr::exists(self.subscriptions_to(event.kind)))
+            .take();
+        let insert = Query::insert()
+            .into_table(webhook_event::Entity)
+            .columns([
+                E::CompanyId,
+                E::Id,
+                E::EventType,
+                E::OccurredAt,
+                E::SubjectId,
+                E::Data,
+                E::FannedOut,
+            ])
+            .select_from(row)
+            .map_err(DomainError::fault)?
+            .take();
+        let backend = self.txn.get_database_backend();
+        let inserted = self
+            .txn
+            .execute_raw(backend.build(&insert))
             .await
             .map_err(StoreError::from)?;
-        self.recorded_events = true;
+        if inserted.rows_affected() > 0 {
+            self.recorded_events = true;
+        }
         Ok(())
     }
 }
 
 impl SeaTx {
-    /// The company's enabled webhooks subscribed to the event's type.
-    async fn subscribed(&self, event: &Event) -> Result<Vec<Uuid>, StoreError> {
-        use webhook_subscription::Column as S;
+    async fn anyone_subscribed(&self, kind: EventType) -> Result<bool, StoreError> {
         let query = Query::select()
+            .expr(Expr::exists(self.subscriptions_to(kind)))
+            .take();
+        let backend = self.txn.get_database_backend();
+        let row = self.txn.query_one_raw(backend.build(&query)).await?;
+        Ok(row
+            .map(|row| row.try_get_by_index(0))
+            .transpose()?
+            .unwrap_or(false))
+    }
+
+    /// The company's enabled webhooks subscribed to `kind`.
+    fn subscriptions_to(&self, kind: EventType) -> SelectStatement {
+        use webhook_subscription::Column as S;
+        Query::select()
             .column((webhook_subscription::Entity, S::WebhookId))
             .from(webhook_subscription::Entity)
             .inner_join(webhook::Entity, on_webhook(webhook_subscription::Entity))
             .and_where(Expr::col((webhook_subscription::Entity, S::CompanyId)).eq(self.company_id))
-            .and_where(
-                Expr::col((webhook_subscription::Entity, S::EventType)).eq(event.kind.as_str()),
-            )
+            .and_where(Expr::col((webhook_subscription::Entity, S::EventType)).eq(kind.as_str()))
             .and_where(Expr::col((webhook::Entity, webhook::Column::Enabled)).eq(true))
-            .take();
-        let backend = self.txn.get_database_backend();
-        let rows = self.txn.query_all_raw(backend.build(&query)).await?;
-        rows.iter()
-            .map(|row: &QueryResult| Ok(row.try_get::<Uuid>("", "webhook_id")?))
-            .collect()
+            .take()
     }
 }
 

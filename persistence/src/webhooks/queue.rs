@@ -1,5 +1,8 @@
-//! [`DeliveryQueue`]: the delivery workers' claim, the frozen bodies and the outcomes. Every
-//! call is its own short transaction; the HTTP call happens between them, never inside one.
+//! [`DeliveryQueue`]: the delivery workers' fan-out of recorded events into deliveries, their
+//! claim, the frozen bodies and the outcomes. Every call is its own short transaction; the
+//! HTTP call happens between them, never inside one.
+
+use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
 use domain::DomainError;
@@ -8,17 +11,46 @@ use domain::webhooks::{DueDelivery, Outcome};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType, Order, Query};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryResult, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryResult,
+    TransactionTrait,
 };
 use uuid::Uuid;
 
 use super::{due_try, event_type, on_event, on_webhook};
-use crate::entity::{webhook, webhook_delivery, webhook_event};
+use crate::entity::{webhook, webhook_delivery, webhook_event, webhook_subscription};
 use crate::{Store, StoreError};
 
 use webhook_delivery::Column as D;
 
 impl DeliveryQueue for Store {
+    async fn fan_out(&self, limit: u64) -> Result<u64, DomainError> {
+        let txn = self.db.begin().await.map_err(StoreError::from)?;
+        let events = take_unfanned(&txn, limit).await?;
+        if events.is_empty() {
+            return Ok(0);
+        }
+        let webhooks = subscribers(&txn, &events).await?;
+        let deliveries: Vec<_> = events
+            .iter()
+            .flat_map(|event| {
+                webhooks
+                    .iter()
+                    .filter(|webhook| webhook.receives(event))
+                    .map(|webhook| {
+                        due_try(event.company_id, webhook.id, event.id, 1, event.occurred_at)
+                    })
+            })
+            .collect();
+        for chunk in deliveries.chunks(INSERT_CHUNK) {
+            webhook_delivery::Entity::insert_many(chunk.to_vec())
+                .exec(&txn)
+                .await
+                .map_err(StoreError::from)?;
+        }
+        txn.commit().await.map_err(StoreError::from)?;
+        Ok(events.len() as u64)
+    }
+
     async fn claim_due(
         &self,
         now: DateTime<Utc>,
@@ -181,6 +213,108 @@ impl Store {
         let rows = self.db.query_all_raw(backend.build(&query)).await?;
         rows.iter().map(due_delivery).collect()
     }
+}
+
+/// Rows per multi-row INSERT of deliveries: well under both databases' bind-parameter limits.
+const INSERT_CHUNK: usize = 1_000;
+
+/// An event taken to fan out.
+struct Unfanned {
+    company_id: Uuid,
+    id: Uuid,
+    event_type: String,
+    occurred_at: DateTime<Utc>,
+}
+
+/// An enabled webhook subscribed to an event type of its company.
+struct Subscriber {
+    company_id: Uuid,
+    id: Uuid,
+    event_type: String,
+    created_at: DateTime<Utc>,
+}
+
+impl Subscriber {
+    /// A webhook created after an event happened does not get it.
+    fn receives(&self, event: &Unfanned) -> bool {
+        self.company_id == event.company_id
+            && self.event_type == event.event_type
+            && self.created_at <= event.occurred_at
+    }
+}
+
+/// Marks up to `limit` events not fanned out yet, oldest first, as fanned out, and returns
+/// them: `UPDATE ... WHERE key IN (SELECT ... LIMIT n) RETURNING ...`, the first statement of
+/// the fan-out's transaction. On PostgreSQL the subquery takes its rows `FOR UPDATE SKIP
+/// LOCKED`, so replicas fanning out at once take different events; SQLite serializes writes.
+async fn take_unfanned(txn: &DatabaseTransaction, limit: u64) -> Result<Vec<Unfanned>, StoreError> {
+    use webhook_event::Column as E;
+    let unfanned = Query::select()
+        .columns([E::CompanyId, E::Id])
+        .from(webhook_event::Entity)
+        .and_where(Expr::col(E::FannedOut).eq(false))
+        .order_by(E::OccurredAt, Order::Asc)
+        .limit(limit)
+        .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
+        .take();
+    let take = Query::update()
+        .table(webhook_event::Entity)
+        .value(E::FannedOut, true)
+        .and_where(Expr::tuple([Expr::col(E::CompanyId), Expr::col(E::Id)]).in_subquery(unfanned))
+        .returning(Query::returning().columns([E::CompanyId, E::Id, E::EventType, E::OccurredAt]))
+        .take();
+    let backend = txn.get_database_backend();
+    let rows = txn.query_all_raw(backend.build(&take)).await?;
+    // By position: SQLite names a RETURNING column after its quoted text.
+    rows.iter()
+        .map(|row| {
+            Ok(Unfanned {
+                company_id: row.try_get_by_index(0)?,
+                id: row.try_get_by_index(1)?,
+                event_type: row.try_get_by_index(2)?,
+                occurred_at: row.try_get_by_index(3)?,
+            })
+        })
+        .collect()
+}
+
+/// The enabled webhooks subscribed to the events' types, in the events' companies.
+async fn subscribers(
+    txn: &DatabaseTransaction,
+    events: &[Unfanned],
+) -> Result<Vec<Subscriber>, StoreError> {
+    use webhook_subscription::Column as S;
+    let (s, w) = (webhook_subscription::Entity, webhook::Entity);
+    let wanted: BTreeSet<(Uuid, &str)> = events
+        .iter()
+        .map(|event| (event.company_id, event.event_type.as_str()))
+        .collect();
+    let query = Query::select()
+        .columns([(s, S::CompanyId), (s, S::WebhookId), (s, S::EventType)])
+        .column((w, webhook::Column::CreatedAt))
+        .from(s)
+        .inner_join(w, on_webhook(s))
+        .and_where(Expr::col((w, webhook::Column::Enabled)).eq(true))
+        .and_where(
+            Expr::tuple([Expr::col((s, S::CompanyId)), Expr::col((s, S::EventType))]).in_tuples(
+                wanted
+                    .into_iter()
+                    .map(|(company_id, event_type)| (company_id, event_type.to_owned())),
+            ),
+        )
+        .take();
+    let backend = txn.get_database_backend();
+    let rows = txn.query_all_raw(backend.build(&query)).await?;
+    rows.iter()
+        .map(|row| {
+            Ok(Subscriber {
+                company_id: row.try_get("", "company_id")?,
+                id: row.try_get("", "webhook_id")?,
+                event_type: row.try_get("", "event_type")?,
+                created_at: row.try_get("", "created_at")?,
+            })
+        })
+        .collect()
 }
 
 fn due_delivery(row: &QueryResult) -> Result<DueDelivery, StoreError> {

@@ -268,6 +268,38 @@ async fn a_created_user_is_delivered_signed_with_the_user_as_get_shows_it() {
     assert!(log[0]["error"].is_null() && log[0]["next_attempt_at"].is_null());
 }
 
+/// A change records only its event; a delivery worker makes its deliveries later, to the
+/// webhooks subscribed then, leaving out a webhook created after the event happened.
+#[tokio::test]
+async fn an_event_goes_to_the_webhooks_that_existed_when_it_happened() {
+    let app = spawn_app_with(|config| config.webhooks_delivery = false).await;
+    let admin = app.signup("acme").await;
+    let token = admin.access_token.as_str();
+    let (before, after) = (Receiver::start(&[]).unwrap(), Receiver::start(&[]).unwrap());
+    let early = create_webhook(&app, token, &before.url, &["user.created"]).await;
+    app.create_user(token, "asha@acme.example", "Agent").await;
+    let late = create_webhook(&app, token, &after.url, &["user.created"]).await;
+    assert_eq!(
+        deliveries(&app, token, &text(&early["id"])).await["total"],
+        0
+    );
+
+    // A replica that delivers fans the waiting event out, then sends it.
+    let _delivering = app.replica().await;
+
+    let received = before.wait_for(1, WITHIN).await.unwrap();
+    assert_eq!(
+        signed_body(&text(&early["secret"]), &received[0])["type"],
+        "user.created"
+    );
+    // Both webhooks' deliveries were decided in the one fan-out that sent this one.
+    assert_eq!(
+        deliveries(&app, token, &text(&late["id"])).await["total"],
+        0
+    );
+    assert!(after.received().is_empty());
+}
+
 #[tokio::test]
 async fn a_failed_try_is_retried_with_the_same_bytes_and_the_log_shows_both() {
     let app = spawn_app().await;
