@@ -356,8 +356,10 @@ pub async fn delete_webhook(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// The webhook's delivery log, newest first: one item per try, made or due. A change's
-/// first try appears once a delivery worker has taken its event, normally within a second.
+/// The webhook's delivery log, newest first: one item per try, made or due.
+///
+/// A change's first try appears once a delivery worker has taken its event, normally within
+/// a second of the change.
 #[utoipa::path(get, path = "/api/v1/webhooks/{id}/deliveries", operation_id = "listWebhookDeliveries", tag = "webhooks",
     params(("id" = Uuid, Path, description = "The webhook's id."), PageQuery),
     security(("bearer_auth" = [])),
