@@ -416,16 +416,17 @@ pub trait Leads {
     ) -> Result<(), DomainError>;
     /// Takes the company lock, then loads the lead.
     async fn lock_lead(&mut self, id: Uuid) -> Result<Option<LeadRecord>, DomainError>;
-    /// Writes a decided change: `status` is always set; `assignee_id` only when the assignee
-    /// changes (then assigned at `now`). Raises the version.
+    /// Writes a decided change of `current` (the lead as [`Leads::lock_lead`] loaded it):
+    /// `status` is always set; `assignee_id` only when the assignee changes (then assigned at
+    /// `now`). Raises the version.
     async fn save_lead(
         &mut self,
-        id: Uuid,
+        current: &LeadRecord,
         change: LeadPatch,
         now: DateTime<Utc>,
     ) -> Result<(), DomainError>;
-    /// Whether there was such a lead to delete.
-    async fn delete_lead(&mut self, id: Uuid) -> Result<bool, DomainError>;
+    /// Deletes `current` (as [`Leads::lock_lead`] loaded it); whether it was still there.
+    async fn delete_lead(&mut self, current: &LeadRecord) -> Result<bool, DomainError>;
     /// Up to `limit` unassigned open leads, oldest first.
     async fn unassigned_pool(&mut self, limit: usize) -> Result<Vec<Uuid>, DomainError>;
     /// Assigns each user their leads, at `now`, raising each lead's version.

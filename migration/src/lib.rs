@@ -21,6 +21,7 @@ mod m20261203_000012_create_api_keys;
 mod m20261203_000013_create_webhooks;
 mod m20261203_000014_add_user_external_ids;
 mod m20261204_000015_add_webhook_event_fan_out;
+mod m20261204_000016_add_user_leads_held;
 mod versions;
 
 pub struct Migrator;
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000013_create_webhooks::Migration),
             Box::new(m20261203_000014_add_user_external_ids::Migration),
             Box::new(m20261204_000015_add_webhook_event_fan_out::Migration),
+            Box::new(m20261204_000016_add_user_leads_held::Migration),
         ]
     }
 }

@@ -44,7 +44,7 @@ pub async fn update_lead(
     if let Some(user_id) = assignee.filter(|_| changes_hands) {
         tx.touch_assignees(&[user_id], now).await?;
     }
-    tx.save_lead(id, patch, now).await?;
+    tx.save_lead(&current, patch, now).await?;
     if changes_hands {
         tx.record_event(Event::about(EventType::LeadAssigned, id))
             .await?;
@@ -66,7 +66,7 @@ pub async fn delete_lead(
     let mut tx = store.begin(company_id).await?;
     let current = tx.lock_lead(id).await?.ok_or(DomainError::NotFound)?;
     precondition.check(current.version)?;
-    if !tx.delete_lead(id).await? {
+    if !tx.delete_lead(&current).await? {
         return Err(DomainError::NotFound);
     }
     tx.record_event(Event::deleted(EventType::LeadDeleted, id))

@@ -69,14 +69,14 @@ impl Leads for MemoryTx {
 
     async fn save_lead(
         &mut self,
-        id: Uuid,
+        current: &LeadRecord,
         change: LeadPatch,
         _now: DateTime<Utc>,
     ) -> Result<(), DomainError> {
         let lead = self
             .company
             .leads
-            .get_mut(&id)
+            .get_mut(&current.id)
             .ok_or(DomainError::NotFound)?;
         if let Some(name) = change.name {
             lead.name = name;
@@ -91,8 +91,8 @@ impl Leads for MemoryTx {
         Ok(())
     }
 
-    async fn delete_lead(&mut self, id: Uuid) -> Result<bool, DomainError> {
-        Ok(self.company.leads.remove(&id).is_some())
+    async fn delete_lead(&mut self, current: &LeadRecord) -> Result<bool, DomainError> {
+        Ok(self.company.leads.remove(&current.id).is_some())
     }
 
     async fn unassigned_pool(&mut self, limit: usize) -> Result<Vec<Uuid>, DomainError> {

@@ -34,6 +34,8 @@ pub struct Model {
     pub last_failed_login_at: Option<DateTimeUtc>,
     /// Consecutive charged M-PIN attempts (domain's lockout `Guard`).
     pub failed_mpins: i32,
+    /// The open leads the user holds, kept by every write of leads (`leads::held`).
+    pub leads_held: i32,
     /// When the user last got a lead: the fairness rule's tie-breaker.
     pub last_assigned_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,

@@ -1,5 +1,5 @@
 //! The users as the fairness rule sees them: cap, ban, last assignment and the open leads
-//! each holds.
+//! each holds (`leads_held`, kept by `held.rs`).
 
 use domain::Candidate;
 use sea_orm::sea_query::{Expr, ExprTrait, Order, Query, SelectStatement};
@@ -7,7 +7,7 @@ use sea_orm::{ConnectionTrait, QueryResult};
 use uuid::Uuid;
 
 use crate::StoreError;
-use crate::entity::{lead, user};
+use crate::entity::user;
 
 /// Every user of the company as the fairness rule sees them, with their names, in id order.
 pub(crate) async fn candidates(
@@ -49,10 +49,10 @@ fn candidate_select(company_id: Uuid) -> SelectStatement {
                 user::Column::Banned,
                 user::Column::LeadCap,
                 user::Column::LastAssignedAt,
+                user::Column::LeadsHeld,
             ]
             .map(|c| (user::Entity, c)),
         )
-        .expr_as(held_by_user(), "held")
         .from(user::Entity)
         .and_where(Expr::col((user::Entity, user::Column::CompanyId)).eq(company_id))
         .take()
@@ -63,32 +63,9 @@ fn candidate_from_row(row: &QueryResult) -> Result<(Candidate<Uuid>, String), St
     let candidate = Candidate {
         id: row.try_get("", "id")?,
         banned: row.try_get("", "banned")?,
-        held: row.try_get("", "held")?,
+        held: row.try_get::<i32>("", "leads_held")?.into(),
         cap: cap.into(),
         last_assigned_at: row.try_get("", "last_assigned_at")?,
     };
     Ok((candidate, row.try_get("", "name")?))
-}
-
-/// `(SELECT COUNT(*) FROM leads WHERE assignee is users.id AND open)`, for a query over users.
-pub(crate) fn held_by_user() -> Expr {
-    let count = Query::select()
-        .expr(Expr::col((lead::Entity, lead::Column::Id)).count())
-        .from(lead::Entity)
-        .and_where(
-            Expr::col((lead::Entity, lead::Column::CompanyId))
-                .equals((user::Entity, user::Column::CompanyId)),
-        )
-        .and_where(
-            Expr::col((lead::Entity, lead::Column::AssigneeId))
-                .equals((user::Entity, user::Column::Id)),
-        )
-        .and_where(Expr::col((lead::Entity, lead::Column::Open)).eq(true))
-        .take();
-    Expr::SubQuery(
-        None,
-        Box::new(sea_orm::sea_query::SubQueryStatement::SelectStatement(
-            count,
-        )),
-    )
 }

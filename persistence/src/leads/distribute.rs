@@ -5,6 +5,7 @@ use sea_orm::sea_query::{Expr, ExprTrait, Order, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
+use super::held::HeldChanges;
 use super::next_version;
 use crate::StoreError;
 use crate::entity::{lead, user};
@@ -44,6 +45,12 @@ pub(super) async fn assign(
     per_user: &[(Uuid, Vec<Uuid>)],
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
+    // Every lead of the pool is open and unassigned: each one is held anew.
+    let mut held = HeldChanges::default();
+    for (user_id, leads) in per_user {
+        held.add(*user_id, i64::try_from(leads.len()).unwrap_or(i64::MAX));
+    }
+    held.apply(txn, company_id).await?;
     if txn.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
         // PostgreSQL: every (lead, user) pair in ONE statement, the ids passed as two
         // comma-separated texts and unnested side by side.

@@ -4,6 +4,7 @@
 
 mod candidates;
 mod distribute;
+mod held;
 mod read;
 mod write;
 
@@ -13,8 +14,6 @@ use domain::ports::Leads;
 use domain::{Candidate, DomainError};
 use sea_orm::sea_query::{Expr, ExprTrait, SimpleExpr};
 use uuid::Uuid;
-
-pub(crate) use candidates::held_by_user;
 
 use crate::entity::lead;
 use crate::tx::SeaTx;
@@ -58,15 +57,15 @@ impl Leads for SeaTx {
 
     async fn save_lead(
         &mut self,
-        id: Uuid,
+        current: &LeadRecord,
         change: LeadPatch,
         now: DateTime<Utc>,
     ) -> Result<(), DomainError> {
-        Ok(write::save_lead(&self.txn, self.company_id, id, change, now).await?)
+        Ok(write::save_lead(&self.txn, self.company_id, current, change, now).await?)
     }
 
-    async fn delete_lead(&mut self, id: Uuid) -> Result<bool, DomainError> {
-        Ok(write::delete_lead(&self.txn, self.company_id, id).await?)
+    async fn delete_lead(&mut self, current: &LeadRecord) -> Result<bool, DomainError> {
+        Ok(write::delete_lead(&self.txn, self.company_id, current).await?)
     }
 
     async fn unassigned_pool(&mut self, limit: usize) -> Result<Vec<Uuid>, DomainError> {

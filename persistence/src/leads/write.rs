@@ -7,6 +7,7 @@ use sea_orm::ActiveValue::Set;
 use sea_orm::{ColumnTrait, DatabaseTransaction, DbErr, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
+use super::held::{HeldChanges, Holder};
 use super::next_version;
 use crate::StoreError;
 use crate::entity::lead;
@@ -22,11 +23,16 @@ pub(super) async fn insert_leads(
     now: DateTime<Utc>,
 ) -> Result<Vec<Uuid>, StoreError> {
     let mut ids = Vec::with_capacity(leads.len());
+    let mut held = HeldChanges::default();
     let rows: Vec<lead::ActiveModel> = leads
         .into_iter()
         .map(|new| {
             let id = Uuid::now_v7();
             ids.push(id);
+            held.gain(Holder {
+                assignee_id: new.assignee_id,
+                open: new.status.is_open(),
+            });
             lead::ActiveModel {
                 company_id: Set(company_id),
                 id: Set(id),
@@ -47,6 +53,7 @@ pub(super) async fn insert_leads(
     for chunk in rows.chunks(INSERT_CHUNK) {
         lead::Entity::insert_many(chunk.to_vec()).exec(txn).await?;
     }
+    held.apply(txn, company_id).await?;
     Ok(ids)
 }
 
@@ -75,10 +82,15 @@ pub(super) async fn lock_lead(
 pub(super) async fn save_lead(
     txn: &DatabaseTransaction,
     company_id: Uuid,
-    id: Uuid,
+    current: &LeadRecord,
     change: LeadPatch,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
+    let before = Holder::of(current);
+    let after = Holder {
+        assignee_id: change.assignee_id.unwrap_or(current.assignee_id),
+        open: change.status.map_or(before.open, LeadStatus::is_open),
+    };
     let mut row = lead::ActiveModel {
         updated_at: Set(now),
         ..Default::default()
@@ -107,20 +119,28 @@ pub(super) async fn save_lead(
         .set(row)
         .col_expr(lead::Column::Version, next_version())
         .filter(lead::Column::CompanyId.eq(company_id))
-        .filter(lead::Column::Id.eq(id))
+        .filter(lead::Column::Id.eq(current.id))
         .exec(txn)
         .await?;
-    Ok(())
+    HeldChanges::moved(before, after)
+        .apply(txn, company_id)
+        .await
 }
 
 /// Whether there was such a lead to delete.
 pub(super) async fn delete_lead(
     txn: &DatabaseTransaction,
     company_id: Uuid,
-    id: Uuid,
+    current: &LeadRecord,
 ) -> Result<bool, StoreError> {
-    let deleted = lead::Entity::delete_by_id((company_id, id))
+    let deleted = lead::Entity::delete_by_id((company_id, current.id))
         .exec(txn)
         .await?;
-    Ok(deleted.rows_affected > 0)
+    if deleted.rows_affected == 0 {
+        return Ok(false);
+    }
+    let mut held = HeldChanges::default();
+    held.lose(Holder::of(current));
+    held.apply(txn, company_id).await?;
+    Ok(true)
 }

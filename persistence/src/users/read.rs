@@ -93,6 +93,7 @@ impl Tenant<'_> {
                     user::Column::BranchId,
                     user::Column::RoleId,
                     user::Column::ExternalId,
+                    user::Column::LeadsHeld,
                 ]
                 .map(|c| (user::Entity, c)),
             )
@@ -106,7 +107,6 @@ impl Tenant<'_> {
             )
             .expr_as(Expr::col((br.clone(), branch::Column::Name)), "branch_name")
             .expr_as(Expr::col((ro.clone(), role::Column::Name)), "role_name")
-            .expr_as(crate::leads::held_by_user(), "leads_held")
             .from(user::Entity)
             .join_as(
                 sea_orm::JoinType::InnerJoin,
@@ -201,7 +201,7 @@ fn user_view_from_row(row: &QueryResult) -> Result<UserView, StoreError> {
         },
         lead_cap: row.try_get("", "lead_cap")?,
         external_id: row.try_get("", "external_id")?,
-        leads_held: row.try_get("", "leads_held")?,
+        leads_held: row.try_get::<i32>("", "leads_held")?.into(),
         banned: row.try_get("", "banned")?,
         mpin_set: row.try_get("", "mpin_set")?,
         created_at: row.try_get("", "created_at")?,

@@ -43,6 +43,7 @@ pub(crate) fn new_user_row(
         locked_until: Set(None),
         last_failed_login_at: Set(None),
         failed_mpins: Set(0),
+        leads_held: Set(0),
         last_assigned_at: Set(None),
         created_at: Set(now),
         updated_at: Set(now),

@@ -78,6 +78,21 @@ impl Database {
         self.url.starts_with("postgres")
     }
 
+    /// The users whose maintained `leads_held` differs from a recount of the open leads
+    /// assigned to them: none, unless a write of leads forgot to move the count.
+    pub async fn held_drift(&self) -> Result<i64, Error> {
+        let db = connect(&self.url).await?;
+        let row = db
+            .query_one_raw(Statement::from_string(
+                db.get_database_backend(),
+                HELD_DRIFT,
+            ))
+            .await?
+            .ok_or("the drift count returned no row")?;
+        db.close().await?;
+        Ok(row.try_get_by_index(0)?)
+    }
+
     /// Runs one statement on this database.
     pub async fn execute(&self, sql: &str) -> Result<(), Error> {
         let db = connect(&self.url).await?;
@@ -86,6 +101,10 @@ impl Database {
         Ok(())
     }
 }
+
+const HELD_DRIFT: &str = "SELECT COUNT(*) FROM users WHERE leads_held <> \
+    (SELECT COUNT(*) FROM leads WHERE leads.company_id = users.company_id \
+     AND leads.assignee_id = users.id AND leads.open = TRUE)";
 
 /// The URL of a SQLite file `calliyo.db` in `dir`, created on first connect. For a caller
 /// that keeps the file (with `Database::given`), e.g. to read it after a failed run.

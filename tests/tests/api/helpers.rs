@@ -230,6 +230,17 @@ impl TestApp {
         .await
     }
 
+    /// Checks that every user's maintained `leads_held` equals a recount of their open
+    /// leads: what a race test calls last.
+    pub async fn assert_no_held_drift(&self) {
+        let drift = self
+            .database
+            .held_drift()
+            .await
+            .unwrap_or_else(|err| panic!("{err}"));
+        assert_eq!(drift, 0, "users whose leads_held differs from a recount");
+    }
+
     /// Runs one statement on the app's database, for arranging states no endpoint makes yet.
     pub async fn execute(&self, sql: &str) {
         self.database

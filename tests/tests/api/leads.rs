@@ -457,6 +457,76 @@ async fn deleting_a_user_returns_their_leads_to_the_pool() {
     assert_eq!(lead["assignee"], Value::Null);
 }
 
+/// Each user's `leads_held` is a count every write of leads moves: creating one (assigned,
+/// open or closed), a batch, closing and reopening, handing over, unassigning, deleting, a
+/// distribution, and deleting a user who held some.
+#[tokio::test]
+async fn every_write_of_leads_keeps_leads_held_exact() {
+    let app = spawn_app().await;
+    let admin = app.signup("acme").await;
+    let token = admin.access_token.as_str();
+    auto_assign_off(&app, token).await;
+    let (asha, ravi) = (
+        agent(&app, &admin, "asha@acme.example", 10).await,
+        agent(&app, &admin, "ravi@acme.example", 10).await,
+    );
+    let held = |user: String| {
+        let app = &app;
+        async move {
+            let path = format!("/api/v1/users/{user}");
+            let user: Value = app.get(&path, Some(token)).await.json().await.unwrap();
+            user["leads_held"].as_i64().unwrap()
+        }
+    };
+    let leads = json!({"leads": [
+        {"name": "One", "assignee_id": asha},
+        {"name": "Two", "assignee_id": asha},
+        {"name": "Won", "assignee_id": asha, "status": "won"},
+        {"name": "Pool 1"},
+        {"name": "Pool 2"},
+    ]});
+    let batch: Value = app
+        .post("/api/v1/leads/batch", Some(token), &leads)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = |i: usize| format!("/api/v1/leads/{}", text(&batch["ids"][i]));
+    assert_eq!(held(asha.clone()).await, 2);
+
+    let change = |i: usize, body: Value| {
+        let (app, path) = (&app, id(i));
+        async move {
+            let response = app.patch(&path, Some(token), &body).await;
+            assert_eq!(response.status(), StatusCode::OK, "{body}");
+        }
+    };
+    change(0, json!({"status": "lost"})).await;
+    change(2, json!({"status": "contacted"})).await;
+    change(1, json!({"assignee_id": ravi})).await;
+    assert_eq!((held(asha.clone()).await, held(ravi.clone()).await), (1, 1));
+    change(1, json!({"assignee_id": null})).await;
+    change(0, json!({"assignee_id": ravi, "status": "new"})).await;
+    assert_eq!((held(asha.clone()).await, held(ravi.clone()).await), (1, 1));
+    assert_eq!(
+        app.delete(&id(2), Some(token)).await.status(),
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(held(asha.clone()).await, 0);
+    let distributed = app
+        .post("/api/v1/leads/distribute", Some(token), &json!({}))
+        .await;
+    assert_eq!(distributed.status(), StatusCode::OK);
+    assert_eq!(held(asha.clone()).await + held(ravi.clone()).await, 4);
+    app.assert_no_held_drift().await;
+
+    let deleted = app
+        .delete(&format!("/api/v1/users/{ravi}"), Some(token))
+        .await;
+    assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
+    app.assert_no_held_drift().await;
+}
+
 #[tokio::test]
 async fn twenty_concurrent_assignments_to_a_cap_of_five_let_exactly_five_through() {
     let app = spawn_app().await;
@@ -499,6 +569,7 @@ async fn twenty_concurrent_assignments_to_a_cap_of_five_let_exactly_five_through
         .await
         .unwrap();
     assert_eq!(user["leads_held"], 5);
+    app.assert_no_held_drift().await;
 }
 
 #[tokio::test]
@@ -531,6 +602,7 @@ async fn fifty_concurrent_auto_assigned_creations_never_exceed_a_cap() {
         .await
         .unwrap();
     assert_eq!(pool["total"], 50 - 15);
+    app.assert_no_held_drift().await;
 }
 
 #[tokio::test]
@@ -571,6 +643,7 @@ async fn concurrent_distributions_never_exceed_a_cap() {
     for user in load["items"].as_array().unwrap() {
         assert_eq!(user["leads_held"], user["lead_cap"]);
     }
+    app.assert_no_held_drift().await;
 }
 
 #[tokio::test]

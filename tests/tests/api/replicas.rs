@@ -80,6 +80,7 @@ async fn seats_lead_caps_and_lockouts_hold_across_two_replicas() {
         2,
         "{assignments:?}"
     );
+    app.assert_no_held_drift().await;
 
     // Lockout: 10 wrong passwords split between the replicas -> 5 evaluated, the rest locked.
     let wrong = json!({"company": "acme", "email": admin.email, "password": "wrong password!"});

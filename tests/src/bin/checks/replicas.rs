@@ -3,8 +3,9 @@
 //! database's locks enforce them, not anything inside one process.
 //!
 //! Checks: seats (agent limit), the last Company Admin, lead caps (manual assignment and
-//! concurrent distribution runs), lockout counts, and a day's top-up running once when both
-//! replicas' schedulers wake together.
+//! concurrent distribution runs), lockout counts, a day's top-up running once when both
+//! replicas' schedulers wake together, and every user's maintained `leads_held` still equal
+//! to a recount afterwards.
 
 use std::time::{Duration, Instant};
 
@@ -36,7 +37,14 @@ pub async fn run(setup: &Setup) -> Result<(), Error> {
     lead_caps(&api, &servers).await?;
     lockout(&servers, &acme).await?;
     drop(second);
-    top_up_once(setup, &api, &database, first).await
+    top_up_once(setup, &api, &database, first).await?;
+    step("leads held: every user's maintained count equals a recount of their open leads");
+    let drift = database.held_drift().await?;
+    ensure!(
+        drift == 0,
+        "{drift} users' leads_held differ from a recount"
+    );
+    Ok(())
 }
 
 /// The replica that request `i` goes to: alternating, like round-robin.
