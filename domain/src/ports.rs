@@ -396,11 +396,21 @@ pub trait Audit {
 }
 
 pub trait Leads {
-    /// Takes the company lock, then reads every user as the fairness rule sees them (with the
-    /// open leads each holds), in id order.
+    /// Takes the company lock and locks every user, then reads them as the fairness rule sees
+    /// them (with the open leads each holds), in id order.
     async fn lock_candidates(&mut self) -> Result<Vec<Candidate<Uuid>>, DomainError>;
-    /// One user as the fairness rule sees them; `None` when no such user is in the company.
-    async fn candidate(&mut self, user_id: Uuid) -> Result<Option<Candidate<Uuid>>, DomainError>;
+    /// Locks one user, then reads them as the fairness rule sees them; `None` when no such
+    /// user is in the company.
+    async fn lock_candidate(
+        &mut self,
+        user_id: Uuid,
+    ) -> Result<Option<Candidate<Uuid>>, DomainError>;
+    /// Picks the user the fairness rule ([`pick_assignee`](crate::pick_assignee)) gives the
+    /// next open lead to, among all the company's users, and locks only that user: what
+    /// another intake running at once picks is the next-best user, so intakes of one company
+    /// need not wait for each other. `None` when nobody has room. The pick is exact when
+    /// intakes come one at a time; under races a user is never taken past their cap.
+    async fn lock_fairest(&mut self) -> Result<Option<Uuid>, DomainError>;
     /// Stores new leads, each with the assignee the use case decided (`assignee_id`), all
     /// created (and assigned) at `now`. Returns their new ids in order.
     async fn insert_leads(

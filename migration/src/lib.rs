@@ -22,6 +22,7 @@ mod m20261203_000013_create_webhooks;
 mod m20261203_000014_add_user_external_ids;
 mod m20261204_000015_add_webhook_event_fan_out;
 mod m20261204_000016_add_user_leads_held;
+mod m20261204_000017_add_users_fairest_index;
 mod versions;
 
 pub struct Migrator;
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000014_add_user_external_ids::Migration),
             Box::new(m20261204_000015_add_webhook_event_fan_out::Migration),
             Box::new(m20261204_000016_add_user_leads_held::Migration),
+            Box::new(m20261204_000017_add_users_fairest_index::Migration),
         ]
     }
 }

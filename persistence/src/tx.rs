@@ -6,7 +6,10 @@ use chrono::Utc;
 use domain::ports::{Audit, Commit, SeatCount, Seats, Store};
 use domain::{Actor, AuditEntry, DomainError, Version};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{
+    ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, SqliteTransactionMode,
+    TransactionOptions, TransactionTrait,
+};
 use uuid::Uuid;
 
 use crate::StoreError;
@@ -27,8 +30,19 @@ pub struct SeaTx {
 impl Store for crate::Store {
     type Tx = SeaTx;
 
+    /// On SQLite the transaction takes the database's write lock at `BEGIN IMMEDIATE`: every
+    /// use case's transaction writes, and one that read first would have to upgrade its read
+    /// snapshot, which SQLite refuses (SQLITE_BUSY) when another write committed meanwhile.
     async fn begin(&self, company_id: Uuid) -> Result<SeaTx, DomainError> {
-        let txn = self.db.begin().await.map_err(StoreError::from)?;
+        let options = TransactionOptions {
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            ..TransactionOptions::default()
+        };
+        let txn = self
+            .db
+            .begin_with_options(options)
+            .await
+            .map_err(StoreError::from)?;
         Ok(SeaTx {
             txn,
             company_id,

@@ -2,7 +2,7 @@
 
 use chrono::Utc;
 use domain::{Actor, AuditEntry};
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::sea_query::{Expr, ExprTrait, LockType, Query};
 use sea_orm::{
     ActiveValue::Set, ConnectionTrait, DatabaseBackend, DatabaseTransaction, EntityTrait,
 };
@@ -15,9 +15,12 @@ use crate::entity::{audit_event, company};
 /// company-wide state (seats, admins, references) takes this lock FIRST, so concurrent
 /// changes of one company, on any replica, run one after the other.
 ///
-/// PostgreSQL: `SELECT ... FOR UPDATE`. SQLite has no row locks; a no-op UPDATE takes the
-/// database's write lock at once, before any read, so the transaction never has to upgrade
-/// a read snapshot (which SQLite refuses with SQLITE_BUSY instead of waiting).
+/// PostgreSQL: `SELECT ... FOR NO KEY UPDATE`, which does not conflict with the key-share
+/// lock that inserting a row referencing the company takes: a lead intake, which locks only
+/// its assignee, never waits for a company lock it could deadlock with. SQLite has no row
+/// locks; a no-op UPDATE takes the database's write lock at once, before any read, so the
+/// transaction never has to upgrade a read snapshot (which SQLite refuses with SQLITE_BUSY
+/// instead of waiting).
 pub(crate) async fn lock_company(
     txn: &DatabaseTransaction,
     company_id: Uuid,
@@ -36,7 +39,7 @@ pub(crate) async fn lock_company(
                 .column(company::Column::Id)
                 .from(company::Entity)
                 .and_where(Expr::col(company::Column::Id).eq(company_id))
-                .lock_exclusive(),
+                .lock(LockType::NoKeyUpdate),
         )
     };
     txn.execute_raw(statement).await?;

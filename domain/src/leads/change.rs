@@ -28,7 +28,7 @@ pub async fn update_lead(
         status.is_open() && assignee.is_some() && (changes_hands || !current.status.is_open());
     if let Some(user_id) = assignee.filter(|_| newly_held || changes_hands) {
         let user = tx
-            .candidate(user_id)
+            .lock_candidate(user_id)
             .await?
             .ok_or_else(|| DomainError::names_nothing("assignee_id"))?;
         may_receive_lead(user.banned, newly_held, user.held, user.cap)?;

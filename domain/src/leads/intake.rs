@@ -8,46 +8,57 @@ use crate::ports::{Clock, Commit, CompanySettings, Leads, Outbox, Store};
 use crate::webhooks::{Event, EventData, EventType};
 use crate::{Candidate, DomainError, LeadRefusal, LeadStatus, may_receive_lead, pick_assignee};
 
-/// Creates one lead (see [`create_leads`]), recorded as `lead.created` (assigned or not: its
-/// data shows the assignee).
+/// Creates one lead, recorded as `lead.created` (assigned or not: its data shows the
+/// assignee). An assignee given must fit (not banned, under their cap); an open lead without
+/// one goes to the fairest user when the company's `auto_assign_new_leads` is on. Only the
+/// user it goes to is locked, not the company: one company's intakes run side by side.
 pub async fn create_lead(
     store: &impl Store,
     clock: &impl Clock,
     company_id: Uuid,
-    lead: NewLead,
+    mut lead: NewLead,
 ) -> Result<Uuid, DomainError> {
-    let ids = intake(store, clock, company_id, vec![lead], Intake::One).await?;
-    ids.first()
+    let mut tx = store.begin(company_id).await?;
+    lead.assignee_id = match lead.assignee_id {
+        Some(user_id) => {
+            let user = tx
+                .lock_candidate(user_id)
+                .await?
+                .ok_or_else(|| DomainError::names_nothing("assignee_id"))?;
+            may_receive_lead(user.banned, lead.status.is_open(), user.held, user.cap)?;
+            Some(user_id)
+        }
+        None if lead.status.is_open() && tx.settings().await?.auto_assign_new_leads => {
+            tx.lock_fairest().await?
+        }
+        None => None,
+    };
+    let assignee = lead.assignee_id;
+    let now = clock.now();
+    let id = tx
+        .insert_leads(vec![lead], now)
+        .await?
+        .first()
         .copied()
-        .ok_or_else(|| DomainError::fault("the lead was not stored"))
+        .ok_or_else(|| DomainError::fault("the lead was not stored"))?;
+    if let Some(user_id) = assignee {
+        tx.touch_assignees(&[user_id], now).await?;
+    }
+    tx.record_event(Event::about(EventType::LeadCreated, id))
+        .await?;
+    tx.commit().await?;
+    Ok(id)
 }
 
 /// Creates a batch of leads, all or nothing, recorded as ONE `lead.batch_created` event
 /// (`{ids}`). A lead given an assignee must fit that user (not banned, under their cap); an
 /// open lead without one goes to the fairest eligible user when the company's
-/// `auto_assign_new_leads` is on.
+/// `auto_assign_new_leads` is on. The batch locks the company and all its users.
 pub async fn create_leads(
     store: &impl Store,
     clock: &impl Clock,
     company_id: Uuid,
-    leads: Vec<NewLead>,
-) -> Result<Vec<Uuid>, DomainError> {
-    intake(store, clock, company_id, leads, Intake::Batch).await
-}
-
-/// How an intake came: its event says so.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Intake {
-    One,
-    Batch,
-}
-
-async fn intake(
-    store: &impl Store,
-    clock: &impl Clock,
-    company_id: Uuid,
     mut leads: Vec<NewLead>,
-    intake: Intake,
 ) -> Result<Vec<Uuid>, DomainError> {
     let mut tx = store.begin(company_id).await?;
     let mut users = tx.lock_candidates().await?;
@@ -57,10 +68,9 @@ async fn intake(
     let plan =
         plan_intake(&mut users, &wanted, auto_assign, now).map_err(
             |(at, refusal)| match refusal {
-                IntakeRefusal::UnknownAssignee if leads.len() > 1 => {
+                IntakeRefusal::UnknownAssignee => {
                     DomainError::names_nothing(&format!("leads[{at}].assignee_id"))
                 }
-                IntakeRefusal::UnknownAssignee => DomainError::names_nothing("assignee_id"),
                 IntakeRefusal::Lead(refusal) => DomainError::Lead(refusal),
             },
         )?;
@@ -69,15 +79,11 @@ async fn intake(
     }
     let ids = tx.insert_leads(leads, now).await?;
     tx.touch_assignees(&plan.touched, now).await?;
-    let event = match (intake, ids.as_slice()) {
-        (_, []) => None,
-        (Intake::One, [id, ..]) => Some(Event::about(EventType::LeadCreated, *id)),
-        (Intake::Batch, ids) => Some(Event {
+    if !ids.is_empty() {
+        let event = Event {
             kind: EventType::LeadBatchCreated,
-            data: EventData::Batch(ids.to_vec()),
-        }),
-    };
-    if let Some(event) = event {
+            data: EventData::Batch(ids.clone()),
+        };
         tx.record_event(event).await?;
     }
     tx.commit().await?;

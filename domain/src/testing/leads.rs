@@ -7,7 +7,7 @@ use super::{MemoryTx, StoredLead};
 use crate::leads::{LeadPatch, LeadRecord, NewLead};
 use crate::ports::{CompanySettings, Jobs, Leads};
 use crate::settings::Settings;
-use crate::{Candidate, DomainError, Version};
+use crate::{Candidate, DomainError, Version, pick_assignee};
 
 impl Leads for MemoryTx {
     async fn lock_candidates(&mut self) -> Result<Vec<Candidate<Uuid>>, DomainError> {
@@ -19,9 +19,16 @@ impl Leads for MemoryTx {
             .collect())
     }
 
-    async fn candidate(&mut self, user_id: Uuid) -> Result<Option<Candidate<Uuid>>, DomainError> {
+    async fn lock_candidate(
+        &mut self,
+        user_id: Uuid,
+    ) -> Result<Option<Candidate<Uuid>>, DomainError> {
         let company = &self.company;
         Ok(company.users.get(&user_id).map(|u| company.candidate(u)))
+    }
+
+    async fn lock_fairest(&mut self) -> Result<Option<Uuid>, DomainError> {
+        Ok(pick_assignee(&self.lock_candidates().await?))
     }
 
     async fn insert_leads(

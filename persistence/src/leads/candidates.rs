@@ -2,8 +2,10 @@
 //! each holds (`leads_held`, kept by `held.rs`).
 
 use domain::Candidate;
-use sea_orm::sea_query::{Expr, ExprTrait, Order, Query, SelectStatement};
-use sea_orm::{ConnectionTrait, QueryResult};
+use sea_orm::sea_query::{
+    Expr, ExprTrait, LockBehavior, LockType, NullOrdering, Order, Query, SelectStatement,
+};
+use sea_orm::{ConnectionTrait, DatabaseBackend, QueryResult};
 use uuid::Uuid;
 
 use crate::StoreError;
@@ -17,20 +19,41 @@ pub(crate) async fn candidates(
     let query = candidate_select(company_id)
         .order_by((user::Entity, user::Column::Id), Order::Asc)
         .take();
+    all_candidates(db, &query).await
+}
+
+/// Like [`candidates`], locking every row read (PostgreSQL; SQLite's transactions hold the
+/// database's write lock from their start).
+pub(crate) async fn lock_candidates(
+    db: &impl ConnectionTrait,
+    company_id: Uuid,
+) -> Result<Vec<(Candidate<Uuid>, String)>, StoreError> {
+    let query = candidate_select(company_id)
+        .order_by((user::Entity, user::Column::Id), Order::Asc)
+        .lock(LockType::NoKeyUpdate)
+        .take();
+    all_candidates(db, &query).await
+}
+
+async fn all_candidates(
+    db: &impl ConnectionTrait,
+    query: &SelectStatement,
+) -> Result<Vec<(Candidate<Uuid>, String)>, StoreError> {
     let rows = db
-        .query_all_raw(db.get_database_backend().build(&query))
+        .query_all_raw(db.get_database_backend().build(query))
         .await?;
     rows.iter().map(candidate_from_row).collect()
 }
 
-/// One user as the fairness rule sees them.
-pub(crate) async fn candidate(
+/// Locks one user, then reads them as the fairness rule sees them.
+pub(crate) async fn lock_candidate(
     db: &impl ConnectionTrait,
     company_id: Uuid,
     user_id: Uuid,
 ) -> Result<Option<Candidate<Uuid>>, StoreError> {
     let query = candidate_select(company_id)
         .and_where(Expr::col((user::Entity, user::Column::Id)).eq(user_id))
+        .lock(LockType::NoKeyUpdate)
         .take();
     let row = db
         .query_one_raw(db.get_database_backend().build(&query))
@@ -38,6 +61,59 @@ pub(crate) async fn candidate(
     row.as_ref()
         .map(|row| candidate_from_row(row).map(|(c, _)| c))
         .transpose()
+}
+
+/// The fairness rule's pick, read from the `users_fairest` index: a user not banned, with
+/// the most free capacity (`lead_cap - leads_held`), then the least recently assigned (never
+/// first), then the greatest id, as `domain::pick_assignee` breaks ties. On PostgreSQL the row
+/// is locked `SKIP LOCKED`, so intakes running at once take the next-best users; when every
+/// user with room is locked (a distribution holds them all) it waits for the best one, and
+/// looks once more without waiting should that one have filled up meanwhile. SQLite
+/// serializes writing transactions, so one read is the pick.
+pub(crate) async fn lock_fairest(
+    db: &impl ConnectionTrait,
+    company_id: Uuid,
+) -> Result<Option<Uuid>, StoreError> {
+    let backend = db.get_database_backend();
+    let attempts: &[Option<LockBehavior>] = if backend == DatabaseBackend::Postgres {
+        &[
+            Some(LockBehavior::SkipLocked),
+            None,
+            Some(LockBehavior::SkipLocked),
+        ]
+    } else {
+        &[None]
+    };
+    for behavior in attempts {
+        let mut query = fairest(company_id);
+        match behavior {
+            Some(behavior) => query.lock_with_behavior(LockType::NoKeyUpdate, *behavior),
+            None => query.lock(LockType::NoKeyUpdate),
+        };
+        if let Some(row) = db.query_one_raw(backend.build(&query)).await? {
+            return Ok(Some(row.try_get("", "id")?));
+        }
+    }
+    Ok(None)
+}
+
+fn fairest(company_id: Uuid) -> SelectStatement {
+    let free = || Expr::col(user::Column::LeadCap).sub(Expr::col(user::Column::LeadsHeld));
+    Query::select()
+        .column(user::Column::Id)
+        .from(user::Entity)
+        .and_where(Expr::col(user::Column::CompanyId).eq(company_id))
+        .and_where(Expr::col(user::Column::Banned).eq(false))
+        .and_where(free().gt(0))
+        .order_by_expr(free(), Order::Desc)
+        .order_by_with_nulls(
+            user::Column::LastAssignedAt,
+            Order::Asc,
+            NullOrdering::First,
+        )
+        .order_by(user::Column::Id, Order::Desc)
+        .limit(1)
+        .take()
 }
 
 fn candidate_select(company_id: Uuid) -> SelectStatement {

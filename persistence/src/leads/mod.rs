@@ -27,12 +27,19 @@ pub(crate) fn next_version() -> SimpleExpr {
 impl Leads for SeaTx {
     async fn lock_candidates(&mut self) -> Result<Vec<Candidate<Uuid>>, DomainError> {
         lock_company(&self.txn, self.company_id).await?;
-        let users = candidates::candidates(&self.txn, self.company_id).await?;
+        let users = candidates::lock_candidates(&self.txn, self.company_id).await?;
         Ok(users.into_iter().map(|(candidate, _)| candidate).collect())
     }
 
-    async fn candidate(&mut self, user_id: Uuid) -> Result<Option<Candidate<Uuid>>, DomainError> {
-        Ok(candidates::candidate(&self.txn, self.company_id, user_id).await?)
+    async fn lock_candidate(
+        &mut self,
+        user_id: Uuid,
+    ) -> Result<Option<Candidate<Uuid>>, DomainError> {
+        Ok(candidates::lock_candidate(&self.txn, self.company_id, user_id).await?)
+    }
+
+    async fn lock_fairest(&mut self) -> Result<Option<Uuid>, DomainError> {
+        Ok(candidates::lock_fairest(&self.txn, self.company_id).await?)
     }
 
     async fn insert_leads(

@@ -6,8 +6,8 @@ use domain::auth::Account;
 use domain::ports::Users;
 use domain::users::{NewSecrets, NewUserRecord, UserRecord};
 use sea_orm::ActiveValue::Set;
-use sea_orm::sea_query::{Expr, ExprTrait, SimpleExpr};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::sea_query::{Expr, ExprTrait, LockType, SimpleExpr};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 use uuid::Uuid;
 
 use super::row::{changed_row, new_user_row};
@@ -26,7 +26,10 @@ const UNIQUE_USER_FIELDS: &[(UniqueField, &str)] = &[
 impl Users for SeaTx {
     async fn lock_user(&mut self, id: Uuid) -> Result<Option<UserRecord>, DomainError> {
         lock_company(&self.txn, self.company_id).await?;
+        // The row too: a lead intake locks only the user it picks, not the company, so a
+        // change of this user (deleting them above all) must wait for one in flight.
         let user = user::Entity::find_by_id((self.company_id, id))
+            .lock(LockType::NoKeyUpdate)
             .one(&self.txn)
             .await
             .map_err(StoreError::from)?;

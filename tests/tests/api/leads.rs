@@ -605,6 +605,74 @@ async fn fifty_concurrent_auto_assigned_creations_never_exceed_a_cap() {
     app.assert_no_held_drift().await;
 }
 
+/// A lead intake locks only the user it picks, not the company: racing it against manual
+/// assignments, a distribution and the deletion of a user still passes no cap, leaves no
+/// lead with a deleted assignee, and keeps every count exact.
+#[tokio::test]
+async fn intakes_racing_assignments_a_distribution_and_a_deletion_pass_no_cap() {
+    let app = &spawn_app_with(|config| config.default_agent_limit = 10).await;
+    let admin = app.signup("acme").await;
+    let token = admin.access_token.as_str();
+    auto_assign_off(app, token).await;
+    let mut agents = Vec::new();
+    for (i, cap) in [4, 4, 6].into_iter().enumerate() {
+        agents.push(agent(app, &admin, &format!("agent{i}@acme.example"), cap).await);
+    }
+    let leads: Vec<Value> = (0..8)
+        .map(|i| json!({"name": format!("Pool {i}")}))
+        .collect();
+    let pool: Value = app
+        .post("/api/v1/leads/batch", Some(token), &json!({"leads": leads}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let on = json!({"auto_assign_new_leads": true});
+    assert_eq!(
+        app.patch("/api/v1/settings", Some(token), &on)
+            .await
+            .status(),
+        StatusCode::OK
+    );
+
+    let intakes =
+        join_all((0..20).map(|i| create_lead(app, token, json!({"name": format!("Lead {i}")}))));
+    let assignments = join_all(pool["ids"].as_array().unwrap()[..4].iter().map(|id| {
+        let path = format!("/api/v1/leads/{}", text(id));
+        let body = json!({"assignee_id": agents[0]});
+        async move { app.patch(&path, Some(token), &body).await }
+    }));
+    let (everyone, leaver) = (json!({}), format!("/api/v1/users/{}", agents[2]));
+    let distribution = app.post("/api/v1/leads/distribute", Some(token), &everyone);
+    let deletion = app.delete(&leaver, Some(token));
+    let (intakes, assignments, distribution, deletion) =
+        tokio::join!(intakes, assignments, distribution, deletion);
+
+    assert!(intakes.iter().all(|r| r.status() == StatusCode::CREATED));
+    assert!(
+        assignments
+            .iter()
+            .all(|r| [StatusCode::OK, StatusCode::CONFLICT].contains(&r.status()))
+    );
+    assert_eq!(distribution.status(), StatusCode::OK);
+    assert_eq!(deletion.status(), StatusCode::NO_CONTENT);
+    let load: Value = app
+        .get("/api/v1/reports/lead-load", Some(token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let load = load["items"].as_array().unwrap();
+    assert_eq!(load.len(), 3, "the admin and two agents are left: {load:?}");
+    for user in load {
+        assert!(
+            user["leads_held"].as_i64() <= user["lead_cap"].as_i64(),
+            "{user}"
+        );
+    }
+    app.assert_no_held_drift().await;
+}
+
 #[tokio::test]
 async fn concurrent_distributions_never_exceed_a_cap() {
     let app = spawn_app().await;
