@@ -46,6 +46,11 @@ pub use error::StoreError;
 pub struct Store {
     db: DatabaseConnection,
     events_committed: EventsCommitted,
+    /// SQLite only: the use cases' transactions of this process take turns here before
+    /// `BEGIN IMMEDIATE`. SQLite admits one writer at a time anyway, and a writer that finds
+    /// the database locked polls in growing sleeps (its busy handler), which put 100 ms and
+    /// more on the slowest requests; a queue hands the lock on at once.
+    writers: Option<Arc<tokio::sync::Mutex<()>>>,
 }
 
 /// What to call after a commit that recorded webhook events (the delivery worker's wake-up),
@@ -84,9 +89,11 @@ pub struct Tenant<'a> {
 
 impl Store {
     pub fn new(db: DatabaseConnection) -> Self {
+        let sqlite = db.get_database_backend() == sea_orm::DatabaseBackend::Sqlite;
         Self {
             db,
             events_committed: EventsCommitted::default(),
+            writers: sqlite.then(Arc::default),
         }
     }
 

@@ -2,6 +2,8 @@
 //! users, roles, groups and sign-in live with their aggregates (`users/write.rs`,
 //! `role_store.rs`, `group_store.rs`, `auth/`); the smaller ones are here.
 
+use std::sync::Arc;
+
 use chrono::Utc;
 use domain::ports::{Audit, Commit, SeatCount, Seats, Store};
 use domain::{Actor, AuditEntry, DomainError, Version};
@@ -10,6 +12,7 @@ use sea_orm::{
     ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, SqliteTransactionMode,
     TransactionOptions, TransactionTrait,
 };
+use tokio::sync::OwnedMutexGuard;
 use uuid::Uuid;
 
 use crate::StoreError;
@@ -25,15 +28,23 @@ pub struct SeaTx {
     /// Whether the outbox got an event: its commit then wakes the delivery worker.
     pub(crate) recorded_events: bool,
     events_committed: crate::EventsCommitted,
+    /// This process's turn to write (SQLite), held until the transaction ends; declared
+    /// after `txn`, so it is let go after the transaction is.
+    _turn: Option<OwnedMutexGuard<()>>,
 }
 
 impl Store for crate::Store {
     type Tx = SeaTx;
 
-    /// On SQLite the transaction takes the database's write lock at `BEGIN IMMEDIATE`: every
+    /// On SQLite it waits for this process's turn to write (see `Store::writers`), then
+    /// takes the database's write lock at `BEGIN IMMEDIATE`: every
     /// use case's transaction writes, and one that read first would have to upgrade its read
     /// snapshot, which SQLite refuses (SQLITE_BUSY) when another write committed meanwhile.
     async fn begin(&self, company_id: Uuid) -> Result<SeaTx, DomainError> {
+        let turn = match &self.writers {
+            Some(writers) => Some(Arc::clone(writers).lock_owned().await),
+            None => None,
+        };
         let options = TransactionOptions {
             sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
             ..TransactionOptions::default()
@@ -48,6 +59,7 @@ impl Store for crate::Store {
             company_id,
             recorded_events: false,
             events_committed: self.events_committed.clone(),
+            _turn: turn,
         })
     }
 }

@@ -30,7 +30,9 @@ pub(crate) async fn lock_company(
         backend.build(
             Query::update()
                 .table(company::Entity)
-                .value(company::Column::Id, Expr::col(company::Column::Id))
+                // A column no foreign key refers to: `SET id = id` would make SQLite check
+                // every row referencing the company (all its leads, users, audit events...).
+                .value(company::Column::Name, Expr::col(company::Column::Name))
                 .and_where(Expr::col(company::Column::Id).eq(company_id)),
         )
     } else {
