@@ -26,6 +26,19 @@ async fn create_lead(app: &TestApp, token: &str, body: Value) -> reqwest::Respon
     app.post("/api/v1/leads", Some(token), &body).await
 }
 
+/// Posts one batch of `count` leads named `Lead 0`, `Lead 1`, ..., none asking for an
+/// assignee; the batch's answer (`{created, ids}`).
+async fn batch_of(app: &TestApp, token: &str, count: usize) -> Value {
+    let leads: Vec<Value> = (0..count)
+        .map(|i| json!({"name": format!("Lead {i}")}))
+        .collect();
+    let response = app
+        .post("/api/v1/leads/batch", Some(token), &json!({"leads": leads}))
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    response.json().await.unwrap()
+}
+
 async fn auto_assign_off(app: &TestApp, token: &str) {
     let response = app
         .patch(
@@ -363,15 +376,7 @@ async fn distribution_fills_users_toward_their_caps_oldest_leads_first() {
         &json!({"banned": true}),
     )
     .await;
-    let leads: Vec<Value> = (0..7)
-        .map(|i| json!({"name": format!("Lead {i}")}))
-        .collect();
-    let batch: Value = app
-        .post("/api/v1/leads/batch", Some(token), &json!({"leads": leads}))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let batch = batch_of(&app, token, 7).await;
 
     let run: Value = app
         .post("/api/v1/leads/distribute", Some(token), &json!({}))
@@ -534,15 +539,7 @@ async fn twenty_concurrent_assignments_to_a_cap_of_five_let_exactly_five_through
     let token = admin.access_token.as_str();
     auto_assign_off(&app, token).await;
     let ravi = agent(&app, &admin, "ravi@acme.example", 5).await;
-    let leads: Vec<Value> = (0..20)
-        .map(|i| json!({"name": format!("Lead {i}")}))
-        .collect();
-    let batch: Value = app
-        .post("/api/v1/leads/batch", Some(token), &json!({"leads": leads}))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let batch = batch_of(&app, token, 20).await;
     let paths: Vec<String> = batch["ids"]
         .as_array()
         .unwrap()
@@ -618,15 +615,7 @@ async fn intakes_racing_assignments_a_distribution_and_a_deletion_pass_no_cap() 
     for (i, cap) in [4, 4, 6].into_iter().enumerate() {
         agents.push(agent(app, &admin, &format!("agent{i}@acme.example"), cap).await);
     }
-    let leads: Vec<Value> = (0..8)
-        .map(|i| json!({"name": format!("Pool {i}")}))
-        .collect();
-    let pool: Value = app
-        .post("/api/v1/leads/batch", Some(token), &json!({"leads": leads}))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let pool = batch_of(app, token, 8).await;
     let on = json!({"auto_assign_new_leads": true});
     assert_eq!(
         app.patch("/api/v1/settings", Some(token), &on)
@@ -681,11 +670,7 @@ async fn concurrent_distributions_never_exceed_a_cap() {
     auto_assign_off(&app, token).await;
     agent(&app, &admin, "a@acme.example", 4).await;
     agent(&app, &admin, "b@acme.example", 6).await;
-    let leads: Vec<Value> = (0..30)
-        .map(|i| json!({"name": format!("Lead {i}")}))
-        .collect();
-    app.post("/api/v1/leads/batch", Some(token), &json!({"leads": leads}))
-        .await;
+    batch_of(&app, token, 30).await;
 
     let empty = json!({});
     let runs =
@@ -721,11 +706,7 @@ async fn the_daily_top_up_runs_once_per_company_and_day_however_many_try() {
     let token = admin.access_token.as_str();
     auto_assign_off(&app, token).await;
     agent(&app, &admin, "ravi@acme.example", 3).await;
-    let leads: Vec<Value> = (0..10)
-        .map(|i| json!({"name": format!("Lead {i}")}))
-        .collect();
-    app.post("/api/v1/leads/batch", Some(token), &json!({"leads": leads}))
-        .await;
+    batch_of(&app, token, 10).await;
     let store = persistence::connect(&persistence::ConnectOptions {
         url: app.database_url.clone(),
         max_connections: 4,
