@@ -1,7 +1,6 @@
 use chrono::Utc;
 use domain::auth::{NewCompany, SignedUpCompany};
 use domain::ports::Companies;
-use domain::queries::CompanyRecord;
 use domain::users::{NewUserRecord, UserDetails};
 use domain::{DEFAULT_ROLES, DomainError, LeadCap};
 use sea_orm::{ActiveValue::Set, EntityTrait, TransactionTrait};
@@ -10,17 +9,7 @@ use uuid::Uuid;
 use crate::entity::{company, role, subscription, user};
 use crate::role_store::grant;
 use crate::users::new_user_row;
-use crate::{Store, StoreError, Tenant, UniqueField};
-
-impl From<company::Model> for CompanyRecord {
-    fn from(model: company::Model) -> Self {
-        Self {
-            id: model.id,
-            name: model.name,
-            code: model.code,
-        }
-    }
-}
+use crate::{Store, StoreError, UniqueField};
 
 impl Companies for Store {
     /// Everything in one transaction: a failure (a taken code, say) leaves nothing behind.
@@ -113,15 +102,5 @@ impl Store {
             code: new.code.as_str().to_owned(),
             admin_id,
         })
-    }
-}
-
-impl Tenant<'_> {
-    pub async fn company(&self) -> Result<CompanyRecord, StoreError> {
-        company::Entity::find_by_id(self.company_id)
-            .one(self.db)
-            .await?
-            .map(CompanyRecord::from)
-            .ok_or(StoreError::NotFound)
     }
 }

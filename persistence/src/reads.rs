@@ -27,6 +27,15 @@ impl UserQueries for Store {
         Ok(read_retrying(|| tenant.user_view(id)).await?)
     }
 
+    async fn user_view_with_company(
+        &self,
+        company_id: Uuid,
+        id: Uuid,
+    ) -> Result<(UserView, CompanyRecord), DomainError> {
+        let tenant = self.tenant(company_id);
+        Ok(read_retrying(|| tenant.user_view_with_company(id)).await?)
+    }
+
     async fn list_users(
         &self,
         company_id: Uuid,
@@ -130,11 +139,6 @@ impl AuditQueries for Store {
 }
 
 impl CompanyQueries for Store {
-    async fn company(&self, company_id: Uuid) -> Result<CompanyRecord, DomainError> {
-        let tenant = self.tenant(company_id);
-        Ok(read_retrying(|| tenant.company()).await?)
-    }
-
     async fn subscription(&self, company_id: Uuid) -> Result<SubscriptionView, DomainError> {
         let tenant = self.tenant(company_id);
         Ok(read_retrying(|| tenant.subscription()).await?)

@@ -5,7 +5,7 @@ use actix_web::dev::HttpServiceFactory;
 use actix_web::web::{self, Json, Path, Query};
 use chrono::{DateTime, Utc};
 use domain::auth;
-use domain::queries::{CompanyQueries, SessionQueries, SessionView, UserQueries};
+use domain::queries::{SessionQueries, SessionView, UserQueries};
 use domain::users::{self, OwnPasswordChange};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -47,11 +47,10 @@ pub struct MeResponse {
 #[utoipa::path(get, path = "/api/v1/me", operation_id = "getMe", tag = "me", security(("bearer_auth" = [])),
     responses((status = 200, description = "The signed-in user.", body = MeResponse)))]
 pub async fn me(state: web::Data<AppState>, actor: Person) -> Result<Json<MeResponse>, ApiError> {
-    let user = state
+    let (user, company) = state
         .store
-        .user_view(actor.company_id, actor.user_id)
+        .user_view_with_company(actor.company_id, actor.user_id)
         .await?;
-    let company = state.store.company(actor.company_id).await?;
     Ok(Json(MeResponse {
         user: user.into(),
         company: company.into(),

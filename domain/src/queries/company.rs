@@ -23,7 +23,6 @@ pub struct SubscriptionView {
 }
 
 pub trait CompanyQueries {
-    async fn company(&self, company_id: Uuid) -> Result<CompanyRecord, DomainError>;
     async fn subscription(&self, company_id: Uuid) -> Result<SubscriptionView, DomainError>;
     /// The company's settings (the defaults until first changed).
     async fn settings(&self, company_id: Uuid) -> Result<Settings, DomainError>;

@@ -1,12 +1,14 @@
 use domain::Version;
-use domain::queries::{NamedRef, PageRequest, Paged, UserFilter, UserSort, UserView};
+use domain::queries::{
+    CompanyRecord, NamedRef, PageRequest, Paged, UserFilter, UserSort, UserView,
+};
 use sea_orm::sea_query::{
     Alias, Condition, Expr, ExprTrait, LikeExpr, Order, Query, SelectStatement,
 };
 use sea_orm::{ConnectionTrait, QueryResult};
 use uuid::Uuid;
 
-use crate::entity::{branch, department, role, user};
+use crate::entity::{branch, company, department, role, user};
 use crate::query::{escape_like, matches_nothing, storable};
 use crate::{StoreError, Tenant};
 
@@ -16,13 +18,47 @@ impl Tenant<'_> {
             .user_select()
             .and_where(Expr::col((user::Entity, user::Column::Id)).eq(user_id))
             .take();
-        let statement = self.db.get_database_backend().build(&query);
-        let row = self
-            .db
+        let row = self.one_row(&query).await?;
+        user_view_from_row(&row)
+    }
+
+    /// [`Tenant::user_view`] and the company's name and code, in one query.
+    pub async fn user_view_with_company(
+        &self,
+        user_id: Uuid,
+    ) -> Result<(UserView, CompanyRecord), StoreError> {
+        let query = self
+            .user_select()
+            .expr_as(
+                Expr::col((company::Entity, company::Column::Name)),
+                "company_name",
+            )
+            .expr_as(
+                Expr::col((company::Entity, company::Column::Code)),
+                "company_code",
+            )
+            .inner_join(
+                company::Entity,
+                Expr::col((company::Entity, company::Column::Id))
+                    .equals((user::Entity, user::Column::CompanyId)),
+            )
+            .and_where(Expr::col((user::Entity, user::Column::Id)).eq(user_id))
+            .take();
+        let row = self.one_row(&query).await?;
+        let company = CompanyRecord {
+            id: self.company_id,
+            name: row.try_get("", "company_name")?,
+            code: row.try_get("", "company_code")?,
+        };
+        Ok((user_view_from_row(&row)?, company))
+    }
+
+    async fn one_row(&self, query: &SelectStatement) -> Result<QueryResult, StoreError> {
+        let statement = self.db.get_database_backend().build(query);
+        self.db
             .query_one_raw(statement)
             .await?
-            .ok_or(StoreError::NotFound)?;
-        user_view_from_row(&row)
+            .ok_or(StoreError::NotFound)
     }
 
     pub async fn list_users(
