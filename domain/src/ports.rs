@@ -412,23 +412,20 @@ pub trait Leads {
     /// intakes come one at a time; under races a user is never taken past their cap.
     async fn lock_fairest(&mut self) -> Result<Option<Uuid>, DomainError>;
     /// Stores new leads, each with the assignee the use case decided (`assignee_id`), all
-    /// created (and assigned) at `now`. Returns their new ids in order.
+    /// created (and assigned) at `now`. Returns their new ids in order. Every write that
+    /// gives a user a lead (this one, a hand-over in [`Leads::save_lead`],
+    /// [`Leads::assign_leads`]) also marks them assigned at `now`: the fairness rule's
+    /// tie-breaker.
     async fn insert_leads(
         &mut self,
         leads: Vec<NewLead>,
         now: DateTime<Utc>,
     ) -> Result<Vec<Uuid>, DomainError>;
-    /// Marks users as assigned at `now`: the fairness rule's tie-breaker.
-    async fn touch_assignees(
-        &mut self,
-        users: &[Uuid],
-        now: DateTime<Utc>,
-    ) -> Result<(), DomainError>;
     /// Takes the company lock, then loads the lead.
     async fn lock_lead(&mut self, id: Uuid) -> Result<Option<LeadRecord>, DomainError>;
     /// Writes a decided change of `current` (the lead as [`Leads::lock_lead`] loaded it):
-    /// `status` is always set; `assignee_id` only when the assignee changes (then assigned at
-    /// `now`). Raises the version.
+    /// `status` is always set; `assignee_id` only when the assignee changes (then the lead
+    /// and its new assignee are assigned at `now`). Raises the version.
     async fn save_lead(
         &mut self,
         current: &LeadRecord,
@@ -439,7 +436,7 @@ pub trait Leads {
     async fn delete_lead(&mut self, current: &LeadRecord) -> Result<bool, DomainError>;
     /// Up to `limit` unassigned open leads, oldest first.
     async fn unassigned_pool(&mut self, limit: usize) -> Result<Vec<Uuid>, DomainError>;
-    /// Assigns each user their leads, at `now`, raising each lead's version.
+    /// Assigns each user their leads, at `now` (the users too), raising each lead's version.
     async fn assign_leads(
         &mut self,
         per_user: &[(Uuid, Vec<Uuid>)],

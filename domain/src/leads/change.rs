@@ -41,9 +41,6 @@ pub async fn update_lead(
         || patch.status.is_some();
     patch.status = Some(status);
     patch.assignee_id = changes_hands.then_some(assignee);
-    if let Some(user_id) = assignee.filter(|_| changes_hands) {
-        tx.touch_assignees(&[user_id], now).await?;
-    }
     tx.save_lead(&current, patch, now).await?;
     if changes_hands {
         tx.record_event(Event::about(EventType::LeadAssigned, id))

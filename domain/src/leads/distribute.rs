@@ -68,8 +68,6 @@ async fn distribute_in(
     let per_user = by_user(&pool, plan_distribution(&users, pool.len()));
     let now = clock.now();
     tx.assign_leads(&per_user, now).await?;
-    let assigned_users: Vec<Uuid> = per_user.iter().map(|(u, _)| *u).collect();
-    tx.touch_assignees(&assigned_users, now).await?;
     if !per_user.is_empty() {
         let event = Event {
             kind: EventType::LeadsDistributed,

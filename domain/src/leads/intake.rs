@@ -1,4 +1,4 @@
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
@@ -33,17 +33,12 @@ pub async fn create_lead(
         }
         None => None,
     };
-    let assignee = lead.assignee_id;
-    let now = clock.now();
     let id = tx
-        .insert_leads(vec![lead], now)
+        .insert_leads(vec![lead], clock.now())
         .await?
         .first()
         .copied()
         .ok_or_else(|| DomainError::fault("the lead was not stored"))?;
-    if let Some(user_id) = assignee {
-        tx.touch_assignees(&[user_id], now).await?;
-    }
     tx.record_event(Event::about(EventType::LeadCreated, id))
         .await?;
     tx.commit().await?;
@@ -74,11 +69,10 @@ pub async fn create_leads(
                 IntakeRefusal::Lead(refusal) => DomainError::Lead(refusal),
             },
         )?;
-    for (lead, assignee) in leads.iter_mut().zip(&plan.assignees) {
+    for (lead, assignee) in leads.iter_mut().zip(&plan) {
         lead.assignee_id = *assignee;
     }
     let ids = tx.insert_leads(leads, now).await?;
-    tx.touch_assignees(&plan.touched, now).await?;
     if !ids.is_empty() {
         let event = Event {
             kind: EventType::LeadBatchCreated,
@@ -98,13 +92,6 @@ enum IntakeRefusal {
     Lead(LeadRefusal),
 }
 
-/// Who gets each lead of an intake, and the users who got one.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct IntakePlan {
-    assignees: Vec<Option<Uuid>>,
-    touched: Vec<Uuid>,
-}
-
 /// Decides each lead's assignee in order, counting what each user holds as it goes, so a
 /// batch never takes a user past their cap. `wanted` is each lead's requested assignee and
 /// status. Fails with the index of the first refused lead.
@@ -113,11 +100,9 @@ fn plan_intake(
     wanted: &[(Option<Uuid>, LeadStatus)],
     auto_assign: bool,
     now: DateTime<Utc>,
-) -> Result<IntakePlan, (usize, IntakeRefusal)> {
+) -> Result<Vec<Option<Uuid>>, (usize, IntakeRefusal)> {
     let index: HashMap<Uuid, usize> = users.iter().enumerate().map(|(i, c)| (c.id, i)).collect();
     let mut assignees = Vec::with_capacity(wanted.len());
-    let mut touched = Vec::new();
-    let mut seen = HashSet::new();
     for (n, (requested, status)) in wanted.iter().enumerate() {
         let assignee = match requested {
             Some(id) => {
@@ -137,16 +122,13 @@ fn plan_intake(
             if status.is_open() {
                 user.held += 1;
             }
-            if seen.insert(user.id) {
-                touched.push(user.id);
-            }
             // Each assignment makes its user the most recently assigned, in hand-out order.
             let order = i64::try_from(n).unwrap_or(i64::MAX);
             user.last_assigned_at = Some(now + chrono::Duration::microseconds(order));
         }
         assignees.push(assignee.map(|at| users[at].id));
     }
-    Ok(IntakePlan { assignees, touched })
+    Ok(assignees)
 }
 
 #[cfg(test)]
@@ -172,8 +154,7 @@ mod tests {
 
         let [one, two] = [1, 2].map(|id| Some(Uuid::from_u128(id)));
         // Equal free capacity goes to the least recently assigned.
-        assert_eq!(plan.assignees, [one, two, one, None]);
-        assert_eq!(plan.touched, [Uuid::from_u128(1), Uuid::from_u128(2)]);
+        assert_eq!(plan, [one, two, one, None]);
         assert_eq!(users.iter().map(|u| u.held).collect::<Vec<_>>(), [2, 1]);
     }
 
@@ -204,7 +185,7 @@ mod tests {
             DateTime::UNIX_EPOCH,
         );
 
-        assert_eq!(closed.map(|p| p.assignees), Ok(vec![one]));
+        assert_eq!(closed, Ok(vec![one]));
         assert_eq!(
             full,
             Err((0, IntakeRefusal::Lead(LeadRefusal::CapReached { cap: 1 })))

@@ -34,7 +34,7 @@ impl Leads for MemoryTx {
     async fn insert_leads(
         &mut self,
         leads: Vec<NewLead>,
-        _now: DateTime<Utc>,
+        now: DateTime<Utc>,
     ) -> Result<Vec<Uuid>, DomainError> {
         let mut ids = Vec::with_capacity(leads.len());
         for lead in leads {
@@ -47,22 +47,10 @@ impl Leads for MemoryTx {
                 version: Version(1),
             };
             self.company.leads.insert(id, stored);
+            self.given_at(lead.assignee_id, now);
             ids.push(id);
         }
         Ok(ids)
-    }
-
-    async fn touch_assignees(
-        &mut self,
-        users: &[Uuid],
-        now: DateTime<Utc>,
-    ) -> Result<(), DomainError> {
-        for id in users {
-            if let Some(user) = self.company.users.get_mut(id) {
-                user.last_assigned_at = Some(now);
-            }
-        }
-        Ok(())
     }
 
     async fn lock_lead(&mut self, id: Uuid) -> Result<Option<LeadRecord>, DomainError> {
@@ -78,7 +66,7 @@ impl Leads for MemoryTx {
         &mut self,
         current: &LeadRecord,
         change: LeadPatch,
-        _now: DateTime<Utc>,
+        now: DateTime<Utc>,
     ) -> Result<(), DomainError> {
         let lead = self
             .company
@@ -95,6 +83,7 @@ impl Leads for MemoryTx {
             lead.assignee_id = assignee;
         }
         lead.version = Version(lead.version.0 + 1);
+        self.given_at(change.assignee_id.flatten(), now);
         Ok(())
     }
 
@@ -117,7 +106,7 @@ impl Leads for MemoryTx {
     async fn assign_leads(
         &mut self,
         per_user: &[(Uuid, Vec<Uuid>)],
-        _now: DateTime<Utc>,
+        now: DateTime<Utc>,
     ) -> Result<(), DomainError> {
         for (user_id, leads) in per_user {
             for id in leads {
@@ -128,8 +117,18 @@ impl Leads for MemoryTx {
                     .ok_or(DomainError::NotFound)?;
                 lead.assign(Some(*user_id));
             }
+            self.given_at(Some(*user_id), now);
         }
         Ok(())
+    }
+}
+
+impl MemoryTx {
+    /// Marks the user a lead went to as assigned at `now`, as every store's writes of leads do.
+    fn given_at(&mut self, user_id: Option<Uuid>, now: DateTime<Utc>) {
+        if let Some(user) = user_id.and_then(|id| self.company.users.get_mut(&id)) {
+            user.last_assigned_at = Some(now);
+        }
     }
 }
 

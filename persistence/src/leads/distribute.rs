@@ -5,10 +5,10 @@ use sea_orm::sea_query::{Expr, ExprTrait, Order, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
-use super::held::HeldChanges;
+use super::held::AssigneeChanges;
 use super::next_version;
 use crate::StoreError;
-use crate::entity::{lead, user};
+use crate::entity::lead;
 
 /// Ids per `IN (...)` list of an assignment UPDATE.
 const UPDATE_CHUNK: usize = 5_000;
@@ -46,11 +46,11 @@ pub(super) async fn assign(
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     // Every lead of the pool is open and unassigned: each one is held anew.
-    let mut held = HeldChanges::default();
+    let mut assignees = AssigneeChanges::default();
     for (user_id, leads) in per_user {
-        held.add(*user_id, i64::try_from(leads.len()).unwrap_or(i64::MAX));
+        assignees.give_open(*user_id, i64::try_from(leads.len()).unwrap_or(i64::MAX));
     }
-    held.apply(txn, company_id).await?;
+    assignees.apply(txn, company_id, now).await?;
     if txn.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
         // PostgreSQL: every (lead, user) pair in ONE statement, the ids passed as two
         // comma-separated texts and unnested side by side.
@@ -101,23 +101,5 @@ async fn assign_pairs(
     let statement =
         sea_orm::Statement::from_sql_and_values(sea_orm::DatabaseBackend::Postgres, sql, values);
     txn.execute_raw(statement).await?;
-    Ok(())
-}
-
-/// Marks users as just assigned: the fairness rule's tie-breaker.
-pub(super) async fn touch_assignees(
-    db: &impl ConnectionTrait,
-    company_id: Uuid,
-    users: &[Uuid],
-    now: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    for chunk in users.chunks(UPDATE_CHUNK) {
-        user::Entity::update_many()
-            .col_expr(user::Column::LastAssignedAt, Expr::value(Some(now)))
-            .filter(user::Column::CompanyId.eq(company_id))
-            .filter(user::Column::Id.is_in(chunk.to_vec()))
-            .exec(db)
-            .await?;
-    }
     Ok(())
 }

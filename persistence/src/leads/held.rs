@@ -1,9 +1,12 @@
-//! Each user's `leads_held`: the open leads they hold, a count every write of leads moves in
-//! its own transaction (creating, assigning, unassigning, opening, closing, deleting), so the
-//! cap rule and the user views read one column instead of counting leads.
+//! What a write of leads does to its users, in its own transaction: each user's `leads_held`
+//! (the open leads they hold) moves with every lead created, handed over, unassigned, opened,
+//! closed or deleted, and a user given a lead is marked assigned now (`last_assigned_at`, the
+//! fairness rule's tie-breaker). The cap rule and the user views read the count instead of
+//! counting leads; both columns lead the `users_fairest` index the intake picks from.
 
 use std::collections::BTreeMap;
 
+use chrono::{DateTime, Utc};
 use domain::leads::LeadRecord;
 use sea_orm::ConnectionTrait;
 use sea_orm::sea_query::{CaseStatement, Expr, ExprTrait, Query};
@@ -15,62 +18,94 @@ use crate::entity::user;
 /// Users per UPDATE: three bound values each, well under both databases' limits.
 const UPDATE_CHUNK: usize = 1_000;
 
-/// How a write moves users' counts of open leads held.
+/// How a write of leads moves its users.
 #[derive(Debug, Default)]
-pub(crate) struct HeldChanges(BTreeMap<Uuid, i64>);
+pub(crate) struct AssigneeChanges(BTreeMap<Uuid, UserChange>);
 
-impl HeldChanges {
-    /// `lead`'s holder, as `(assignee, open)`, goes from `before` to `after`.
-    pub(crate) fn moved(before: Holder, after: Holder) -> Self {
-        let mut changes = Self::default();
-        changes.lose(before);
-        changes.gain(after);
-        changes
-    }
+#[derive(Debug, Default, Clone, Copy)]
+struct UserChange {
+    /// Open leads gained (or lost, below zero).
+    held: i64,
+    /// Given a lead: marked assigned now.
+    given: bool,
+}
 
-    /// One more lead held by `holder` (nothing when it is unassigned or closed).
-    pub(crate) fn gain(&mut self, holder: Holder) {
-        if let Some(user_id) = holder.held_by() {
-            self.add(user_id, 1);
+impl AssigneeChanges {
+    /// A lead given to `holder`'s assignee: a new one, or one handed over. Counted when open.
+    pub(crate) fn give(&mut self, holder: Holder) {
+        if let Some(user_id) = holder.assignee_id {
+            let change = self.0.entry(user_id).or_default();
+            change.given = true;
+            change.held += i64::from(holder.open);
         }
     }
 
-    /// One lead fewer held by `holder`.
-    pub(crate) fn lose(&mut self, holder: Holder) {
+    /// `count` open leads given to one user at once (a distribution).
+    pub(crate) fn give_open(&mut self, user_id: Uuid, count: i64) {
+        let change = self.0.entry(user_id).or_default();
+        change.given = true;
+        change.held += count;
+    }
+
+    /// One more open lead held by `holder`, not given anew (a lead reopened).
+    pub(crate) fn hold(&mut self, holder: Holder) {
         if let Some(user_id) = holder.held_by() {
-            self.add(user_id, -1);
+            self.0.entry(user_id).or_default().held += 1;
         }
     }
 
-    pub(crate) fn add(&mut self, user_id: Uuid, count: i64) {
-        *self.0.entry(user_id).or_default() += count;
+    /// One lead fewer held by `holder`: handed away, closed or deleted.
+    pub(crate) fn release(&mut self, holder: Holder) {
+        if let Some(user_id) = holder.held_by() {
+            self.0.entry(user_id).or_default().held -= 1;
+        }
     }
 
-    /// Writes the changes: `leads_held = leads_held + CASE id WHEN ... END` per chunk of
-    /// users, leaving out those whose count did not move.
+    /// Writes the changes, one UPDATE per chunk of users: `leads_held = leads_held + CASE id
+    /// WHEN ... END`, and `last_assigned_at = now` for those given a lead.
     pub(crate) async fn apply(
         self,
         db: &impl ConnectionTrait,
         company_id: Uuid,
+        now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let moved: Vec<(Uuid, i64)> = self.0.into_iter().filter(|(_, n)| *n != 0).collect();
+        let moved: Vec<(Uuid, UserChange)> = self
+            .0
+            .into_iter()
+            .filter(|(_, change)| change.held != 0 || change.given)
+            .collect();
         for chunk in moved.chunks(UPDATE_CHUNK) {
-            let by_user: Expr = chunk
+            let id = || Expr::col(user::Column::Id);
+            let held: Expr = chunk
                 .iter()
-                .fold(CaseStatement::new(), |case, (user_id, count)| {
-                    case.case(Expr::col(user::Column::Id).eq(*user_id), Expr::val(*count))
+                .fold(CaseStatement::new(), |case, (user_id, change)| {
+                    case.case(id().eq(*user_id), Expr::val(change.held))
                 })
                 .finally(Expr::val(0_i64))
                 .into();
-            let update = Query::update()
+            let mut update = Query::update()
                 .table(user::Entity)
                 .value(
                     user::Column::LeadsHeld,
-                    Expr::col(user::Column::LeadsHeld).add(by_user),
+                    Expr::col(user::Column::LeadsHeld).add(held),
                 )
                 .and_where(Expr::col(user::Column::CompanyId).eq(company_id))
-                .and_where(Expr::col(user::Column::Id).is_in(chunk.iter().map(|(id, _)| *id)))
+                .and_where(id().is_in(chunk.iter().map(|(user_id, _)| *user_id)))
                 .take();
+            let given: Vec<Uuid> = chunk
+                .iter()
+                .filter(|(_, change)| change.given)
+                .map(|(user_id, _)| *user_id)
+                .collect();
+            if given.len() == chunk.len() {
+                update.value(user::Column::LastAssignedAt, now);
+            } else if !given.is_empty() {
+                let last_assigned: Expr = CaseStatement::new()
+                    .case(id().is_in(given), Expr::val(now))
+                    .finally(Expr::col(user::Column::LastAssignedAt))
+                    .into();
+                update.value(user::Column::LastAssignedAt, last_assigned);
+            }
             db.execute_raw(db.get_database_backend().build(&update))
                 .await?;
         }

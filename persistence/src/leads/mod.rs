@@ -50,14 +50,6 @@ impl Leads for SeaTx {
         Ok(write::insert_leads(&self.txn, self.company_id, leads, now).await?)
     }
 
-    async fn touch_assignees(
-        &mut self,
-        users: &[Uuid],
-        now: DateTime<Utc>,
-    ) -> Result<(), DomainError> {
-        Ok(distribute::touch_assignees(&self.txn, self.company_id, users, now).await?)
-    }
-
     async fn lock_lead(&mut self, id: Uuid) -> Result<Option<LeadRecord>, DomainError> {
         Ok(write::lock_lead(&self.txn, self.company_id, id).await?)
     }

@@ -7,7 +7,7 @@ use sea_orm::ActiveValue::Set;
 use sea_orm::{ColumnTrait, DatabaseTransaction, DbErr, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
-use super::held::{HeldChanges, Holder};
+use super::held::{AssigneeChanges, Holder};
 use super::next_version;
 use crate::StoreError;
 use crate::entity::lead;
@@ -23,13 +23,13 @@ pub(super) async fn insert_leads(
     now: DateTime<Utc>,
 ) -> Result<Vec<Uuid>, StoreError> {
     let mut ids = Vec::with_capacity(leads.len());
-    let mut held = HeldChanges::default();
+    let mut assignees = AssigneeChanges::default();
     let rows: Vec<lead::ActiveModel> = leads
         .into_iter()
         .map(|new| {
             let id = Uuid::now_v7();
             ids.push(id);
-            held.gain(Holder {
+            assignees.give(Holder {
                 assignee_id: new.assignee_id,
                 open: new.status.is_open(),
             });
@@ -53,7 +53,7 @@ pub(super) async fn insert_leads(
     for chunk in rows.chunks(INSERT_CHUNK) {
         lead::Entity::insert_many(chunk.to_vec()).exec(txn).await?;
     }
-    held.apply(txn, company_id).await?;
+    assignees.apply(txn, company_id, now).await?;
     Ok(ids)
 }
 
@@ -87,6 +87,7 @@ pub(super) async fn save_lead(
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     let before = Holder::of(current);
+    let change_hands = change.assignee_id.is_some();
     let after = Holder {
         assignee_id: change.assignee_id.unwrap_or(current.assignee_id),
         open: change.status.map_or(before.open, LeadStatus::is_open),
@@ -122,9 +123,14 @@ pub(super) async fn save_lead(
         .filter(lead::Column::Id.eq(current.id))
         .exec(txn)
         .await?;
-    HeldChanges::moved(before, after)
-        .apply(txn, company_id)
-        .await
+    let mut assignees = AssigneeChanges::default();
+    assignees.release(before);
+    if change_hands {
+        assignees.give(after);
+    } else {
+        assignees.hold(after);
+    }
+    assignees.apply(txn, company_id, now).await
 }
 
 /// Whether there was such a lead to delete.
@@ -139,8 +145,8 @@ pub(super) async fn delete_lead(
     if deleted.rows_affected == 0 {
         return Ok(false);
     }
-    let mut held = HeldChanges::default();
-    held.lose(Holder::of(current));
-    held.apply(txn, company_id).await?;
+    let mut assignees = AssigneeChanges::default();
+    assignees.release(Holder::of(current));
+    assignees.apply(txn, company_id, Utc::now()).await?;
     Ok(true)
 }
