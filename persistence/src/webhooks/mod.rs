@@ -10,11 +10,11 @@ mod queue;
 use chrono::{DateTime, Utc};
 use domain::webhooks::EventType;
 use sea_orm::ActiveValue::Set;
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, IntoIden};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, IntoIden, Query, SelectStatement};
 use uuid::Uuid;
 
 use crate::StoreError;
-use crate::entity::{webhook, webhook_delivery, webhook_event};
+use crate::entity::{webhook, webhook_delivery, webhook_event, webhook_subscription};
 
 /// An event name read back from the database: written from the catalogue, so anything else
 /// is a fault of the data.
@@ -35,6 +35,18 @@ fn on_webhook(table: impl IntoIden + Copy) -> Expr {
             Expr::col((webhook::Entity, webhook::Column::Id))
                 .equals((table, Alias::new("webhook_id"))),
         )
+}
+
+/// The subscriptions of enabled webhooks, with their `webhook_id`: what a change records an
+/// event for, and what a worker fans it out to. Callers narrow it to companies and types.
+fn enabled_subscriptions() -> SelectStatement {
+    let s = webhook_subscription::Entity;
+    Query::select()
+        .column((s, webhook_subscription::Column::WebhookId))
+        .from(s)
+        .inner_join(webhook::Entity, on_webhook(s))
+        .and_where(Expr::col((webhook::Entity, webhook::Column::Enabled)).eq(true))
+        .take()
 }
 
 /// The join condition of a delivery on its event.

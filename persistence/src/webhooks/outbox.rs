@@ -13,9 +13,9 @@ use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement};
 use serde_json::json;
 use uuid::Uuid;
 
-use super::on_webhook;
+use super::enabled_subscriptions;
 use crate::StoreError;
-use crate::entity::{webhook, webhook_event, webhook_subscription};
+use crate::entity::{webhook_event, webhook_subscription};
 use crate::tx::SeaTx;
 
 impl Outbox for SeaTx {
@@ -84,13 +84,9 @@ impl SeaTx {
     /// The company's enabled webhooks subscribed to `kind`.
     fn subscriptions_to(&self, kind: EventType) -> SelectStatement {
         use webhook_subscription::Column as S;
-        Query::select()
-            .column((webhook_subscription::Entity, S::WebhookId))
-            .from(webhook_subscription::Entity)
-            .inner_join(webhook::Entity, on_webhook(webhook_subscription::Entity))
+        enabled_subscriptions()
             .and_where(Expr::col((webhook_subscription::Entity, S::CompanyId)).eq(self.company_id))
             .and_where(Expr::col((webhook_subscription::Entity, S::EventType)).eq(kind.as_str()))
-            .and_where(Expr::col((webhook::Entity, webhook::Column::Enabled)).eq(true))
             .take()
     }
 }

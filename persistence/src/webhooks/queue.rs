@@ -16,7 +16,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::{due_try, event_type, on_event, on_webhook};
+use super::{due_try, enabled_subscriptions, event_type, on_event, on_webhook};
 use crate::entity::{webhook, webhook_delivery, webhook_event, webhook_subscription};
 use crate::{Store, StoreError};
 
@@ -284,17 +284,14 @@ async fn subscribers(
     events: &[Unfanned],
 ) -> Result<Vec<Subscriber>, StoreError> {
     use webhook_subscription::Column as S;
-    let (s, w) = (webhook_subscription::Entity, webhook::Entity);
+    let s = webhook_subscription::Entity;
     let wanted: BTreeSet<(Uuid, &str)> = events
         .iter()
         .map(|event| (event.company_id, event.event_type.as_str()))
         .collect();
-    let query = Query::select()
-        .columns([(s, S::CompanyId), (s, S::WebhookId), (s, S::EventType)])
-        .column((w, webhook::Column::CreatedAt))
-        .from(s)
-        .inner_join(w, on_webhook(s))
-        .and_where(Expr::col((w, webhook::Column::Enabled)).eq(true))
+    let query = enabled_subscriptions()
+        .columns([(s, S::CompanyId), (s, S::EventType)])
+        .column((webhook::Entity, webhook::Column::CreatedAt))
         .and_where(
             Expr::tuple([Expr::col((s, S::CompanyId)), Expr::col((s, S::EventType))]).in_tuples(
                 wanted
