@@ -5,7 +5,7 @@
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use chrono::Utc;
-use domain::queries::{ActorQueries, KeyActorRecord};
+use domain::queries::{ActorQueries, ActorRecord, CompanyRecord, KeyActorRecord, UserView};
 use domain::{Action, ActorKind, Permission, PermissionSet, Resource, RuleViolation, api_keys};
 use futures_util::future::LocalBoxFuture;
 use tracing_actix_web::RootSpan;
@@ -84,14 +84,7 @@ impl FromRequest for Actor {
             } else {
                 person(&state, &token, ip).await?
             };
-            if let Some(span) = span {
-                span.record("company_id", tracing::field::display(actor.company_id));
-                let field = match actor.kind {
-                    ActorKind::User => "user_id",
-                    ActorKind::ApiKey => "api_key_id",
-                };
-                span.record(field, tracing::field::display(actor.id));
-            }
+            record_in_span(span, &actor);
             Ok(actor)
         })
     }
@@ -116,6 +109,18 @@ fn key_actor(key: KeyActorRecord, ip: Option<String>) -> Actor {
     }
 }
 
+/// Names the actor in the request's log span.
+fn record_in_span(span: Option<RootSpan>, actor: &Actor) {
+    if let Some(span) = span {
+        span.record("company_id", tracing::field::display(actor.company_id));
+        let field = match actor.kind {
+            ActorKind::User => "user_id",
+            ActorKind::ApiKey => "api_key_id",
+        };
+        span.record(field, tracing::field::display(actor.id));
+    }
+}
+
 async fn person(state: &AppState, token: &str, ip: Option<String>) -> Result<Actor, ApiError> {
     let claims = state.tokens.verify_access(token)?;
     let record = state
@@ -123,15 +128,19 @@ async fn person(state: &AppState, token: &str, ip: Option<String>) -> Result<Act
         .actor(claims.cid, claims.sub, claims.sid)
         .await?
         .ok_or(ApiError::Unauthenticated)?;
-    Ok(Actor {
-        company_id: claims.cid,
+    Ok(person_actor(claims.cid, record, ip))
+}
+
+fn person_actor(company_id: Uuid, record: ActorRecord, ip: Option<String>) -> Actor {
+    Actor {
+        company_id,
         id: record.user_id,
         kind: ActorKind::User,
         name: record.name,
         ip,
         permissions: record.permissions,
         session_id: Some(record.session_id),
-    })
+    }
 }
 
 /// A signed-in person, where an API key may not call: what a person does with their own
@@ -170,6 +179,55 @@ impl FromRequest for Person {
                 actor,
                 user_id,
                 session_id,
+            })
+        })
+    }
+}
+
+/// `GET /me`'s caller: checked as a [`Person`] is (not banned, a live session, the role's
+/// permissions now), with their user's view and company read by the same one query.
+#[derive(Debug, Clone)]
+pub struct PersonWithView {
+    pub person: Person,
+    pub user: UserView,
+    pub company: CompanyRecord,
+}
+
+impl FromRequest for PersonWithView {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let token = bearer_token(req);
+        let span = req.extensions().get::<RootSpan>().cloned();
+        let ip = client_ip(req);
+        Box::pin(async move {
+            let state = state.ok_or_else(|| ApiError::internal("application state missing"))?;
+            let token = token.ok_or(ApiError::Unauthenticated)?;
+            if is_api_key(&token) {
+                // As on every person-only route: 401 for what is no key, 403 for a key.
+                find_key(&state, &token).await?;
+                return Err(ApiError::Rule(RuleViolation::PeopleOnly));
+            }
+            let claims = state.tokens.verify_access(&token)?;
+            let me = state
+                .store
+                .me(claims.cid, claims.sub, claims.sid)
+                .await?
+                .ok_or(ApiError::Unauthenticated)?;
+            let session_id = me.actor.session_id;
+            let actor = person_actor(claims.cid, me.actor, ip);
+            record_in_span(span, &actor);
+            let user_id = actor.id;
+            Ok(PersonWithView {
+                person: Person {
+                    actor,
+                    user_id,
+                    session_id,
+                },
+                user: me.user,
+                company: me.company,
             })
         })
     }

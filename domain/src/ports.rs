@@ -112,6 +112,20 @@ pub trait Housekeeping {
     ) -> Result<u64, DomainError>;
 }
 
+/// When the scheduler looks at each company's daily top-up next (see
+/// [`crate::leads::run_due_top_ups`]). A new company and every write of its settings make it
+/// due at once, so the next pass looks at it with what it is now.
+pub trait TopUpSchedule {
+    /// Sets when the company is looked at next (`None`: never) if it is still due at `seen`,
+    /// the instant the pass read; whether it was.
+    async fn reschedule_top_up(
+        &self,
+        company_id: Uuid,
+        seen: DateTime<Utc>,
+        next: Option<DateTime<Utc>>,
+    ) -> Result<bool, DomainError>;
+}
+
 /// The `Idempotency-Key`s of each company (see [`crate::idempotency`]). Each call stands on
 /// its own, outside the request's transactions.
 pub trait IdempotencyKeys {

@@ -23,6 +23,8 @@ mod m20261203_000014_add_user_external_ids;
 mod m20261204_000015_add_webhook_event_fan_out;
 mod m20261204_000016_add_user_leads_held;
 mod m20261204_000017_add_users_fairest_index;
+mod m20261204_000018_add_company_top_up_due_at;
+mod m20261204_000019_add_users_search_trigram_index;
 mod versions;
 
 pub struct Migrator;
@@ -48,6 +50,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000015_add_webhook_event_fan_out::Migration),
             Box::new(m20261204_000016_add_user_leads_held::Migration),
             Box::new(m20261204_000017_add_users_fairest_index::Migration),
+            Box::new(m20261204_000018_add_company_top_up_due_at::Migration),
+            Box::new(m20261204_000019_add_users_search_trigram_index::Migration),
         ]
     }
 }

@@ -7,6 +7,7 @@ use sea_orm::{ActiveValue::Set, EntityTrait, TransactionTrait};
 use uuid::Uuid;
 
 use crate::entity::{company, role, subscription, user};
+use crate::jobs::LOOK_AT_ONCE;
 use crate::role_store::grant;
 use crate::users::new_user_row;
 use crate::{Store, StoreError, UniqueField};
@@ -30,6 +31,7 @@ impl Store {
             code: Set(new.code.as_str().to_owned()),
             created_at: Set(now),
             updated_at: Set(now),
+            top_up_due_at: Set(Some(LOOK_AT_ONCE)),
         };
         company::Entity::insert(company)
             .exec(&txn)

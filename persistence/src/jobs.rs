@@ -1,15 +1,54 @@
 //! The once-a-day job records: claimed and finished through the [`Jobs`] port, inside the
-//! job's transaction, and read by the scheduler to skip a company whose day already ran.
+//! job's transaction, and read by the scheduler to skip a company whose day already ran; and
+//! when the scheduler looks at each company next ([`TopUpSchedule`]).
 
 use chrono::{DateTime, Utc};
 use domain::DomainError;
 use domain::leads::DAILY_TOP_UP;
-use domain::ports::Jobs;
-use sea_orm::{ActiveValue::Set, EntityTrait, SqlErr};
+use domain::ports::{Jobs, TopUpSchedule};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, SqlErr};
+use uuid::Uuid;
 
-use crate::entity::job_run;
+use crate::entity::{company, job_run};
 use crate::tx::SeaTx;
-use crate::{StoreError, Tenant};
+use crate::{Store, StoreError, Tenant};
+
+/// The due instant that is always past: the next pass looks at the company, whatever the
+/// clock says (a new company, changed settings).
+pub(crate) const LOOK_AT_ONCE: DateTime<Utc> = DateTime::UNIX_EPOCH;
+
+/// Has the next pass look at the company's top-up (its settings changed).
+pub(crate) async fn look_at_top_up_at_once(
+    db: &impl ConnectionTrait,
+    company_id: Uuid,
+) -> Result<(), StoreError> {
+    company::Entity::update_many()
+        .col_expr(company::Column::TopUpDueAt, Expr::value(LOOK_AT_ONCE))
+        .filter(company::Column::Id.eq(company_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+impl TopUpSchedule for Store {
+    /// One compare-and-set: a change of the settings since the pass read `seen` wins.
+    async fn reschedule_top_up(
+        &self,
+        company_id: Uuid,
+        seen: DateTime<Utc>,
+        next: Option<DateTime<Utc>>,
+    ) -> Result<bool, DomainError> {
+        let updated = company::Entity::update_many()
+            .col_expr(company::Column::TopUpDueAt, Expr::value(next))
+            .filter(company::Column::Id.eq(company_id))
+            .filter(company::Column::TopUpDueAt.eq(seen))
+            .exec(&self.db)
+            .await
+            .map_err(StoreError::from)?;
+        Ok(updated.rows_affected == 1)
+    }
+}
 
 impl Tenant<'_> {
     /// Whether the daily top-up already ran for the company's local `day`.

@@ -4,12 +4,14 @@
 //! Each runs through [`read_retrying`]: a read whose pooled connection broke under it (the
 //! server ended its backend) runs once more on another connection.
 
+use chrono::{DateTime, Utc};
 use domain::api_keys::ApiKeyRecord;
+use domain::leads::DueTopUp;
 use domain::ports::GroupKind;
 use domain::queries::{
     ActorQueries, ActorRecord, ApiKeyQueries, AuditEventView, AuditFilter, AuditQueries,
-    CompanyQueries, CompanyRecord, GroupQueries, GroupView, KeyActorRecord, LeadFilter, LeadLoad,
-    LeadQueries, LeadView, PageRequest, Paged, RoleQueries, RoleView, SchedulerQueries,
+    CompanyQueries, GroupQueries, GroupView, KeyActorRecord, LeadFilter, LeadLoad, LeadQueries,
+    LeadView, MeRecord, PageRequest, Paged, RoleQueries, RoleView, SchedulerQueries,
     SessionQueries, SessionView, SubscriptionView, UserFilter, UserQueries, UserView,
 };
 use domain::queries::{DeliveryView, WebhookQueries, WebhookView};
@@ -19,21 +21,12 @@ use uuid::Uuid;
 
 use crate::Store;
 use crate::retry::read_retrying;
-use crate::settings_store::companies_with_settings;
+use crate::settings_store::top_ups_due;
 
 impl UserQueries for Store {
     async fn user_view(&self, company_id: Uuid, id: Uuid) -> Result<UserView, DomainError> {
         let tenant = self.tenant(company_id);
         Ok(read_retrying(|| tenant.user_view(id)).await?)
-    }
-
-    async fn user_view_with_company(
-        &self,
-        company_id: Uuid,
-        id: Uuid,
-    ) -> Result<(UserView, CompanyRecord), DomainError> {
-        let tenant = self.tenant(company_id);
-        Ok(read_retrying(|| tenant.user_view_with_company(id)).await?)
     }
 
     async fn list_users(
@@ -172,6 +165,16 @@ impl ActorQueries for Store {
         let tenant = self.tenant(company_id);
         Ok(read_retrying(|| tenant.actor(user_id, session_id)).await?)
     }
+
+    async fn me(
+        &self,
+        company_id: Uuid,
+        user_id: Uuid,
+        session_id: Uuid,
+    ) -> Result<Option<MeRecord>, DomainError> {
+        let tenant = self.tenant(company_id);
+        Ok(read_retrying(|| tenant.me(user_id, session_id)).await?)
+    }
 }
 
 impl ApiKeyQueries for Store {
@@ -199,8 +202,8 @@ impl ApiKeyQueries for Store {
 }
 
 impl SchedulerQueries for Store {
-    async fn companies_with_settings(&self) -> Result<Vec<(Uuid, Settings)>, DomainError> {
-        Ok(read_retrying(|| companies_with_settings(&self.db)).await?)
+    async fn top_ups_due(&self, now: DateTime<Utc>) -> Result<Vec<DueTopUp>, DomainError> {
+        Ok(read_retrying(|| top_ups_due(&self.db, now)).await?)
     }
 
     async fn top_up_ran(&self, company_id: Uuid, day: &str) -> Result<bool, DomainError> {

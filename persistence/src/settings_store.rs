@@ -1,16 +1,25 @@
 //! Company settings (how leads are handed out): the reads, and the [`CompanySettings`] port.
 
-use chrono::{NaiveTime, Utc};
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveTime, Utc};
+use domain::leads::DueTopUp;
 use domain::ports::CompanySettings;
 use domain::settings::Settings;
 use domain::{DomainError, Version};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
-use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
+};
 use uuid::Uuid;
 
 use crate::entity::{company, company_settings};
+use crate::jobs::look_at_top_up_at_once;
 use crate::tx::SeaTx;
 use crate::write::lock_company;
+
+/// Company ids per `IN (...)`: well under SQLite's bound on statement parameters.
+const IN_CHUNK: usize = 500;
 use crate::{StoreError, Tenant};
 
 /// The company's settings as `db` sees them (the defaults until first changed).
@@ -78,23 +87,40 @@ impl CompanySettings for SeaTx {
             .exec(&self.txn)
             .await
             .map_err(StoreError::from)?;
+        look_at_top_up_at_once(&self.txn, self.company_id).await?;
         Ok(())
     }
 }
 
-/// Every company with its settings: what the top-up scheduler looks at each minute.
-pub(crate) async fn companies_with_settings(
+/// The companies due at `now` (through the `companies_top_up_due` index), with their
+/// settings: what the top-up scheduler reads each minute.
+pub(crate) async fn top_ups_due(
     db: &impl ConnectionTrait,
-) -> Result<Vec<(Uuid, Settings)>, StoreError> {
-    let companies = company::Entity::find().all(db).await?;
-    let mut settings: std::collections::HashMap<Uuid, Settings> = company_settings::Entity::find()
+    now: DateTime<Utc>,
+) -> Result<Vec<DueTopUp>, StoreError> {
+    let due: Vec<(Uuid, Option<DateTime<Utc>>)> = company::Entity::find()
+        .select_only()
+        .columns([company::Column::Id, company::Column::TopUpDueAt])
+        .filter(company::Column::TopUpDueAt.lte(now))
+        .into_tuple()
         .all(db)
-        .await?
+        .await?;
+    let mut settings = HashMap::with_capacity(due.len());
+    for chunk in due.chunks(IN_CHUNK) {
+        let rows = company_settings::Entity::find()
+            .filter(company_settings::Column::CompanyId.is_in(chunk.iter().map(|(id, _)| *id)))
+            .all(db)
+            .await?;
+        settings.extend(rows.into_iter().map(|row| (row.company_id, from_row(row))));
+    }
+    Ok(due
         .into_iter()
-        .map(|row| (row.company_id, from_row(row)))
-        .collect();
-    Ok(companies
-        .into_iter()
-        .map(|c| (c.id, settings.remove(&c.id).unwrap_or_default()))
+        .filter_map(|(company_id, due_at)| {
+            Some(DueTopUp {
+                company_id,
+                settings: settings.remove(&company_id).unwrap_or_default(),
+                due_at: due_at?,
+            })
+        })
         .collect())
 }

@@ -5,12 +5,14 @@
 //! file, or the empty database named by `BENCH_DATABASE_URL`.
 
 use api::Config;
+use domain::auth::{NewAdmin, register_company};
 use domain::ports::SecretHasher;
 use domain::users::{self, NewUser, UserDetails};
 use domain::{
-    Actor, ActorKind, DomainError, Email, EmployeeCode, LeadCap, Mpin, Name, Password,
-    PasswordPolicy, PermissionSet, Phone,
+    Actor, ActorKind, CompanyCode, CompanyName, DomainError, Email, EmployeeCode, LeadCap, Mpin,
+    Name, Password, PasswordPolicy, PermissionSet, Phone,
 };
+use futures::StreamExt;
 use persistence::entity::user;
 use sea_orm::{ConnectionTrait, EntityTrait, Statement};
 use serde_json::{Value, json};
@@ -156,6 +158,52 @@ pub async fn seed_users(
     analyze(&store).await?;
     store.close().await?;
     Ok(ids)
+}
+
+/// Creates `count` more companies, `tenant-{i}`, each with its subscription, default roles and
+/// an admin `admin@tenant-{i}.example` signing in with [`PASSWORD`] (the bench admin's hash
+/// again), through the sign-up's use case: one database shared by many tenants. A few at a
+/// time on PostgreSQL; one at a time on SQLite, which has one writer anyway.
+pub async fn seed_companies(
+    database_url: &str,
+    company: &Company,
+    count: usize,
+) -> Result<(), BenchError> {
+    let at_once = if database_url.starts_with("postgres") {
+        4
+    } else {
+        1
+    };
+    let store = persistence::connect(&persistence::ConnectOptions {
+        url: database_url.to_owned(),
+        max_connections: at_once as u32,
+    })
+    .await?;
+    let password_hash = user::Entity::find_by_id((company.company_id, company.admin_id))
+        .one(store.connection())
+        .await?
+        .ok_or("the signed-up admin is not in the database")?
+        .password_hash;
+    let tenant = |i: usize| -> Result<_, BenchError> {
+        let admin = NewAdmin {
+            name: Name::parse("Tenant Admin")?,
+            email: Email::parse(&format!("admin@tenant-{i}.example"))?,
+            password_hash: password_hash.clone(),
+        };
+        let name = CompanyName::parse(&format!("Tenant {i}"))?;
+        let code = CompanyCode::parse(&format!("tenant-{i}"))?;
+        Ok(register_company(&store, name, Some(code), 10, admin))
+    };
+    {
+        let registrations = (0..count).map(tenant).collect::<Result<Vec<_>, _>>()?;
+        let mut registered = futures::stream::iter(registrations).buffer_unordered(at_once);
+        while let Some(result) = registered.next().await {
+            result?;
+        }
+    }
+    analyze(&store).await?;
+    store.close().await?;
+    Ok(())
 }
 
 /// Seeding skips argon2: every seeded user gets the admin's hash of [`PASSWORD`] (ten thousand

@@ -5,14 +5,14 @@ use actix_web::dev::HttpServiceFactory;
 use actix_web::web::{self, Json, Path, Query};
 use chrono::{DateTime, Utc};
 use domain::auth;
-use domain::queries::{SessionQueries, SessionView, UserQueries};
+use domain::queries::{SessionQueries, SessionView};
 use domain::users::{self, OwnPasswordChange};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::Endpoint;
-use crate::actor::Person;
+use crate::actor::{Person, PersonWithView};
 use crate::dto::{CompanyDto, UserDto};
 use crate::error::ApiError;
 use crate::json::ApiJson;
@@ -46,17 +46,14 @@ pub struct MeResponse {
 /// Who am I, in which company, and what may I do.
 #[utoipa::path(get, path = "/api/v1/me", operation_id = "getMe", tag = "me", security(("bearer_auth" = [])),
     responses((status = 200, description = "The signed-in user.", body = MeResponse)))]
-pub async fn me(state: web::Data<AppState>, actor: Person) -> Result<Json<MeResponse>, ApiError> {
-    let (user, company) = state
-        .store
-        .user_view_with_company(actor.company_id, actor.user_id)
-        .await?;
-    Ok(Json(MeResponse {
-        user: user.into(),
-        company: company.into(),
-        permissions: actor.permissions.iter().map(|p| p.to_string()).collect(),
-        menu: actor.permissions.menu().map(|r| r.as_str()).collect(),
-    }))
+pub async fn me(me: PersonWithView) -> Json<MeResponse> {
+    let permissions = me.person.permissions;
+    Json(MeResponse {
+        user: me.user.into(),
+        company: me.company.into(),
+        permissions: permissions.iter().map(|p| p.to_string()).collect(),
+        menu: permissions.menu().map(|r| r.as_str()).collect(),
+    })
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

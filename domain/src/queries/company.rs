@@ -1,5 +1,7 @@
+use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use crate::leads::DueTopUp;
 use crate::settings::Settings;
 use crate::{DomainError, Version};
 
@@ -30,8 +32,9 @@ pub trait CompanyQueries {
 
 /// What the daily top-up's scheduler looks at each minute, across companies.
 pub trait SchedulerQueries {
-    /// Every company with its settings.
-    async fn companies_with_settings(&self) -> Result<Vec<(Uuid, Settings)>, DomainError>;
+    /// The companies due for a look at `now` (their top-up instant has come), with their
+    /// settings.
+    async fn top_ups_due(&self, now: DateTime<Utc>) -> Result<Vec<DueTopUp>, DomainError>;
     /// Whether the daily top-up already ran for the company's local `day` (`YYYY-MM-DD`).
     async fn top_up_ran(&self, company_id: Uuid, day: &str) -> Result<bool, DomainError>;
 }

@@ -24,7 +24,7 @@ mod webhooks;
 
 use uuid::Uuid;
 
-pub use actor::{ActorQueries, ActorRecord};
+pub use actor::{ActorQueries, ActorRecord, MeRecord};
 pub use api_keys::{ApiKeyQueries, KeyActorRecord};
 pub use audit::{AuditActor, AuditEventView, AuditFilter, AuditQueries};
 pub use company::{CompanyQueries, CompanyRecord, SchedulerQueries, SubscriptionView};

@@ -1,7 +1,7 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::{CompanyRecord, NamedRef, PageRequest, Paged};
+use super::{NamedRef, PageRequest, Paged};
 use crate::{DomainError, Version};
 
 /// A user as clients see it: no secret, references resolved to names.
@@ -57,13 +57,6 @@ pub struct UserFilter {
 pub trait UserQueries {
     /// [`DomainError::NotFound`] when the company has no such user.
     async fn user_view(&self, company_id: Uuid, id: Uuid) -> Result<UserView, DomainError>;
-    /// The user's view with their company, read together (what `GET /me` shows); not found
-    /// as [`UserQueries::user_view`].
-    async fn user_view_with_company(
-        &self,
-        company_id: Uuid,
-        id: Uuid,
-    ) -> Result<(UserView, CompanyRecord), DomainError>;
     async fn list_users(
         &self,
         company_id: Uuid,

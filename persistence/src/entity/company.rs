@@ -9,6 +9,9 @@ pub struct Model {
     pub code: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// When the scheduler looks at the company's daily top-up next; `None`: never (off, or
+    /// an unknown zone). See `domain::ports::TopUpSchedule`.
+    pub top_up_due_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -5,4 +5,5 @@ mod read;
 mod row;
 mod write;
 
+pub(crate) use read::{ROLE_ALIAS, user_view_from_row};
 pub(crate) use row::new_user_row;

@@ -1,16 +1,17 @@
 use domain::Version;
-use domain::queries::{
-    CompanyRecord, NamedRef, PageRequest, Paged, UserFilter, UserSort, UserView,
-};
+use domain::queries::{NamedRef, PageRequest, Paged, UserFilter, UserSort, UserView};
 use sea_orm::sea_query::{
-    Alias, Condition, Expr, ExprTrait, LikeExpr, Order, Query, SelectStatement,
+    Alias, Condition, Expr, ExprTrait, Func, LikeExpr, Order, Query, SelectStatement,
 };
-use sea_orm::{ConnectionTrait, QueryResult};
+use sea_orm::{ConnectionTrait, DbBackend, QueryResult};
 use uuid::Uuid;
 
-use crate::entity::{branch, company, department, role, user};
+use crate::entity::{branch, department, role, user};
 use crate::query::{escape_like, matches_nothing, storable};
 use crate::{StoreError, Tenant};
+
+/// The user's role in [`Tenant::user_select`].
+pub(crate) const ROLE_ALIAS: &str = "r";
 
 impl Tenant<'_> {
     pub async fn user_view(&self, user_id: Uuid) -> Result<UserView, StoreError> {
@@ -20,37 +21,6 @@ impl Tenant<'_> {
             .take();
         let row = self.one_row(&query).await?;
         user_view_from_row(&row)
-    }
-
-    /// [`Tenant::user_view`] and the company's name and code, in one query.
-    pub async fn user_view_with_company(
-        &self,
-        user_id: Uuid,
-    ) -> Result<(UserView, CompanyRecord), StoreError> {
-        let query = self
-            .user_select()
-            .expr_as(
-                Expr::col((company::Entity, company::Column::Name)),
-                "company_name",
-            )
-            .expr_as(
-                Expr::col((company::Entity, company::Column::Code)),
-                "company_code",
-            )
-            .inner_join(
-                company::Entity,
-                Expr::col((company::Entity, company::Column::Id))
-                    .equals((user::Entity, user::Column::CompanyId)),
-            )
-            .and_where(Expr::col((user::Entity, user::Column::Id)).eq(user_id))
-            .take();
-        let row = self.one_row(&query).await?;
-        let company = CompanyRecord {
-            id: self.company_id,
-            name: row.try_get("", "company_name")?,
-            code: row.try_get("", "company_code")?,
-        };
-        Ok((user_view_from_row(&row)?, company))
     }
 
     async fn one_row(&self, query: &SelectStatement) -> Result<QueryResult, StoreError> {
@@ -66,8 +36,8 @@ impl Tenant<'_> {
         filter: &UserFilter,
         page: PageRequest,
     ) -> Result<Paged<UserView>, StoreError> {
-        let condition = user_condition(filter);
         let backend = self.db.get_database_backend();
+        let condition = user_condition(filter, backend);
 
         let count = Query::select()
             .expr_as(Expr::col((user::Entity, user::Column::Id)).count(), "total")
@@ -106,8 +76,8 @@ impl Tenant<'_> {
     }
 
     /// The users of this company with their role, department and branch names.
-    fn user_select(&self) -> SelectStatement {
-        let (dep, br, ro) = (Alias::new("d"), Alias::new("b"), Alias::new("r"));
+    pub(crate) fn user_select(&self) -> SelectStatement {
+        let (dep, br, ro) = (Alias::new("d"), Alias::new("b"), Alias::new(ROLE_ALIAS));
         let same_company = |alias: &Alias| {
             Expr::col((alias.clone(), Alias::new("company_id")))
                 .equals((user::Entity, user::Column::CompanyId))
@@ -176,13 +146,12 @@ impl Tenant<'_> {
     }
 }
 
-fn user_condition(filter: &UserFilter) -> Condition {
+fn user_condition(filter: &UserFilter, backend: DbBackend) -> Condition {
     let column = |c: user::Column| Expr::col((user::Entity, c));
     let mut condition = Condition::all();
     if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-        let pattern = format!("%{}%", escape_like(&q.to_lowercase()));
         condition = condition.add(if storable(q) {
-            column(user::Column::SearchText).like(LikeExpr::new(pattern).escape('\\'))
+            search_matches(&q.to_lowercase(), backend)
         } else {
             matches_nothing()
         });
@@ -216,13 +185,30 @@ fn user_condition(filter: &UserFilter) -> Condition {
     condition
 }
 
+/// Whether the user's `search_text` (name, email, employee code and phone, case-folded) holds
+/// `folded`. PostgreSQL: `LIKE '%...%'`, which the trigram index answers (when the server has
+/// `pg_trgm`, see the migration). SQLite: `instr`, a plain substring search several times
+/// cheaper per row than its `LIKE`, which would fold ASCII case again.
+fn search_matches(folded: &str, backend: DbBackend) -> Expr {
+    let search_text = Expr::col((user::Entity, user::Column::SearchText));
+    match backend {
+        DbBackend::Sqlite => {
+            Expr::from(Func::cust("instr").arg(search_text).arg(folded.to_owned())).gt(0)
+        }
+        _ => {
+            let pattern = format!("%{}%", escape_like(folded));
+            search_text.like(LikeExpr::new(pattern).escape('\\'))
+        }
+    }
+}
+
 fn named_ref(row: &QueryResult, id: &str, name: &str) -> Result<Option<NamedRef>, StoreError> {
     let id: Option<Uuid> = row.try_get("", id)?;
     let name: Option<String> = row.try_get("", name)?;
     Ok(id.zip(name).map(|(id, name)| NamedRef { id, name }))
 }
 
-fn user_view_from_row(row: &QueryResult) -> Result<UserView, StoreError> {
+pub(crate) fn user_view_from_row(row: &QueryResult) -> Result<UserView, StoreError> {
     Ok(UserView {
         id: row.try_get("", "id")?,
         name: row.try_get("", "name")?,

@@ -1,6 +1,9 @@
 // Over 400 lines: one test per rule of the leads section of the contract; independent tests, kept in the contract's order.
 //! Leads, lead caps, auto-assignment, distribution and the daily top-up.
 
+use chrono::{DateTime, Utc};
+use domain::leads;
+use domain::queries::SchedulerQueries;
 use futures::future::join_all;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -789,6 +792,86 @@ async fn the_scheduler_catches_up_on_a_missed_top_up() {
         .await
         .unwrap();
     assert_eq!(after["total"], 0);
+    store.close().await.unwrap();
+}
+
+/// Whether the scheduler's read names the company at `now`.
+async fn top_up_due(store: &persistence::Store, company_id: &str, now: &str) -> bool {
+    store
+        .top_ups_due(now.parse().unwrap())
+        .await
+        .unwrap()
+        .iter()
+        .any(|due| due.company_id.to_string() == company_id)
+}
+
+#[tokio::test]
+async fn the_scheduler_reads_a_company_only_when_its_top_up_is_due() {
+    let app = spawn_app().await;
+    let admin = app.signup("acme").await;
+    let store = persistence::connect(&persistence::ConnectOptions {
+        url: app.database_url.clone(),
+        max_connections: 2,
+    })
+    .await
+    .unwrap();
+    let company = admin.company_id.as_str();
+    // The days this company's passes ran its top-up for (the database may hold others).
+    let pass = |now: &'static str| {
+        let store = &store;
+        async move {
+            leads::run_due_top_ups(store, &now.parse::<DateTime<Utc>>().unwrap())
+                .await
+                .unwrap()
+                .into_iter()
+                .filter(|run| run.company_id.to_string() == company)
+                .map(|run| run.day)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert!(
+        top_up_due(&store, company, "2026-11-28T08:00:00Z").await,
+        "a new company is looked at by the next pass"
+    );
+
+    // The default top-up is 09:00 UTC: the 08:00 pass reschedules it to then, the 09:00 pass
+    // runs it and reschedules it to tomorrow's.
+    assert_eq!(pass("2026-11-28T08:00:00Z").await, Vec::<String>::new());
+    assert!(!top_up_due(&store, company, "2026-11-28T08:59:59Z").await);
+    assert!(top_up_due(&store, company, "2026-11-28T09:00:00Z").await);
+    assert_eq!(pass("2026-11-28T09:00:00Z").await, ["2026-11-28"]);
+    assert!(!top_up_due(&store, company, "2026-11-29T08:59:59Z").await);
+    assert!(top_up_due(&store, company, "2026-11-29T09:00:00Z").await);
+
+    // Changed settings are looked at by the next pass, whatever their time: 18:00 in Kolkata
+    // is 12:30 UTC, due today, but today's run is on record, so nothing runs twice.
+    let changed = app
+        .patch(
+            "/api/v1/settings",
+            Some(&admin.access_token),
+            &json!({"daily_top_up": {"at": "18:00", "timezone": "Asia/Kolkata"}}),
+        )
+        .await;
+    assert_eq!(changed.status(), StatusCode::OK);
+    assert!(top_up_due(&store, company, "2026-11-28T09:00:01Z").await);
+    assert_eq!(pass("2026-11-28T09:00:01Z").await, Vec::<String>::new());
+    assert!(!top_up_due(&store, company, "2026-11-28T12:29:59Z").await);
+    assert!(top_up_due(&store, company, "2026-11-28T12:30:00Z").await);
+    assert_eq!(pass("2026-11-28T12:30:00Z").await, Vec::<String>::new());
+    assert!(!top_up_due(&store, company, "2026-11-29T12:29:59Z").await);
+    assert_eq!(pass("2026-11-29T12:30:00Z").await, ["2026-11-29"]);
+
+    // Switched off: never due again.
+    let off = app
+        .patch(
+            "/api/v1/settings",
+            Some(&admin.access_token),
+            &json!({"daily_top_up": {"enabled": false}}),
+        )
+        .await;
+    assert_eq!(off.status(), StatusCode::OK);
+    assert_eq!(pass("2026-11-29T12:30:01Z").await, Vec::<String>::new());
+    assert!(!top_up_due(&store, company, "2099-01-01T00:00:00Z").await);
     store.close().await.unwrap();
 }
 

@@ -19,6 +19,7 @@ mod memory;
 mod report;
 mod scenarios;
 mod seed;
+mod tenants;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -65,6 +66,10 @@ struct Args {
     /// Leads to seed (auto-assigned, through the batch endpoint).
     #[arg(long, default_value_t = 100_000)]
     leads: usize,
+    /// More companies to create beside the measured one (each with its admin and default
+    /// roles); the scheduler's passes over all of them are timed before the load.
+    #[arg(long, default_value_t = 0)]
+    companies: usize,
     /// Register a webhook for every event before measuring, so each change also writes its
     /// event to the outbox (the server delivers nothing): what the outbox costs.
     #[arg(long)]
@@ -130,6 +135,16 @@ async fn run_in(args: Args, dir: &Path) -> Result<(), BenchError> {
     );
 
     let seeded = seed::seed(&server.base, &database_url, args.users, args.leads).await?;
+    if args.companies > 0 {
+        tenants::seed_companies(&database_url, &seeded.company, args.companies).await?;
+        let times = tenants::time_scheduler(&database_url).await?;
+        println!(
+            "scheduler over {} companies: first look {:.0} ms, a tick with none due {:.1} ms",
+            args.companies + 1,
+            times.first_look.as_secs_f64() * 1e3,
+            times.idle_tick.as_secs_f64() * 1e3
+        );
+    }
     let after_seeding = memory::status_kib(pid, "VmRSS").unwrap_or_default();
     if args.webhook {
         subscribe_to_everything(&server.base, &seeded).await?;
