@@ -65,36 +65,59 @@ pub(crate) async fn lock_candidate(
 
 /// The fairness rule's pick, read from the `users_fairest` index: a user not banned, with
 /// the most free capacity (`lead_cap - leads_held`), then the least recently assigned (never
-/// first), then the greatest id, as `domain::pick_assignee` breaks ties. On PostgreSQL the row
-/// is locked `SKIP LOCKED`, so intakes running at once take the next-best users; when every
-/// user with room is locked (a distribution holds them all) it waits for the best one, and
-/// looks once more without waiting should that one have filled up meanwhile. SQLite
-/// serializes writing transactions, so one read is the pick.
+/// first), then the greatest id, as `domain::pick_assignee` breaks ties; that user's row
+/// locked. SQLite serializes writing transactions, so one read is the pick.
+///
+/// PostgreSQL: intakes run side by side, so the pick never waits while it holds a lock: a
+/// scan that locks a row whose newer version no longer fits (another intake filled it) keeps
+/// that lock to the end of the transaction, and waiting while holding it can close a cycle
+/// with a distribution (which locks every user in id order). So:
+/// 1. the fairest user no one holds (`SKIP LOCKED`): concurrent intakes take the next-best;
+/// 2. when every user with room is held (a distribution holds them all), the locks step 1
+///    took are dropped (its savepoint rolled back) and the fairest one is waited for alone;
+/// 3. should they have filled up meanwhile, step 1 once more, without waiting.
 pub(crate) async fn lock_fairest(
     db: &impl ConnectionTrait,
     company_id: Uuid,
 ) -> Result<Option<Uuid>, StoreError> {
     let backend = db.get_database_backend();
-    let attempts: &[Option<LockBehavior>] = if backend == DatabaseBackend::Postgres {
-        &[
-            Some(LockBehavior::SkipLocked),
-            None,
-            Some(LockBehavior::SkipLocked),
-        ]
-    } else {
-        &[None]
-    };
-    for behavior in attempts {
-        let mut query = fairest(company_id);
-        match behavior {
-            Some(behavior) => query.lock_with_behavior(LockType::NoKeyUpdate, *behavior),
-            None => query.lock(LockType::NoKeyUpdate),
-        };
-        if let Some(row) = db.query_one_raw(backend.build(&query)).await? {
-            return Ok(Some(row.try_get("", "id")?));
-        }
+    if backend != DatabaseBackend::Postgres {
+        return first_id(db, &fairest(company_id)).await;
     }
-    Ok(None)
+    let skip_locked = || {
+        fairest(company_id)
+            .lock_with_behavior(LockType::NoKeyUpdate, LockBehavior::SkipLocked)
+            .take()
+    };
+    db.execute_unprepared("SAVEPOINT fairest_pick").await?;
+    if let Some(id) = first_id(db, &skip_locked()).await? {
+        db.execute_unprepared("RELEASE SAVEPOINT fairest_pick")
+            .await?;
+        return Ok(Some(id));
+    }
+    db.execute_unprepared("ROLLBACK TO SAVEPOINT fairest_pick")
+        .await?;
+    let Some(best) = first_id(db, &fairest(company_id)).await? else {
+        return Ok(None);
+    };
+    let with_room = fairest(company_id)
+        .and_where(Expr::col(user::Column::Id).eq(best))
+        .lock(LockType::NoKeyUpdate)
+        .take();
+    if let Some(id) = first_id(db, &with_room).await? {
+        return Ok(Some(id));
+    }
+    first_id(db, &skip_locked()).await
+}
+
+async fn first_id(
+    db: &impl ConnectionTrait,
+    query: &SelectStatement,
+) -> Result<Option<Uuid>, StoreError> {
+    let row = db
+        .query_one_raw(db.get_database_backend().build(query))
+        .await?;
+    Ok(row.map(|row| row.try_get("", "id")).transpose()?)
 }
 
 fn fairest(company_id: Uuid) -> SelectStatement {

@@ -640,7 +640,15 @@ async fn intakes_racing_assignments_a_distribution_and_a_deletion_pass_no_cap() 
     let (intakes, assignments, distribution, deletion) =
         tokio::join!(intakes, assignments, distribution, deletion);
 
-    assert!(intakes.iter().all(|r| r.status() == StatusCode::CREATED));
+    for intake in intakes {
+        let status = intake.status();
+        assert_eq!(
+            status,
+            StatusCode::CREATED,
+            "{}",
+            intake.text().await.unwrap()
+        );
+    }
     assert!(
         assignments
             .iter()
