@@ -19,6 +19,7 @@ use crate::auth::{
 };
 use crate::idempotency::{Claim, IdempotencyKey, StoredAnswer};
 use crate::leads::{LeadPatch, LeadRecord, NewLead};
+use crate::queries::NamedRef;
 use crate::settings::Settings;
 use crate::users::{NewSecrets, NewUserRecord, UserRecord};
 use crate::webhooks::{DueDelivery, Event, NewWebhook, Outcome, WebhookRecord};
@@ -413,20 +414,21 @@ pub trait Leads {
     /// Takes the company lock and locks every user, then reads them as the fairness rule sees
     /// them (with the open leads each holds), in id order.
     async fn lock_candidates(&mut self) -> Result<Vec<Candidate<Uuid>>, DomainError>;
-    /// Locks one user, then reads them as the fairness rule sees them; `None` when no such
-    /// user is in the company.
+    /// Locks one user, then reads them as the fairness rule sees them, with their name;
+    /// `None` when no such user is in the company.
     async fn lock_candidate(
         &mut self,
         user_id: Uuid,
-    ) -> Result<Option<Candidate<Uuid>>, DomainError>;
+    ) -> Result<Option<(Candidate<Uuid>, String)>, DomainError>;
     /// Picks the user the fairness rule ([`pick_assignee`](crate::pick_assignee)) gives the
     /// next open lead to, among all the company's users, and locks only that user: what
     /// another intake running at once picks is the next-best user, so intakes of one company
     /// need not wait for each other. `None` when nobody has room. The pick is exact when
     /// intakes come one at a time; under races a user is never taken past their cap.
-    async fn lock_fairest(&mut self) -> Result<Option<Uuid>, DomainError>;
+    async fn lock_fairest(&mut self) -> Result<Option<NamedRef>, DomainError>;
     /// Stores new leads, each with the assignee the use case decided (`assignee_id`), all
-    /// created (and assigned) at `now`. Returns their new ids in order. Every write that
+    /// created (and assigned) at `now`, each at the first version ([`Version::default`]).
+    /// Returns their new ids in order. Every write that
     /// gives a user a lead (this one, a hand-over in [`Leads::save_lead`],
     /// [`Leads::assign_leads`]) also marks them assigned at `now`: the fairness rule's
     /// tie-breaker.

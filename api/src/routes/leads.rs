@@ -158,12 +158,10 @@ pub async fn create_lead(
     checks.finish()?;
     let lead = lead.ok_or_else(|| ApiError::internal("a refused field recorded no error"))?;
     let state = state.get_ref();
-    let id = leads::create_lead(&state.store, state, actor.company_id, lead).await?;
+    let lead = leads::create_lead(&state.store, state, actor.company_id, lead).await?;
     Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, format!("/api/v1/leads/{id}")))
-        .json(LeadDto::from(
-            state.store.lead_view(actor.company_id, id).await?,
-        )))
+        .insert_header((header::LOCATION, format!("/api/v1/leads/{}", lead.id)))
+        .json(LeadDto::from(lead)))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -27,7 +27,7 @@ pub async fn update_lead(
     let newly_held =
         status.is_open() && assignee.is_some() && (changes_hands || !current.status.is_open());
     if let Some(user_id) = assignee.filter(|_| newly_held || changes_hands) {
-        let user = tx
+        let (user, _) = tx
             .lock_candidate(user_id)
             .await?
             .ok_or_else(|| DomainError::names_nothing("assignee_id"))?;

@@ -1,40 +1,48 @@
 use std::collections::HashMap;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use uuid::Uuid;
 
 use super::NewLead;
 use crate::ports::{Clock, Commit, CompanySettings, Leads, Outbox, Store};
+use crate::queries::{LeadView, NamedRef};
 use crate::webhooks::{Event, EventData, EventType};
-use crate::{Candidate, DomainError, LeadRefusal, LeadStatus, may_receive_lead, pick_assignee};
+use crate::{
+    Candidate, DomainError, Email, LeadRefusal, LeadStatus, Phone, Version, may_receive_lead,
+    pick_assignee,
+};
 
 /// Creates one lead, recorded as `lead.created` (assigned or not: its data shows the
-/// assignee). An assignee given must fit (not banned, under their cap); an open lead without
-/// one goes to the fairest user when the company's `auto_assign_new_leads` is on. Only the
-/// user it goes to is locked, not the company: one company's intakes run side by side.
+/// assignee), and returns it as stored. An assignee given must fit (not banned, under their
+/// cap); an open lead without one goes to the fairest user when the company's
+/// `auto_assign_new_leads` is on. Only the user it goes to is locked, not the company: one
+/// company's intakes run side by side.
 pub async fn create_lead(
     store: &impl Store,
     clock: &impl Clock,
     company_id: Uuid,
     mut lead: NewLead,
-) -> Result<Uuid, DomainError> {
+) -> Result<LeadView, DomainError> {
+    // To the microsecond, as both databases keep it: the answer is what a read returns.
+    let now = clock.now().trunc_subsecs(6);
     let mut tx = store.begin(company_id).await?;
-    lead.assignee_id = match lead.assignee_id {
+    let assignee = match lead.assignee_id {
         Some(user_id) => {
-            let user = tx
+            let (user, name) = tx
                 .lock_candidate(user_id)
                 .await?
                 .ok_or_else(|| DomainError::names_nothing("assignee_id"))?;
             may_receive_lead(user.banned, lead.status.is_open(), user.held, user.cap)?;
-            Some(user_id)
+            Some(NamedRef { id: user_id, name })
         }
         None if lead.status.is_open() && tx.settings().await?.auto_assign_new_leads => {
             tx.lock_fairest().await?
         }
         None => None,
     };
+    lead.assignee_id = assignee.as_ref().map(|user| user.id);
     let id = tx
-        .insert_leads(vec![lead], clock.now())
+        .insert_leads(vec![lead.clone()], now)
         .await?
         .first()
         .copied()
@@ -42,7 +50,18 @@ pub async fn create_lead(
     tx.record_event(Event::about(EventType::LeadCreated, id))
         .await?;
     tx.commit().await?;
-    Ok(id)
+    Ok(LeadView {
+        id,
+        name: lead.name,
+        phone: lead.phone.map(Phone::into_inner),
+        email: lead.email.map(Email::into_inner),
+        source: lead.source,
+        status: lead.status.as_str().to_owned(),
+        assigned_at: assignee.as_ref().map(|_| now),
+        assignee,
+        created_at: now,
+        version: Version::default(),
+    })
 }
 
 /// Creates a batch of leads, all or nothing, recorded as ONE `lead.batch_created` event

@@ -6,6 +6,7 @@ use uuid::Uuid;
 use super::{MemoryTx, StoredLead};
 use crate::leads::{LeadPatch, LeadRecord, NewLead};
 use crate::ports::{CompanySettings, Jobs, Leads};
+use crate::queries::NamedRef;
 use crate::settings::Settings;
 use crate::{Candidate, DomainError, Version, pick_assignee};
 
@@ -22,13 +23,20 @@ impl Leads for MemoryTx {
     async fn lock_candidate(
         &mut self,
         user_id: Uuid,
-    ) -> Result<Option<Candidate<Uuid>>, DomainError> {
+    ) -> Result<Option<(Candidate<Uuid>, String)>, DomainError> {
         let company = &self.company;
-        Ok(company.users.get(&user_id).map(|u| company.candidate(u)))
+        Ok(company
+            .users
+            .get(&user_id)
+            .map(|u| (company.candidate(u), u.record.name.to_string())))
     }
 
-    async fn lock_fairest(&mut self) -> Result<Option<Uuid>, DomainError> {
-        Ok(pick_assignee(&self.lock_candidates().await?))
+    async fn lock_fairest(&mut self) -> Result<Option<NamedRef>, DomainError> {
+        let Some(id) = pick_assignee(&self.lock_candidates().await?) else {
+            return Ok(None);
+        };
+        let name = self.company.users[&id].record.name.to_string();
+        Ok(Some(NamedRef { id, name }))
     }
 
     async fn insert_leads(

@@ -188,7 +188,9 @@ fn a_lead_change_of_assignee_and_fields_is_two_events() {
     let mut agent = new_user("agent@example.com", company.roles[2]);
     agent.details.lead_cap = LeadCap::parse(3).expect("cap");
     let agent = run(create_user(&store, &PlainHasher, &company.admin, agent)).expect("agent");
-    let id = run(create_lead(&store, &clock, company_id, lead("Meera"))).expect("lead");
+    let id = run(create_lead(&store, &clock, company_id, lead("Meera")))
+        .expect("lead")
+        .id;
 
     let both = LeadPatch {
         name: Some("Meera S".into()),

@@ -2,6 +2,7 @@
 //! each holds (`leads_held`, kept by `held.rs`).
 
 use domain::Candidate;
+use domain::queries::NamedRef;
 use sea_orm::sea_query::{
     Expr, ExprTrait, LockBehavior, LockType, NullOrdering, Order, Query, SelectStatement,
 };
@@ -45,12 +46,12 @@ async fn all_candidates(
     rows.iter().map(candidate_from_row).collect()
 }
 
-/// Locks one user, then reads them as the fairness rule sees them.
+/// Locks one user, then reads them as the fairness rule sees them, with their name.
 pub(crate) async fn lock_candidate(
     db: &impl ConnectionTrait,
     company_id: Uuid,
     user_id: Uuid,
-) -> Result<Option<Candidate<Uuid>>, StoreError> {
+) -> Result<Option<(Candidate<Uuid>, String)>, StoreError> {
     let query = candidate_select(company_id)
         .and_where(Expr::col((user::Entity, user::Column::Id)).eq(user_id))
         .lock(LockType::NoKeyUpdate)
@@ -58,9 +59,7 @@ pub(crate) async fn lock_candidate(
     let row = db
         .query_one_raw(db.get_database_backend().build(&query))
         .await?;
-    row.as_ref()
-        .map(|row| candidate_from_row(row).map(|(c, _)| c))
-        .transpose()
+    row.as_ref().map(candidate_from_row).transpose()
 }
 
 /// The fairness rule's pick, read from the `users_fairest` index: a user not banned, with
@@ -79,10 +78,10 @@ pub(crate) async fn lock_candidate(
 pub(crate) async fn lock_fairest(
     db: &impl ConnectionTrait,
     company_id: Uuid,
-) -> Result<Option<Uuid>, StoreError> {
+) -> Result<Option<NamedRef>, StoreError> {
     let backend = db.get_database_backend();
     if backend != DatabaseBackend::Postgres {
-        return first_id(db, &fairest(company_id)).await;
+        return first_user(db, &fairest(company_id)).await;
     }
     let skip_locked = || {
         fairest(company_id)
@@ -90,40 +89,44 @@ pub(crate) async fn lock_fairest(
             .take()
     };
     db.execute_unprepared("SAVEPOINT fairest_pick").await?;
-    if let Some(id) = first_id(db, &skip_locked()).await? {
-        db.execute_unprepared("RELEASE SAVEPOINT fairest_pick")
-            .await?;
-        return Ok(Some(id));
+    if let Some(user) = first_user(db, &skip_locked()).await? {
+        return Ok(Some(user));
     }
     db.execute_unprepared("ROLLBACK TO SAVEPOINT fairest_pick")
         .await?;
-    let Some(best) = first_id(db, &fairest(company_id)).await? else {
+    let Some(best) = first_user(db, &fairest(company_id)).await? else {
         return Ok(None);
     };
     let with_room = fairest(company_id)
-        .and_where(Expr::col(user::Column::Id).eq(best))
+        .and_where(Expr::col(user::Column::Id).eq(best.id))
         .lock(LockType::NoKeyUpdate)
         .take();
-    if let Some(id) = first_id(db, &with_room).await? {
-        return Ok(Some(id));
+    if let Some(user) = first_user(db, &with_room).await? {
+        return Ok(Some(user));
     }
-    first_id(db, &skip_locked()).await
+    first_user(db, &skip_locked()).await
 }
 
-async fn first_id(
+async fn first_user(
     db: &impl ConnectionTrait,
     query: &SelectStatement,
-) -> Result<Option<Uuid>, StoreError> {
+) -> Result<Option<NamedRef>, StoreError> {
     let row = db
         .query_one_raw(db.get_database_backend().build(query))
         .await?;
-    Ok(row.map(|row| row.try_get("", "id")).transpose()?)
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    Ok(Some(NamedRef {
+        id: row.try_get("", "id")?,
+        name: row.try_get("", "name")?,
+    }))
 }
 
 fn fairest(company_id: Uuid) -> SelectStatement {
     let free = || Expr::col(user::Column::LeadCap).sub(Expr::col(user::Column::LeadsHeld));
     Query::select()
-        .column(user::Column::Id)
+        .columns([user::Column::Id, user::Column::Name])
         .from(user::Entity)
         .and_where(Expr::col(user::Column::CompanyId).eq(company_id))
         .and_where(Expr::col(user::Column::Banned).eq(false))

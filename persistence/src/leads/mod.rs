@@ -11,6 +11,7 @@ mod write;
 use chrono::{DateTime, Utc};
 use domain::leads::{LeadPatch, LeadRecord, NewLead};
 use domain::ports::Leads;
+use domain::queries::NamedRef;
 use domain::{Candidate, DomainError};
 use sea_orm::sea_query::{Expr, ExprTrait, SimpleExpr};
 use uuid::Uuid;
@@ -34,11 +35,11 @@ impl Leads for SeaTx {
     async fn lock_candidate(
         &mut self,
         user_id: Uuid,
-    ) -> Result<Option<Candidate<Uuid>>, DomainError> {
+    ) -> Result<Option<(Candidate<Uuid>, String)>, DomainError> {
         Ok(candidates::lock_candidate(&self.txn, self.company_id, user_id).await?)
     }
 
-    async fn lock_fairest(&mut self) -> Result<Option<Uuid>, DomainError> {
+    async fn lock_fairest(&mut self) -> Result<Option<NamedRef>, DomainError> {
         Ok(candidates::lock_fairest(&self.txn, self.company_id).await?)
     }
 

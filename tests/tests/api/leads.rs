@@ -54,6 +54,27 @@ async fn auto_assign_off(app: &TestApp, token: &str) {
 }
 
 #[tokio::test]
+async fn a_created_lead_is_answered_as_a_read_returns_it() {
+    let app = spawn_app().await;
+    let admin = app.signup("acme").await;
+    let token = admin.access_token.as_str();
+    let ravi = agent(&app, &admin, "ravi@acme.example", 5).await;
+    let bodies = [
+        json!({"name": "Auto", "phone": "+14155550100", "email": "A@Globex.example", "source": "web"}),
+        json!({"name": "Named", "assignee_id": ravi}),
+        json!({"name": "Closed", "status": "lost"}),
+    ];
+    for body in bodies {
+        let created = create_lead(&app, token, body.clone()).await;
+        assert_eq!(created.status(), StatusCode::CREATED);
+        let location = created.headers()["location"].to_str().unwrap().to_owned();
+        let answered: Value = created.json().await.unwrap();
+        let read: Value = app.get(&location, Some(token)).await.json().await.unwrap();
+        assert_eq!(answered, read, "{body}");
+    }
+}
+
+#[tokio::test]
 async fn leads_are_created_listed_changed_and_deleted() {
     let app = spawn_app().await;
     let admin = app.signup("acme").await;
