@@ -58,8 +58,12 @@ fn purged(what: &str, result: Result<u64, DomainError>) {
 
 /// One pass over the companies whose top-up time has come.
 pub async fn tick(store: &AppStore, now: DateTime<Utc>) -> Result<(), DomainError> {
-    for run in leads::run_due_top_ups(store, &now).await? {
+    let pass = leads::run_due_top_ups(store, &now).await?;
+    for run in pass.runs {
         tracing::info!(company_id = %run.company_id, day = run.day, assigned = run.assigned, "daily top-up ran");
+    }
+    for (company_id, err) in pass.failures {
+        tracing::error!(company_id = %company_id, error = %err, "daily top-up failed");
     }
     Ok(())
 }

@@ -13,7 +13,7 @@ use uuid::Uuid;
 pub use change::{delete_lead, update_lead};
 pub use distribute::{DAILY_TOP_UP, Distribution, daily_top_up, distribute};
 pub use intake::{create_lead, create_leads};
-pub use top_up::{DueTopUp, TopUpRun, next_top_up, run_due_top_ups, top_up_day};
+pub use top_up::{DueTopUp, TopUpPass, TopUpRun, next_top_up, run_due_top_ups, top_up_day};
 
 use crate::{Email, LeadStatus, Phone, Version};
 

@@ -76,30 +76,54 @@ fn local_instant(zone: Tz, date: NaiveDate, settings: &Settings) -> DateTime<Utc
         .map_or_else(|| at.and_utc(), |instant| instant.with_timezone(&Utc))
 }
 
+/// What one pass of the scheduler did.
+#[derive(Debug, Default)]
+pub struct TopUpPass {
+    pub runs: Vec<TopUpRun>,
+    /// The companies whose top-up failed, with why: they stay due, so the next pass tries
+    /// again; one company's failure does not hold up the others.
+    pub failures: Vec<(Uuid, DomainError)>,
+}
+
 /// One pass of the scheduler: each company whose time has come gets its day's top-up unless
-/// that day already ran, then the instant it is looked at next. Returns the runs made.
+/// that day already ran, then the instant it is looked at next.
 pub async fn run_due_top_ups(
     store: &(impl Store + SchedulerQueries + TopUpSchedule),
     clock: &impl Clock,
-) -> Result<Vec<TopUpRun>, DomainError> {
+) -> Result<TopUpPass, DomainError> {
     let now = clock.now();
-    let mut runs = Vec::new();
+    let mut pass = TopUpPass::default();
     for due in store.top_ups_due(now).await? {
-        if let Some(day) = top_up_day(&due.settings, now)
-            && !store.top_up_ran(due.company_id, &day).await?
-            && let Some(run) = daily_top_up(store, &now, due.company_id, &day).await?
-        {
-            runs.push(TopUpRun {
-                company_id: due.company_id,
-                day,
-                assigned: run.assigned,
-            });
+        match top_up(store, now, &due).await {
+            Ok(Some(run)) => pass.runs.push(run),
+            Ok(None) => {}
+            Err(err) => pass.failures.push((due.company_id, err)),
         }
-        store
-            .reschedule_top_up(due.company_id, due.due_at, next_top_up(&due.settings, now))
-            .await?;
     }
-    Ok(runs)
+    Ok(pass)
+}
+
+/// The company's top-up if its day is due and has not run, then its next look.
+async fn top_up(
+    store: &(impl Store + SchedulerQueries + TopUpSchedule),
+    now: DateTime<Utc>,
+    due: &DueTopUp,
+) -> Result<Option<TopUpRun>, DomainError> {
+    let mut ran = None;
+    if let Some(day) = top_up_day(&due.settings, now)
+        && !store.top_up_ran(due.company_id, &day).await?
+        && let Some(run) = daily_top_up(store, &now, due.company_id, &day).await?
+    {
+        ran = Some(TopUpRun {
+            company_id: due.company_id,
+            day,
+            assigned: run.assigned,
+        });
+    }
+    store
+        .reschedule_top_up(due.company_id, due.due_at, next_top_up(&due.settings, now))
+        .await?;
+    Ok(ran)
 }
 
 #[cfg(test)]

@@ -849,9 +849,11 @@ async fn the_scheduler_reads_a_company_only_when_its_top_up_is_due() {
     let pass = |now: &'static str| {
         let store = &store;
         async move {
-            leads::run_due_top_ups(store, &now.parse::<DateTime<Utc>>().unwrap())
+            let pass = leads::run_due_top_ups(store, &now.parse::<DateTime<Utc>>().unwrap())
                 .await
-                .unwrap()
+                .unwrap();
+            assert!(pass.failures.is_empty(), "{:?}", pass.failures);
+            pass.runs
                 .into_iter()
                 .filter(|run| run.company_id.to_string() == company)
                 .map(|run| run.day)
