@@ -4,18 +4,20 @@ use sea_orm_migration::sea_orm::DatabaseBackend;
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
-/// PostgreSQL: plan statements on `users` as if a company had about twenty users
-/// (`n_distinct = -0.05`: one company per twenty rows), whatever the table holds.
+/// PostgreSQL: plan statements on `users` as if a company had about a thousand users
+/// (`n_distinct = -0.001`: one company per thousand rows), whatever the table holds.
 ///
 /// A prepared statement's cached generic plan is made for the average company. With many
 /// small companies beside a large one that average is one user, and the generic plans read
 /// the large company's users through the wrong index: the intake's pick scanned and sorted
 /// all of its 1,000 users, the actor's recheck filtered them one by one, instead of reading
-/// one index entry (BENCHMARKS.md, ten thousand companies). Planned for twenty, the ordered
-/// and unique indexes win, which is also right for a small company. A custom plan for a
-/// company large enough to be among the most common values is still made from its own count.
+/// one index entry, and a search scanned every user instead of the trigram index
+/// (BENCHMARKS.md, ten thousand companies). Planned for a thousand, the ordered, unique and
+/// trigram indexes win: the plans a large company needs, and cheap for a small one too. A
+/// custom plan for a company large enough to be among the most common values is still made
+/// from its own count.
 const PLAN_FOR_LARGE_COMPANIES: &str =
-    "ALTER TABLE users ALTER COLUMN company_id SET (n_distinct = -0.05)";
+    "ALTER TABLE users ALTER COLUMN company_id SET (n_distinct = -0.001)";
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {

@@ -37,18 +37,22 @@ impl Tenant<'_> {
         page: PageRequest,
     ) -> Result<Paged<UserView>, StoreError> {
         let backend = self.db.get_database_backend();
-        let condition = user_condition(filter, backend);
-
         let count = Query::select()
             .expr_as(Expr::col((user::Entity, user::Column::Id)).count(), "total")
             .from(user::Entity)
             .and_where(Expr::col((user::Entity, user::Column::CompanyId)).eq(self.company_id))
-            .cond_where(condition.clone())
+            .cond_where(user_condition(filter, backend, Search::Indexed))
             .take();
         let total: i64 = match self.db.query_one_raw(backend.build(&count)).await? {
             Some(row) => row.try_get("", "total")?,
             None => 0,
         };
+        let search = if total >= SCAN_IN_ORDER_FROM {
+            Search::InOrder
+        } else {
+            Search::Indexed
+        };
+        let condition = user_condition(filter, backend, search);
 
         let (key, order) = match filter.sort {
             UserSort::NameAsc => (user::Column::NameKey, Order::Asc),
@@ -146,12 +150,12 @@ impl Tenant<'_> {
     }
 }
 
-fn user_condition(filter: &UserFilter, backend: DbBackend) -> Condition {
+fn user_condition(filter: &UserFilter, backend: DbBackend, search: Search) -> Condition {
     let column = |c: user::Column| Expr::col((user::Entity, c));
     let mut condition = Condition::all();
     if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
         condition = condition.add(if storable(q) {
-            search_matches(&q.to_lowercase(), backend)
+            search_matches(&q.to_lowercase(), backend, search)
         } else {
             matches_nothing()
         });
@@ -185,21 +189,38 @@ fn user_condition(filter: &UserFilter, backend: DbBackend) -> Condition {
     condition
 }
 
+/// How a page of a search finds its users (the count always goes through the index).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Search {
+    /// PostgreSQL's trigram index reads the matches, then they are sorted: for few matches.
+    Indexed,
+    /// The users are read in the page's order and each tested until the page is full: for
+    /// many matches, the page is found long before the end (sorting them all is what takes
+    /// time then).
+    InOrder,
+}
+
+/// From this many matches a search's page is read in order ([`Search::InOrder`]): the plan
+/// cached for the statement cannot tell a search matching ten users from one matching ten
+/// thousand, so the two are different statements.
+const SCAN_IN_ORDER_FROM: i64 = 1_000;
+
 /// Whether the user's `search_text` (name, email, employee code and phone, case-folded) holds
-/// `folded`. PostgreSQL: `LIKE '%...%'`, which the trigram index answers (when the server has
-/// `pg_trgm`, see the migration). SQLite: `instr`, a plain substring search several times
-/// cheaper per row than its `LIKE`, which would fold ASCII case again.
-fn search_matches(folded: &str, backend: DbBackend) -> Expr {
+/// `folded`. PostgreSQL, [`Search::Indexed`]: `LIKE '%...%'`, which the trigram index answers
+/// (when the server has `pg_trgm`, see the migration). Otherwise a plain substring test
+/// (`strpos`, SQLite's `instr`), which no index answers and is cheaper per row than `LIKE`
+/// (on SQLite several times, and its `LIKE` would fold ASCII case again).
+fn search_matches(folded: &str, backend: DbBackend, search: Search) -> Expr {
     let search_text = Expr::col((user::Entity, user::Column::SearchText));
-    match backend {
-        DbBackend::Sqlite => {
-            Expr::from(Func::cust("instr").arg(search_text).arg(folded.to_owned())).gt(0)
-        }
-        _ => {
+    let position = match backend {
+        DbBackend::Postgres if search == Search::Indexed => {
             let pattern = format!("%{}%", escape_like(folded));
-            search_text.like(LikeExpr::new(pattern).escape('\\'))
+            return search_text.like(LikeExpr::new(pattern).escape('\\'));
         }
-    }
+        DbBackend::Postgres => "strpos",
+        _ => "instr",
+    };
+    Expr::from(Func::cust(position).arg(search_text).arg(folded.to_owned())).gt(0)
 }
 
 fn named_ref(row: &QueryResult, id: &str, name: &str) -> Result<Option<NamedRef>, StoreError> {

@@ -4,7 +4,7 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{PASSWORD, problem, spawn_app, text};
+use crate::helpers::{PASSWORD, problem, spawn_app, spawn_app_with, text};
 
 #[tokio::test]
 async fn an_admin_creates_a_user_with_every_field() {
@@ -557,4 +557,57 @@ async fn deleting_a_user_frees_the_seat_and_ends_sessions() {
         )
         .await;
     assert_eq!(again.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_search_matching_a_thousand_users_pages_like_one_matching_a_few() {
+    let app = spawn_app_with(|config| config.default_agent_limit = 1_100).await;
+    let company = tests::harness::sign_up(&app.client, &app.address, "acme", PASSWORD)
+        .await
+        .unwrap();
+    tests::bench::seed_users(&app.database_url, &company, 1_000, |_| {
+        tests::bench::UserSeed::default()
+    })
+    .await
+    .unwrap();
+    let names = |page: &Value| -> Vec<String> {
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u["name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let token = Some(company.access_token.as_str());
+
+    // Every seeded user (Agent 0 .. Agent 999) matches: the page is read in name order.
+    let many: Value = app
+        .get("/api/v1/users?q=AGENT&per_page=5", token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(many["total"], 1_000);
+    assert_eq!(
+        names(&many),
+        ["Agent 0", "Agent 1", "Agent 10", "Agent 100", "Agent 101"]
+    );
+    // Eleven match (Agent 99, Agent 990 .. 999): read through the index where there is one.
+    let few: Value = app
+        .get("/api/v1/users?q=agent%2099&per_page=5&page=2", token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(few["total"], 11);
+    assert_eq!(
+        names(&few),
+        [
+            "Agent 994",
+            "Agent 995",
+            "Agent 996",
+            "Agent 997",
+            "Agent 998"
+        ]
+    );
 }
