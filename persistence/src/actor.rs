@@ -45,7 +45,7 @@ impl Tenant<'_> {
             .and_where(Expr::col((user::Entity, user::Column::CompanyId)).eq(self.company_id))
             .take();
         in_live_session(&mut query, user_id, session_id, backend);
-        let Some(row) = self.db.query_one_raw(backend.build(&query)).await? else {
+        let Some(row) = self.acting_row(&query).await? else {
             return Ok(None);
         };
         actor_from_row(&row, user_id, session_id).map(Some)
@@ -79,7 +79,7 @@ impl Tenant<'_> {
             )
             .take();
         in_live_session(&mut query, user_id, session_id, backend);
-        let Some(row) = self.db.query_one_raw(backend.build(&query)).await? else {
+        let Some(row) = self.acting_row(&query).await? else {
             return Ok(None);
         };
         Ok(Some(MeRecord {
@@ -94,9 +94,24 @@ impl Tenant<'_> {
     }
 }
 
+impl Tenant<'_> {
+    /// The row of a query narrowed by [`in_live_session`], unless its user is banned.
+    async fn acting_row(&self, query: &SelectStatement) -> Result<Option<QueryResult>, StoreError> {
+        let statement = self.db.get_database_backend().build(query);
+        let Some(row) = self.db.query_one_raw(statement).await? else {
+            return Ok(None);
+        };
+        let banned: bool = row.try_get("", "user_banned")?;
+        Ok((!banned).then_some(row))
+    }
+}
+
 /// Narrows a query over `users` (with `role_id` and the role's `system` selected) to the user
-/// acting now: not banned, in a session neither revoked nor expired; and selects the role's
-/// stored permissions as `permissions`.
+/// in a session neither revoked nor expired, and selects `banned` and the role's stored
+/// permissions (`permissions`). Whether the user is banned is read, not filtered on: with
+/// `banned` in the WHERE clause SQLite's planner, seeing one user per company on average
+/// (10,000 small companies), read a large company's users through `users_fairest` (company,
+/// banned, ...) and tested each id, instead of the primary key.
 fn in_live_session(
     query: &mut SelectStatement,
     user_id: Uuid,
@@ -105,6 +120,10 @@ fn in_live_session(
 ) {
     query
         .expr_as(stored_permissions(backend), "permissions")
+        .expr_as(
+            Expr::col((user::Entity, user::Column::Banned)),
+            "user_banned",
+        )
         .inner_join(
             session::Entity,
             Expr::col((session::Entity, session::Column::CompanyId))
@@ -115,7 +134,6 @@ fn in_live_session(
                 ),
         )
         .and_where(Expr::col((user::Entity, user::Column::Id)).eq(user_id))
-        .and_where(Expr::col((user::Entity, user::Column::Banned)).eq(false))
         .and_where(Expr::col((session::Entity, session::Column::Id)).eq(session_id))
         .and_where(Expr::col((session::Entity, session::Column::RevokedAt)).is_null())
         .and_where(Expr::col((session::Entity, session::Column::ExpiresAt)).gt(Utc::now()));

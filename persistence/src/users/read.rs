@@ -208,8 +208,8 @@ const SCAN_IN_ORDER_FROM: i64 = 1_000;
 /// Whether the user's `search_text` (name, email, employee code and phone, case-folded) holds
 /// `folded`. PostgreSQL, [`Search::Indexed`]: `LIKE '%...%'`, which the trigram index answers
 /// (when the server has `pg_trgm`, see the migration). Otherwise a plain substring test
-/// (`strpos`, SQLite's `instr`), which no index answers and is cheaper per row than `LIKE`
-/// (on SQLite several times, and its `LIKE` would fold ASCII case again).
+/// (`strpos`, SQLite's `instr`): no pattern to escape, and SQLite's `LIKE` would fold ASCII
+/// case again on text already folded.
 fn search_matches(folded: &str, backend: DbBackend, search: Search) -> Expr {
     let search_text = Expr::col((user::Entity, user::Column::SearchText));
     let position = match backend {
