@@ -204,8 +204,12 @@ pub trait Seats {
 }
 
 pub trait Users {
-    /// Takes the company lock, then loads the user.
+    /// Takes the company lock, then locks and loads the user.
     async fn lock_user(&mut self, id: Uuid) -> Result<Option<UserRecord>, DomainError>;
+    /// Locks and loads the user without the company lock: for a change no rule across users
+    /// and no other record (role, department, branch) is part of, so changes of different
+    /// users run side by side, and changes of one user one after the other.
+    async fn lock_user_alone(&mut self, id: Uuid) -> Result<Option<UserRecord>, DomainError>;
     /// Loads the user without a lock: for a decision that writes nothing of theirs.
     async fn user(&mut self, id: Uuid) -> Result<Option<UserRecord>, DomainError>;
     /// Users of the system Company Admin role who are not banned.

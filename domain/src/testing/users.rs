@@ -30,6 +30,10 @@ impl Users for MemoryTx {
         Ok(self.company.users.get(&id).map(|u| u.record.clone()))
     }
 
+    async fn lock_user_alone(&mut self, id: Uuid) -> Result<Option<UserRecord>, DomainError> {
+        self.lock_user(id).await
+    }
+
     async fn user(&mut self, id: Uuid) -> Result<Option<UserRecord>, DomainError> {
         Ok(self.company.users.get(&id).map(|u| u.record.clone()))
     }

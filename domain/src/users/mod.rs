@@ -111,6 +111,18 @@ pub struct UserPatch {
     pub precondition: Precondition,
 }
 
+impl UserPatch {
+    /// Whether the patch changes only the user's own fields (contact, code, cap, secrets):
+    /// no role, group or ban, which the last-admin rule or another record is part of. Such a
+    /// change needs the user's lock alone, not the company's.
+    pub(crate) fn is_the_users_own(&self) -> bool {
+        self.role_id.is_none()
+            && self.banned.is_none()
+            && self.department_id.is_none()
+            && self.branch_id.is_none()
+    }
+}
+
 impl UserRecord {
     /// The user after `patch` (secrets aside), and the names of the fields whose value
     /// actually changed, in a fixed order.

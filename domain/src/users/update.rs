@@ -79,7 +79,12 @@ async fn change_user(
     patch: &UserPatch,
     secrets: NewSecrets,
 ) -> Result<(), DomainError> {
-    let current = tx.lock_user(id).await?.ok_or(DomainError::NotFound)?;
+    let current = if patch.is_the_users_own() {
+        tx.lock_user_alone(id).await?
+    } else {
+        tx.lock_user(id).await?
+    }
+    .ok_or(DomainError::NotFound)?;
     patch.precondition.check(current.version)?;
     let current_role = tx
         .role(current.role_id)

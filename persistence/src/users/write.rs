@@ -26,8 +26,12 @@ const UNIQUE_USER_FIELDS: &[(UniqueField, &str)] = &[
 impl Users for SeaTx {
     async fn lock_user(&mut self, id: Uuid) -> Result<Option<UserRecord>, DomainError> {
         lock_company(&self.txn, self.company_id).await?;
-        // The row too: a lead intake locks only the user it picks, not the company, so a
-        // change of this user (deleting them above all) must wait for one in flight.
+        self.lock_user_alone(id).await
+    }
+
+    async fn lock_user_alone(&mut self, id: Uuid) -> Result<Option<UserRecord>, DomainError> {
+        // A lead intake locks only the user it picks, not the company, so a change of this
+        // user (deleting them above all) must wait for one in flight.
         let user = user::Entity::find_by_id((self.company_id, id))
             .lock(LockType::NoKeyUpdate)
             .one(&self.txn)

@@ -5,7 +5,7 @@ use futures::future::join_all;
 use reqwest::{Method, Response, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{Signup, TestApp, problem, spawn_app};
+use crate::helpers::{Signup, TestApp, problem, spawn_app, text};
 
 /// A resource under test: its path, a change of it (a different one for each `n`, none of
 /// them what the resource holds when created), and whether it can be deleted.
@@ -329,4 +329,47 @@ async fn distribution_and_the_assignees_deletion_change_a_leads_version() {
         "its assignee's deletion unassigned it"
     );
     assert_eq!(stale.status(), StatusCode::PRECONDITION_FAILED);
+}
+
+#[tokio::test]
+async fn concurrent_edits_of_two_users_on_one_version_apply_once_per_user() {
+    let app = spawn_app().await;
+    let admin = app.signup("acme").await;
+    let mut paths = Vec::new();
+    for email in ["ravi@acme.example", "meera@acme.example"] {
+        let id = text(&app.create_user(&admin.access_token, email, "Agent").await["id"]);
+        paths.push(format!("/api/v1/users/{id}"));
+    }
+
+    // Ten contact edits of each user at once, all made on version 1: a contact edit locks
+    // the user, not the company, and the edits of one user still go one after the other.
+    let bodies: Vec<Value> = (0..20)
+        .map(|n| json!({"phone": format!("+9197700000{n:02}")}))
+        .collect();
+    let edits = join_all((0..20).map(|n| {
+        conditional(
+            &app,
+            &admin,
+            Method::PATCH,
+            &paths[n % 2],
+            Some("\"1\""),
+            Some(&bodies[n]),
+        )
+    }))
+    .await;
+
+    for first in 0..2 {
+        let statuses: Vec<StatusCode> = edits
+            .iter()
+            .skip(first)
+            .step_by(2)
+            .map(|r| r.status())
+            .collect();
+        let applied = statuses.iter().filter(|s| **s == StatusCode::OK).count();
+        let refused = statuses
+            .iter()
+            .filter(|s| **s == StatusCode::PRECONDITION_FAILED)
+            .count();
+        assert_eq!((applied, refused), (1, 9), "{statuses:?}");
+    }
 }
