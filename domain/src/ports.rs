@@ -118,13 +118,13 @@ pub trait Housekeeping {
 /// due at once, so the next pass looks at it with what it is now.
 pub trait TopUpSchedule {
     /// Sets when the company is looked at next (`None`: never) if it is still due at `seen`,
-    /// the instant the pass read; whether it was.
+    /// the instant the pass read (else a change made since stands).
     async fn reschedule_top_up(
         &self,
         company_id: Uuid,
         seen: DateTime<Utc>,
         next: Option<DateTime<Utc>>,
-    ) -> Result<bool, DomainError>;
+    ) -> Result<(), DomainError>;
 }
 
 /// The `Idempotency-Key`s of each company (see [`crate::idempotency`]). Each call stands on

@@ -27,8 +27,7 @@ impl Tenant<'_> {
         user_id: Uuid,
         session_id: Uuid,
     ) -> Result<Option<ActorRecord>, StoreError> {
-        let backend = self.db.get_database_backend();
-        let mut query = Query::select()
+        let query = Query::select()
             .column((user::Entity, user::Column::Name))
             .column((user::Entity, user::Column::RoleId))
             .column((role::Entity, role::Column::System))
@@ -44,8 +43,7 @@ impl Tenant<'_> {
             )
             .and_where(Expr::col((user::Entity, user::Column::CompanyId)).eq(self.company_id))
             .take();
-        in_live_session(&mut query, user_id, session_id, backend);
-        let Some(row) = self.acting_row(&query).await? else {
+        let Some(row) = self.acting_row(query, user_id, session_id).await? else {
             return Ok(None);
         };
         actor_from_row(&row, user_id, session_id).map(Some)
@@ -57,8 +55,7 @@ impl Tenant<'_> {
         user_id: Uuid,
         session_id: Uuid,
     ) -> Result<Option<MeRecord>, StoreError> {
-        let backend = self.db.get_database_backend();
-        let mut query = self
+        let query = self
             .user_select()
             .expr_as(
                 Expr::col((Alias::new(ROLE_ALIAS), role::Column::System)),
@@ -78,8 +75,7 @@ impl Tenant<'_> {
                     .equals((user::Entity, user::Column::CompanyId)),
             )
             .take();
-        in_live_session(&mut query, user_id, session_id, backend);
-        let Some(row) = self.acting_row(&query).await? else {
+        let Some(row) = self.acting_row(query, user_id, session_id).await? else {
             return Ok(None);
         };
         Ok(Some(MeRecord {
@@ -92,13 +88,17 @@ impl Tenant<'_> {
             },
         }))
     }
-}
 
-impl Tenant<'_> {
-    /// The row of a query narrowed by [`in_live_session`], unless its user is banned.
-    async fn acting_row(&self, query: &SelectStatement) -> Result<Option<QueryResult>, StoreError> {
-        let statement = self.db.get_database_backend().build(query);
-        let Some(row) = self.db.query_one_raw(statement).await? else {
+    /// The row of `query` narrowed by [`in_live_session`], unless its user is banned.
+    async fn acting_row(
+        &self,
+        mut query: SelectStatement,
+        user_id: Uuid,
+        session_id: Uuid,
+    ) -> Result<Option<QueryResult>, StoreError> {
+        let backend = self.db.get_database_backend();
+        in_live_session(&mut query, user_id, session_id, backend);
+        let Some(row) = self.db.query_one_raw(backend.build(&query)).await? else {
             return Ok(None);
         };
         let banned: bool = row.try_get("", "user_banned")?;

@@ -38,15 +38,15 @@ impl TopUpSchedule for Store {
         company_id: Uuid,
         seen: DateTime<Utc>,
         next: Option<DateTime<Utc>>,
-    ) -> Result<bool, DomainError> {
-        let updated = company::Entity::update_many()
+    ) -> Result<(), DomainError> {
+        company::Entity::update_many()
             .col_expr(company::Column::TopUpDueAt, Expr::value(next))
             .filter(company::Column::Id.eq(company_id))
             .filter(company::Column::TopUpDueAt.eq(seen))
             .exec(&self.db)
             .await
             .map_err(StoreError::from)?;
-        Ok(updated.rows_affected == 1)
+        Ok(())
     }
 }
 

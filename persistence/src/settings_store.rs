@@ -17,10 +17,10 @@ use crate::entity::{company, company_settings};
 use crate::jobs::look_at_top_up_at_once;
 use crate::tx::SeaTx;
 use crate::write::lock_company;
+use crate::{StoreError, Tenant};
 
 /// Company ids per `IN (...)`: well under SQLite's bound on statement parameters.
 const IN_CHUNK: usize = 500;
-use crate::{StoreError, Tenant};
 
 /// The company's settings as `db` sees them (the defaults until first changed).
 async fn settings_of(db: &impl ConnectionTrait, company_id: Uuid) -> Result<Settings, StoreError> {

@@ -19,16 +19,13 @@ impl Tenant<'_> {
             .user_select()
             .and_where(Expr::col((user::Entity, user::Column::Id)).eq(user_id))
             .take();
-        let row = self.one_row(&query).await?;
-        user_view_from_row(&row)
-    }
-
-    async fn one_row(&self, query: &SelectStatement) -> Result<QueryResult, StoreError> {
-        let statement = self.db.get_database_backend().build(query);
-        self.db
+        let statement = self.db.get_database_backend().build(&query);
+        let row = self
+            .db
             .query_one_raw(statement)
             .await?
-            .ok_or(StoreError::NotFound)
+            .ok_or(StoreError::NotFound)?;
+        user_view_from_row(&row)
     }
 
     pub async fn list_users(
