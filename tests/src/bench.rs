@@ -160,6 +160,75 @@ pub async fn seed_users(
     Ok(ids)
 }
 
+/// Creates `count` users named `Agent i` (`agent_email(i)`, password [`PASSWORD`]) with the
+/// company's `Agent` role and `lead_cap(i)` through `POST /api/v1/users`, as an admin's
+/// console or an integration would: each password is hashed by the server, each user is a
+/// request of its own, and the database gathers statistics only as it would live (nothing
+/// runs `ANALYZE`). `at_once` requests are in flight. Returns the users' ids in order.
+pub async fn create_users_over_http(
+    client: &reqwest::Client,
+    base: &str,
+    company: &Company,
+    count: usize,
+    at_once: usize,
+    lead_cap: impl Fn(usize) -> i64,
+) -> Result<Vec<Uuid>, BenchError> {
+    let role_id = role_id(client, base, company, "Agent").await?;
+    let create = |i: usize| {
+        let body = json!({"name": format!("Agent {i}"), "email": agent_email(i),
+                          "role_id": role_id, "password": PASSWORD, "lead_cap": lead_cap(i)});
+        async move {
+            let response = client
+                .post(format!("{base}/api/v1/users"))
+                .bearer_auth(&company.access_token)
+                .json(&body)
+                .send()
+                .await?;
+            let status = response.status();
+            let created: Value = response.json().await?;
+            if status.as_u16() != 201 {
+                return Err(BenchError::from(format!(
+                    "creating user {i} answered {status}: {created}"
+                )));
+            }
+            let id = created["id"]
+                .as_str()
+                .ok_or("a created user without an id")?;
+            Ok(id.parse::<Uuid>()?)
+        }
+    };
+    futures::stream::iter((0..count).map(create))
+        .buffered(at_once.max(1))
+        .collect::<Vec<_>>()
+        .await
+        .into_iter()
+        .collect()
+}
+
+/// The id of the company's role called `name`, from `GET /api/v1/roles`.
+async fn role_id(
+    client: &reqwest::Client,
+    base: &str,
+    company: &Company,
+    name: &str,
+) -> Result<String, BenchError> {
+    let roles: Value = client
+        .get(format!("{base}/api/v1/roles"))
+        .bearer_auth(&company.access_token)
+        .send()
+        .await?
+        .json()
+        .await?;
+    let role = roles["items"]
+        .as_array()
+        .and_then(|items| items.iter().find(|role| role["name"] == name))
+        .ok_or_else(|| format!("the company has no role {name}: {roles}"))?;
+    Ok(role["id"]
+        .as_str()
+        .ok_or("a role without an id")?
+        .to_owned())
+}
+
 /// Creates `count` more companies, `tenant-{i}`, each with its subscription, default roles and
 /// an admin `admin@tenant-{i}.example` signing in with [`PASSWORD`] (the bench admin's hash
 /// again), through the sign-up's use case: one database shared by many tenants. A few at a
