@@ -173,7 +173,7 @@ pub async fn create_users_over_http(
     at_once: usize,
     lead_cap: impl Fn(usize) -> i64,
 ) -> Result<Vec<Uuid>, BenchError> {
-    let role_id = role_id(client, base, company, "Agent").await?;
+    let role_id = harness::role_id(client, base, &company.access_token, "Agent").await?;
     let create = |i: usize| {
         let body = json!({"name": format!("Agent {i}"), "email": agent_email(i),
                           "role_id": role_id, "password": PASSWORD, "lead_cap": lead_cap(i)});
@@ -203,30 +203,6 @@ pub async fn create_users_over_http(
         .await
         .into_iter()
         .collect()
-}
-
-/// The id of the company's role called `name`, from `GET /api/v1/roles`.
-async fn role_id(
-    client: &reqwest::Client,
-    base: &str,
-    company: &Company,
-    name: &str,
-) -> Result<String, BenchError> {
-    let roles: Value = client
-        .get(format!("{base}/api/v1/roles"))
-        .bearer_auth(&company.access_token)
-        .send()
-        .await?
-        .json()
-        .await?;
-    let role = roles["items"]
-        .as_array()
-        .and_then(|items| items.iter().find(|role| role["name"] == name))
-        .ok_or_else(|| format!("the company has no role {name}: {roles}"))?;
-    Ok(role["id"]
-        .as_str()
-        .ok_or("a role without an id")?
-        .to_owned())
 }
 
 /// Creates `count` more companies, `tenant-{i}`, each with its subscription, default roles and

@@ -59,3 +59,28 @@ pub async fn sign_up(
         refresh_token: text(&body["tokens"]["refresh_token"], "refresh token")?,
     })
 }
+
+/// The id of the company's role called `name`, as `GET /api/v1/roles` lists it to the holder
+/// of `token`.
+pub async fn role_id(
+    client: &reqwest::Client,
+    base: &str,
+    token: &str,
+    name: &str,
+) -> Result<String, Error> {
+    let roles: Value = client
+        .get(format!("{base}/api/v1/roles"))
+        .bearer_auth(token)
+        .send()
+        .await?
+        .json()
+        .await?;
+    let role = roles["items"]
+        .as_array()
+        .and_then(|items| items.iter().find(|role| role["name"] == name))
+        .ok_or_else(|| format!("the company has no role {name}: {roles}"))?;
+    Ok(role["id"]
+        .as_str()
+        .ok_or("a role without an id")?
+        .to_owned())
+}

@@ -12,7 +12,7 @@ pub mod process;
 pub mod receiver;
 
 pub use app::start_in_process;
-pub use company::{Company, PASSWORD, sign_up};
+pub use company::{Company, PASSWORD, role_id, sign_up};
 pub use config::{JWT_SECRET, PIN_PEPPER, config};
 pub use database::Database;
 pub use process::{Process, calliyo_beside_this_executable};

@@ -147,19 +147,9 @@ impl TestApp {
 
     /// The id of the company's role called `name`.
     pub async fn role_id(&self, token: &str, name: &str) -> String {
-        let roles: Value = self
-            .get("/api/v1/roles", Some(token))
+        harness::role_id(&self.client, &self.address, token, name)
             .await
-            .json()
-            .await
-            .expect("json");
-        let role = roles["items"]
-            .as_array()
-            .expect("items")
-            .iter()
-            .find(|r| r["name"] == name)
-            .unwrap_or_else(|| panic!("no role {name}"));
-        text(&role["id"])
+            .unwrap_or_else(|err| panic!("{err}"))
     }
 
     /// Creates a user with `role` and the given email; `extra` fields are merged in.
