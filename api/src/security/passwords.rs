@@ -126,14 +126,15 @@ impl Workspace {
         let params = Params::default();
         let salt = argon2::password_hash::try_generate_salt().map_err(ApiError::internal)?;
         let mut output = [0u8; Params::DEFAULT_OUTPUT_LEN];
-        Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone())
-            .hash_password_into_with_memory(
-                secret.as_bytes(),
-                &salt,
-                &mut output,
-                self.blocks_for(&params),
-            )
-            .map_err(argon2_failed)?;
+        self.compute(
+            Algorithm::Argon2id,
+            Version::V0x13,
+            &params,
+            secret,
+            &salt,
+            &mut output,
+        )
+        .map_err(argon2_failed)?;
         let phc = PasswordHash {
             algorithm: Algorithm::Argon2id.ident(),
             version: Some(Version::V0x13.into()),
@@ -162,15 +163,34 @@ impl Workspace {
         let params = Params::try_from(&phc).ok()?;
         let (salt, expected) = (phc.salt?, phc.hash?);
         let mut output = vec![0u8; expected.len()];
-        Argon2::new(algorithm, version, params.clone())
-            .hash_password_into_with_memory(
-                secret.as_bytes(),
-                salt.as_ref(),
-                &mut output,
-                self.blocks_for(&params),
-            )
-            .ok()?;
+        self.compute(
+            algorithm,
+            version,
+            &params,
+            secret,
+            salt.as_ref(),
+            &mut output,
+        )
+        .ok()?;
         Some(Output::new(&output).ok()? == expected)
+    }
+
+    /// Argon2 of `secret` and `salt` into `output`, in this workspace's blocks.
+    fn compute(
+        &mut self,
+        algorithm: Algorithm,
+        version: Version,
+        params: &Params,
+        secret: &str,
+        salt: &[u8],
+        output: &mut [u8],
+    ) -> argon2::Result<()> {
+        Argon2::new(algorithm, version, params.clone()).hash_password_into_with_memory(
+            secret.as_bytes(),
+            salt,
+            output,
+            self.blocks_for(params),
+        )
     }
 
     /// The first `params.block_count()` blocks, grown (and then kept) when a hash needs more.
