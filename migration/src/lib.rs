@@ -26,6 +26,7 @@ mod m20261204_000017_add_users_fairest_index;
 mod m20261204_000018_add_company_top_up_due_at;
 mod m20261204_000019_add_users_search_trigram_index;
 mod m20261204_000020_plan_users_for_large_companies;
+mod m20261205_000021_add_search_text_to_sqlite_name_index;
 mod versions;
 
 pub struct Migrator;
@@ -54,6 +55,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000018_add_company_top_up_due_at::Migration),
             Box::new(m20261204_000019_add_users_search_trigram_index::Migration),
             Box::new(m20261204_000020_plan_users_for_large_companies::Migration),
+            Box::new(m20261205_000021_add_search_text_to_sqlite_name_index::Migration),
         ]
     }
 }

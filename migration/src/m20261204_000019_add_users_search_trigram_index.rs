@@ -17,8 +17,8 @@ const CAN_HAVE_TRIGRAMS: &str = "SELECT (EXISTS (SELECT 1 FROM pg_extension WHER
 /// `LIKE '%...%'` of the case-folded name, email, employee code and phone) reads the rows
 /// holding the pattern's trigrams instead of every user of the company. A server without
 /// `pg_trgm` (or a role that may not create it) keeps searching without the index: the same
-/// answers, by scanning. SQLite has no such index and scans (its search is fast enough for
-/// the embedded sizes, see BENCHMARKS.md).
+/// answers, by scanning. SQLite has no such index: it scans the company's entries of its
+/// name index, which carries `search_text` (migration 21).
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
