@@ -19,30 +19,29 @@ const NAME_SEARCH_INDEX: &str = "users_name_search";
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        if manager.get_database_backend() != DatabaseBackend::Sqlite {
-            return Ok(());
-        }
-        let db = manager.get_connection();
-        db.execute_unprepared(&format!("DROP INDEX {NAME_INDEX}"))
-            .await?;
-        db.execute_unprepared(&format!(
+        let create = format!(
             "CREATE INDEX {NAME_SEARCH_INDEX} ON users (company_id, name_key, id, search_text)"
-        ))
-        .await?;
-        Ok(())
+        );
+        replace_on_sqlite(manager, NAME_INDEX, &create).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        if manager.get_database_backend() != DatabaseBackend::Sqlite {
-            return Ok(());
-        }
-        let db = manager.get_connection();
-        db.execute_unprepared(&format!("DROP INDEX {NAME_SEARCH_INDEX}"))
-            .await?;
-        db.execute_unprepared(&format!(
-            "CREATE INDEX {NAME_INDEX} ON users (company_id, name_key, id)"
-        ))
-        .await?;
-        Ok(())
+        let create = format!("CREATE INDEX {NAME_INDEX} ON users (company_id, name_key, id)");
+        replace_on_sqlite(manager, NAME_SEARCH_INDEX, &create).await
     }
+}
+
+/// Drops the index `old` and runs `create`, on SQLite only.
+async fn replace_on_sqlite(
+    manager: &SchemaManager<'_>,
+    old: &str,
+    create: &str,
+) -> Result<(), DbErr> {
+    if manager.get_database_backend() != DatabaseBackend::Sqlite {
+        return Ok(());
+    }
+    let db = manager.get_connection();
+    db.execute_unprepared(&format!("DROP INDEX {old}")).await?;
+    db.execute_unprepared(create).await?;
+    Ok(())
 }
