@@ -238,7 +238,9 @@ fn user_condition(filter: &UserFilter, backend: DbBackend, search: Search) -> Co
 /// How a page of a search finds its users (the count always goes through the index).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Search {
-    /// PostgreSQL's trigram index reads the matches, then they are sorted: for few matches.
+    /// The matches are found, then sorted: for few matches. On PostgreSQL the search is a
+    /// `LIKE` its trigram index can answer, and the page finds its matches first
+    /// ([`Tenant::matches_first`]).
     Indexed,
     /// The users are read in the page's order and each tested until the page is full: for
     /// many matches, the page is found long before the end (sorting them all is what takes
